@@ -1,0 +1,3 @@
+from guestlist.cli import main
+
+raise SystemExit(main())

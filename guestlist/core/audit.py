@@ -1,0 +1,67 @@
+"""Writing the audit log: every admin action, redemption and job outcome leaves a row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+
+from guestlist.core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: passed from views, API, CLI and jobs into services."""
+
+    kind: str
+    label: str = ""
+    user_id: int | None = None
+    ip: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def admin(cls, user: AbstractBaseUser | AnonymousUser, ip: str | None = None) -> Actor:
+        return cls(AuditEvent.Actor.ADMIN, user.get_username(), user.pk, ip)
+
+    @classmethod
+    def member(cls, user: AbstractBaseUser, ip: str | None = None) -> Actor:
+        return cls(AuditEvent.Actor.MEMBER, user.get_username(), user.pk, ip)
+
+    @classmethod
+    def api_key(cls, name: str, ip: str | None = None, user_id: int | None = None) -> Actor:
+        return cls(AuditEvent.Actor.API_KEY, name, user_id, ip)
+
+    @classmethod
+    def redeemer(cls, label: str, ip: str | None = None) -> Actor:
+        return cls(AuditEvent.Actor.REDEEMER, label, None, ip)
+
+    @classmethod
+    def job(cls, name: str) -> Actor:
+        return cls(AuditEvent.Actor.JOB, f"job:{name}")
+
+    @classmethod
+    def system(cls, label: str = "cli") -> Actor:
+        return cls(AuditEvent.Actor.SYSTEM, label)
+
+
+def record(
+    actor: Actor,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    label: str = "",
+    **details: Any,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
+        actor_label=actor.label[:255],
+        action=action,
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=(label or (str(obj) if obj is not None else ""))[:255],
+        details=details,
+        ip=actor.ip,
+    )

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from guestlist.plex.models import MediaServer
+
+
+class Invite(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="invites")
+    description = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invites"
+    )
+    # The creator's name as it was, so the list still says who made an invite after that
+    # account is gone (and so the "created by" filter needs no join).
+    created_by_label = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    usage_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    used_count = models.PositiveIntegerField(default=0)
+    user_expires_in_days = models.PositiveIntegerField(null=True, blank=True)
+    allow_sync = models.BooleanField(default=False)
+    allow_camera_upload = models.BooleanField(default=False)
+    allow_channels = models.BooleanField(default=False)
+    plex_home = models.BooleanField(default=False)
+    # "all", "default", or comma-separated PMS section keys ("1,2,3"), as in the Komandorr seed.
+    libraries = models.CharField(max_length=512, default="default")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["-created_at", "-id"], name="invite_newest_idx"),
+            models.Index(fields=["is_active", "expires_at"], name="invite_status_idx"),
+            models.Index(fields=["created_by_label", "-created_at"], name="invite_creator_idx"),
+        ]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=Q(usage_limit__isnull=True) | Q(usage_limit__gte=1), name="invite_usage_limit_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Redemption(models.Model):
+    """One use of an invite. ``used_count`` equals the invite's pending + done redemptions."""
+
+    class Method(models.TextChoices):
+        EMAIL = "email"
+        OAUTH = "oauth"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"
+
+    invite = models.ForeignKey(Invite, null=True, blank=True, on_delete=models.SET_NULL, related_name="redemptions")
+    invite_code = models.CharField(max_length=32)
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="redemptions")
+    method = models.CharField(max_length=8, choices=Method.choices)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    person_key = models.CharField(max_length=300)
+    email = models.CharField(max_length=254, blank=True)
+    plex_id = models.BigIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # The redeemer's own Plex token, encrypted, kept only until their accept is confirmed.
+    user_token_encrypted = models.TextField(blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # A double click or two tabs cannot spend two uses for one person.
+            models.UniqueConstraint(
+                fields=["invite", "person_key"],
+                condition=Q(state__in=["pending", "done"]),
+                name="redemption_one_live_use_per_person",
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["invite", "state"], name="redemption_invite_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invite_code} by {self.person_key} ({self.state})"
+
+
+class InviteTemplate(models.Model):
+    """A named preset of invite settings, pickable in the create form."""
+
+    name = models.CharField(max_length=100, unique=True)
+    usage_limit = models.PositiveSmallIntegerField(null=True, blank=True, default=1)
+    expires_in_days = models.PositiveIntegerField(null=True, blank=True)
+    user_expires_in_days = models.PositiveIntegerField(null=True, blank=True)
+    allow_sync = models.BooleanField(default=False)
+    allow_camera_upload = models.BooleanField(default=False)
+    allow_channels = models.BooleanField(default=False)
+    plex_home = models.BooleanField(default=False)
+    libraries = models.CharField(max_length=512, default="default")
+    description = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

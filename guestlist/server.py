@@ -1,0 +1,129 @@
+"""``guestlist serve``: the web app in this process, the job runner in one child process.
+
+Two processes in total keeps an idle install small. The web app runs on granian's threaded
+server inside this process, so no separate supervisor process has to sit in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger("guestlist.server")
+
+RUNNER_STOP_SECONDS = 8.0
+RUNNER_RESTART_DELAYS = (1, 2, 5, 10, 30, 60)
+
+
+def prepare(*, announce: Callable[[str], None] = print) -> None:
+    """Everything that must happen before the first request: migrations and the setup link."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from guestlist.accounts.setup import issue_setup_token
+    from guestlist.core.services import ensure_site_settings
+
+    call_command("migrate", interactive=False, verbosity=0)
+    ensure_site_settings()
+    token = issue_setup_token()
+    if token:
+        announce(
+            "No owner account exists yet. Open this one-time link to create it:\n"
+            f"  {settings.BASE_URL}{settings.URL_BASE}/setup?token={token}"
+        )
+
+
+class RunnerSupervisor:
+    """Keeps exactly one job-runner child alive while the web app runs."""
+
+    def __init__(self, command: list[str] | None = None) -> None:
+        self.command = command or [sys.executable, "-m", "guestlist.jobs.runner"]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="runner-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self.thread.start()
+
+    def _spawn(self) -> None:
+        # The command is our own interpreter and module, never user input.
+        self.process = subprocess.Popen(self.command, env=os.environ.copy())  # noqa: S603
+
+    def _watch(self) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            process = self.process
+            if process is None:
+                return
+            code = process.wait()
+            if self.stopping.is_set():
+                return
+            delay = RUNNER_RESTART_DELAYS[min(failures, len(RUNNER_RESTART_DELAYS) - 1)]
+            logger.error("The job runner exited with code %s; restarting it in %s s.", code, delay)
+            failures += 1
+            if self.stopping.wait(delay):
+                return
+            self._spawn()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(RUNNER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _web_server(host: str, port: int, threads: int) -> Any:
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import MTServer
+
+    class InProcessServer(MTServer):
+        # granian's threaded server is meant for free-threaded Python and refuses a GIL build.
+        # With a single worker the GIL costs nothing extra, and it saves a whole process of
+        # memory compared with a separate worker process.
+        def _check_gil(self) -> None:
+            return None
+
+    return InProcessServer(
+        "guestlist.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        log_level=LogLevels.warning,
+        log_access=False,
+    )
+
+
+def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True) -> int:
+    from guestlist.cli import setup_django
+
+    setup_django()
+    prepare()
+    from guestlist.wsgi import application
+
+    supervisor = RunnerSupervisor() if with_runner else None
+    server = _web_server(host, port, threads)
+    if supervisor is not None:
+        supervisor.start()
+    print(f"Guestlist is listening on http://{host}:{port}", flush=True)
+    try:
+        server.serve(target_loader=lambda _target: application)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+    return 0

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+
+from guestlist.api.routes import api
+from guestlist.api.urls import api_catch_all
+from guestlist.core import views as core_views
+
+handler404 = "guestlist.core.views.page_not_found"
+handler500 = "guestlist.core.views.server_error"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/", api.urls),
+    re_path(r"^api/.*$", api_catch_all),
+    path("", include("guestlist.accounts.urls")),
+    path("", include("guestlist.dashboard.urls")),
+]
