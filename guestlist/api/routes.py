@@ -1,7 +1,13 @@
-"""Mounts every router on the one API instance."""
+"""Mounts every router on the one API instance. Public routes come first: ``/invites/validate``
+must not be read as an invite id."""
 
 from __future__ import annotations
 
+from guestlist.api import invites, public, users
 from guestlist.api.api import api
+
+api.add_router("/invites", public.router)
+api.add_router("/invites", invites.router)
+api.add_router("/users", users.router)
 
 __all__ = ["api"]

@@ -64,7 +64,11 @@ class Redemption(models.Model):
 
     invite = models.ForeignKey(Invite, null=True, blank=True, on_delete=models.SET_NULL, related_name="redemptions")
     invite_code = models.CharField(max_length=32)
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="redemptions")
+    # Empty only for a failed first attempt whose member was never granted anything.
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="redemptions"
+    )
+    username = models.CharField(max_length=200, blank=True)
     method = models.CharField(max_length=8, choices=Method.choices)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     person_key = models.CharField(max_length=300)

@@ -44,6 +44,8 @@ class Member(models.Model):
         db_persist=True,
     )
     is_home = models.BooleanField(default=False)
+    # plex.tv's id of the share: the only handle on an invite that was never accepted.
+    plex_share_id = models.BigIntegerField(null=True, blank=True)
     library_keys = models.JSONField(null=True, blank=True)
     allow_sync = models.BooleanField(default=False)
     allow_channels = models.BooleanField(default=False)

@@ -119,7 +119,9 @@ class PlexOperation(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     server = models.ForeignKey(MediaServer, on_delete=models.CASCADE, related_name="operations")
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="operations")
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
+    )
     redemption = models.ForeignKey(
         "invites.Redemption", null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
     )

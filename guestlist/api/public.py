@@ -1,0 +1,52 @@
+"""Public endpoints for redeemers: no authentication, rate-limited per client IP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from guestlist.api.schemas import CodeIn, OAuthStartOut, RedeemIn, RedeemStatusOut, ValidateOut, member_out
+from guestlist.core import ratelimit
+from guestlist.core.audit import Actor
+from guestlist.invites import public, signin
+from guestlist.invites.redemption import redeem
+
+router = Router(tags=["public"])
+
+
+@router.post("/validate", response=ValidateOut, summary="Check an invite code (always 200)")
+def validate(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
+    ratelimit.enforce(ratelimit.VALIDATE, request)
+    return public.describe(payload.code).as_api()
+
+
+@router.post("/oauth/start", response={201: OAuthStartOut}, summary="Start a Plex sign-in for an invite")
+def oauth_start(request: HttpRequest, payload: CodeIn) -> tuple[int, dict[str, Any]]:
+    ratelimit.enforce(ratelimit.OAUTH_START, request)
+    started = signin.start(payload.code)
+    return 201, {"pin_id": started.pin.public_id, "auth_url": started.auth_url, "expires_at": started.pin.expires_at}
+
+
+@router.post(
+    "/redeem",
+    response={200: RedeemStatusOut, 201: RedeemStatusOut, 202: RedeemStatusOut},
+    summary="Redeem an invite by e-mail or with a signed-in Plex PIN",
+)
+def redeem_invite(request: HttpRequest, payload: RedeemIn) -> tuple[int, dict[str, Any]]:
+    signin.check_redeem_body(payload.email, payload.pin_id)
+    ip = ratelimit.client_ip(request)
+    if payload.pin_id:
+        ratelimit.enforce(ratelimit.PIN_POLL, request)
+        polled = signin.poll_and_redeem(payload.code, payload.pin_id, actor=Actor.redeemer("plex sign-in", ip))
+        if polled.waiting or polled.result is None:
+            return 202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."}
+        result = polled.result
+    else:
+        ratelimit.enforce(ratelimit.REDEEM, request)
+        identity = signin.email_identity(payload.email or "")
+        result = redeem(payload.code, identity, actor=Actor.redeemer(identity.email, ip))
+    status_code = {"created": 201, "existing": 200, "pending": 202}[result.outcome]
+    body = member_out(result.member, message=result.message)
+    return status_code, {**body, "member": body}

@@ -1,0 +1,280 @@
+"""Request and answer shapes of the JSON API (contract.md "REST API")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
+
+from guestlist.invites import status
+from guestlist.invites.models import Invite
+from guestlist.invites.qr import invite_url
+from guestlist.members.models import Member
+from guestlist.plex.libraries import selection_as_api
+
+
+class StrictSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InviteCreateIn(StrictSchema):
+    usage_limit: StrictInt | None = None
+    expires_in_days: StrictInt | None = None
+    expires_at: datetime | None = None
+    user_expires_in_days: StrictInt | None = None
+    allow_sync: StrictBool = False
+    allow_channels: StrictBool = False
+    allow_camera_upload: StrictBool = False
+    plex_home: StrictBool = False
+    libraries: str | list[StrictInt] | None = None
+    description: str | None = Field(default=None, max_length=500)
+    code: str | None = None
+    server_id: StrictInt | None = None
+
+
+class InviteUpdateIn(StrictSchema):
+    usage_limit: StrictInt | None = None
+    expires_in_days: StrictInt | None = None
+    expires_at: datetime | None = None
+    user_expires_in_days: StrictInt | None = None
+    allow_sync: StrictBool = False
+    allow_channels: StrictBool = False
+    allow_camera_upload: StrictBool = False
+    plex_home: StrictBool = False
+    libraries: str | list[StrictInt] | None = None
+    description: str | None = Field(default=None, max_length=500)
+    is_active: StrictBool = True
+
+
+class ErrorOut(Schema):
+    error: str
+    message: str
+    details: Any = None
+
+
+class MemberOut(Schema):
+    id: int
+    email: str
+    username: str
+    plex_id: str | None
+    thumb: str
+    invite_id: int | None
+    created_at: datetime
+    last_seen: datetime | None
+    expires_at: datetime | None
+    is_active: bool
+    status: str
+    message: str | None = None
+
+
+class MemberDetailOut(MemberOut):
+    server_id: int
+    libraries: list[int]
+    allow_sync: bool
+    allow_channels: bool
+    allow_camera_upload: bool
+    plex_home: bool
+    reason: str
+    removed_at: datetime | None
+
+
+class InviteOut(Schema):
+    id: int
+    code: str
+    url: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    server_id: int
+    expires_at: datetime | None
+    usage_limit: int | None
+    used_count: int
+    user_expires_in_days: int | None
+    allow_sync: bool
+    allow_channels: bool
+    allow_camera_upload: bool
+    plex_home: bool
+    libraries: str | list[int]
+    is_active: bool
+    badges: list[str]
+    status: str
+    streamarr_status: str
+
+
+class InviteDetailOut(InviteOut):
+    users: list[MemberOut]
+
+
+class InviteCounts(Schema):
+    all: int
+    active: int
+    redeemed: int
+    expired: int
+    used_up: int
+    disabled: int
+
+
+class InviteListOut(Schema):
+    items: list[InviteOut]
+    total: int
+    page: int
+    page_size: int
+    counts: InviteCounts
+
+
+class MemberListOut(Schema):
+    items: list[MemberOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class DayCount(Schema):
+    date: str
+    count: int
+
+
+class InviteStatsOut(Schema):
+    total_invites: int
+    active_invites: int
+    redeemed_invites: int
+    expired_invites: int
+    used_up_invites: int
+    disabled_invites: int
+    total_redemptions: int
+    total_users: int
+    active_users: int
+    expired_users: int
+    removed_users: int
+    redemptions_per_day: list[DayCount]
+
+
+class ExpirationIn(StrictSchema):
+    expires_at: datetime | None
+
+
+class MemberAccessIn(StrictSchema):
+    libraries: str | list[StrictInt] | None = None
+    allow_sync: StrictBool = False
+    allow_channels: StrictBool = False
+    allow_camera_upload: StrictBool = False
+
+
+class SyncOut(Schema):
+    updated: int
+    removed: int
+    imported: int
+
+
+class CodeIn(Schema):
+    code: str = Field(max_length=64)
+
+
+class RedeemIn(Schema):
+    """Only ``code`` and one of ``email`` / ``pin_id`` are read; other fields are ignored."""
+
+    code: str = Field(max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    pin_id: str | None = Field(default=None, max_length=100)
+
+
+class ValidateOut(Schema):
+    valid: bool
+    reason: str
+    message: str
+    server_name: str | None = None
+    libraries: list[str] | None = None
+    allow_sync: bool | None = None
+    allow_channels: bool | None = None
+    allow_camera_upload: bool | None = None
+    plex_home: bool | None = None
+    expires_at: datetime | None = None
+    user_expires_in_days: int | None = None
+
+
+class OAuthStartOut(Schema):
+    pin_id: str
+    auth_url: str
+    expires_at: datetime
+
+
+class RedeemStatusOut(Schema):
+    """A redemption answer: the member's fields at the top level (and again under ``member``),
+    or only ``status`` while the Plex sign-in is not finished."""
+
+    status: str
+    message: str | None = None
+    member: MemberOut | None = None
+    id: int | None = None
+    email: str | None = None
+    username: str | None = None
+    plex_id: str | None = None
+    thumb: str | None = None
+    invite_id: int | None = None
+    created_at: datetime | None = None
+    last_seen: datetime | None = None
+    expires_at: datetime | None = None
+    is_active: bool | None = None
+
+
+def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    invite_badges = status.badges(invite, now)
+    return {
+        "id": invite.pk,
+        "code": invite.code,
+        "url": invite_url(invite.code),
+        "description": invite.description,
+        "created_at": invite.created_at,
+        "updated_at": invite.updated_at,
+        "created_by": invite.created_by_label,
+        "server_id": invite.server_id,
+        "expires_at": invite.expires_at,
+        "usage_limit": invite.usage_limit,
+        "used_count": invite.used_count,
+        "user_expires_in_days": invite.user_expires_in_days,
+        "allow_sync": invite.allow_sync,
+        "allow_channels": invite.allow_channels,
+        "allow_camera_upload": invite.allow_camera_upload,
+        "plex_home": invite.plex_home,
+        "libraries": selection_as_api(invite.libraries),
+        "is_active": invite.is_active,
+        "badges": invite_badges,
+        "status": invite_badges[0],
+        "streamarr_status": status.streamarr_status(invite, now),
+    }
+
+
+def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
+    return {
+        "id": member.pk,
+        "email": member.email,
+        "username": member.username,
+        "plex_id": str(member.plex_id) if member.plex_id is not None else None,
+        "thumb": member.thumb,
+        "invite_id": member.invite_id,
+        "created_at": member.created_at,
+        "last_seen": member.last_seen,
+        "expires_at": member.expires_at,
+        "is_active": member.status in ("pending", "active"),
+        "status": member.status,
+        "message": message or None,
+    }
+
+
+def member_detail_out(member: Member) -> dict[str, Any]:
+    return {
+        **member_out(member),
+        "server_id": member.server_id,
+        "libraries": [int(key) for key in (member.library_keys or [])],
+        "allow_sync": member.allow_sync,
+        "allow_channels": member.allow_channels,
+        "allow_camera_upload": member.allow_camera_upload,
+        "plex_home": member.is_home,
+        "reason": member.reason,
+        "removed_at": member.removed_at,
+    }

@@ -1,0 +1,85 @@
+"""Admin member endpoints (contract.md "Members (admin)")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from guestlist.api.auth import admin_auth
+from guestlist.api.invites import principal
+from guestlist.api.schemas import (
+    ExpirationIn,
+    MemberAccessIn,
+    MemberDetailOut,
+    MemberListOut,
+    RedeemStatusOut,
+    SyncOut,
+    member_detail_out,
+    member_out,
+)
+from guestlist.members import services
+
+router = Router(tags=["users"], auth=admin_auth)
+
+
+class MemberFilters(Schema):
+    search: str = ""
+    status: str = "all"
+    invite_id: int | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+@router.get("/", response=MemberListOut, summary="List members")
+def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
+    page = services.list_members(services.MemberQuery(**filters.model_dump()))
+    return {
+        "items": [member_out(member) for member in page.items],
+        "total": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+    }
+
+
+@router.post("/sync", response=SyncOut, summary="Read Plex's users now and update members")
+def sync_members(request: HttpRequest) -> dict[str, int]:
+    from guestlist.members.sync import sync_now
+
+    outcome = sync_now(actor=principal(request).actor)
+    return {"updated": outcome.updated, "removed": outcome.removed, "imported": outcome.imported}
+
+
+@router.get("/{int:member_id}", response=MemberDetailOut, summary="One member with their share")
+def get_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    return member_detail_out(services.get_member(member_id))
+
+
+@router.patch("/{int:member_id}", response=MemberDetailOut, summary="Change a member's libraries or settings")
+def change_access(request: HttpRequest, member_id: int, payload: MemberAccessIn) -> dict[str, Any]:
+    member = services.get_member(member_id)
+    outcome = services.change_access(member, payload.model_dump(exclude_unset=True), actor=principal(request).actor)
+    return member_detail_out(outcome.member)
+
+
+@router.post("/{int:member_id}/refresh", response=MemberDetailOut, summary="Re-read a member from Plex")
+def refresh_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    member = services.refresh_from_plex(services.get_member(member_id), actor=principal(request).actor)
+    return member_detail_out(member)
+
+
+@router.put("/{int:member_id}/expiration", response=MemberDetailOut, summary="Set or clear a member's expiry")
+def set_expiration(request: HttpRequest, member_id: int, payload: ExpirationIn) -> dict[str, Any]:
+    member = services.set_expiry(services.get_member(member_id), payload.expires_at, actor=principal(request).actor)
+    return member_detail_out(member)
+
+
+@router.delete("/{int:member_id}", response={204: None, 202: RedeemStatusOut}, summary="Remove a member's access")
+def remove_member(request: HttpRequest, member_id: int) -> tuple[int, dict[str, Any] | None]:
+    outcome = services.remove_member(
+        services.get_member(member_id), actor=principal(request).actor, reason="removed by admin"
+    )
+    if outcome.done:
+        return 204, None
+    return 202, {"status": "removing", "message": outcome.error or None, "member": member_out(outcome.member)}

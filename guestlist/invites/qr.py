@@ -1,0 +1,73 @@
+"""QR codes of invite links, rendered with segno and cached on disk (Streamarr)."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+
+import segno
+from django.conf import settings
+
+from guestlist.invites.models import Invite
+
+FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def invite_url(code: str) -> str:
+    return f"{settings.BASE_URL}{settings.URL_BASE}/invite/{code}"
+
+
+def _cache_dir() -> Path:
+    return Path(settings.DATA_DIR) / "qr"
+
+
+def _cache_path(code: str, fmt: str) -> Path:
+    # Codes are [A-Z0-9_-] only (validated on creation), so they are safe as file names.
+    return _cache_dir() / f"{code}.{fmt}"
+
+
+def render_qr(invite: Invite, fmt: str) -> bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown QR format {fmt!r}")
+    path = _cache_path(invite.code, fmt)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    qr = segno.make(invite_url(invite.code), error="m", micro=False)
+    buffer = io.BytesIO()
+    if fmt == "png":
+        qr.save(buffer, kind="png", scale=8, border=2)
+    else:
+        qr.save(buffer, kind="svg", scale=8, border=2, xmldecl=False, svgns=True, title=f"Invite {invite.code}")
+    data = buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A private draft name: two requests may render the same code at once.
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    draft.write_bytes(data)
+    draft.replace(path)
+    return data
+
+
+def forget_qr(code: str) -> None:
+    for fmt in FORMATS:
+        _cache_path(code, fmt).unlink(missing_ok=True)
+
+
+def prune_qr_cache() -> int:
+    """Drop cached codes of invites that are gone, expired or no longer usable."""
+    from django.utils import timezone
+
+    from guestlist.invites import status
+
+    directory = _cache_dir()
+    if not directory.is_dir():
+        return 0
+    usable = set(Invite.objects.filter(status.redeemable_q(timezone.now())).values_list("code", flat=True))
+    removed = 0
+    for path in directory.iterdir():
+        if path.suffix.lstrip(".") in FORMATS and path.stem not in usable:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,321 @@
+"""Creating, changing, listing and deleting invites (redemption lives in ``redemption.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.core.errors import Conflict, Invalid, NotFound
+from guestlist.core.models import SiteSettings
+from guestlist.invites import codes, status
+from guestlist.invites.models import Invite
+from guestlist.members.models import Member
+from guestlist.plex import libraries
+from guestlist.plex.models import MediaServer
+
+MAX_USAGE_LIMIT = 100
+MAX_DAYS = 36500
+BOOLEAN_FIELDS = ("allow_sync", "allow_channels", "allow_camera_upload", "plex_home")
+CREATABLE_FIELDS = frozenset(
+    {
+        "usage_limit",
+        "expires_in_days",
+        "expires_at",
+        "user_expires_in_days",
+        *BOOLEAN_FIELDS,
+        "libraries",
+        "description",
+        "code",
+        "server_id",
+    }
+)
+UPDATABLE_FIELDS = (CREATABLE_FIELDS - {"code", "server_id"}) | {"is_active"}
+MAX_PAGE_SIZE = 200
+
+
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(message, details=[{"field": field, "message": message}])
+
+
+def _optional_int(data: Mapping[str, Any], field: str, low: int, high: int) -> int | None:
+    value = data[field]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _invalid(field, f"{field} must be a whole number from {low} to {high}, or null.")
+    if not low <= value <= high:
+        raise _invalid(field, f"{field} must be from {low} to {high}, or null.")
+    return value
+
+
+def _boolean(data: Mapping[str, Any], field: str) -> bool:
+    value = data[field]
+    if not isinstance(value, bool):
+        raise _invalid(field, f"{field} must be true or false.")
+    return value
+
+
+def pick_server(server_id: object = None) -> MediaServer:
+    if server_id is not None:
+        if isinstance(server_id, bool) or not isinstance(server_id, int):
+            raise _invalid("server_id", "server_id must be a number.")
+        server = MediaServer.objects.filter(pk=server_id).first()
+        if server is None:
+            raise _invalid("server_id", f"There is no server with id {server_id}.")
+        return server
+    servers = list(MediaServer.objects.all()[:2])
+    if not servers:
+        raise Invalid("Connect a Plex server before creating invites.", code="not_configured")
+    if len(servers) > 1:
+        raise _invalid("server_id", "Several servers are connected: say which one with server_id.")
+    return servers[0]
+
+
+def _expiry(data: Mapping[str, Any], now: datetime, *, creating: bool) -> tuple[bool, datetime | None]:
+    """Returns (given, value) for the expiry fields; ``expires_in_days`` counts from now."""
+    has_days, has_at = "expires_in_days" in data, "expires_at" in data
+    if has_days and has_at and data["expires_in_days"] is not None and data["expires_at"] is not None:
+        raise Invalid("Send either expires_in_days or expires_at, not both.")
+    if has_days and data["expires_in_days"] is not None:
+        days = _optional_int(data, "expires_in_days", 1, MAX_DAYS)
+        return True, now + timedelta(days=days or 0)
+    if has_at and data["expires_at"] is not None:
+        moment = data["expires_at"]
+        if not isinstance(moment, datetime):
+            raise _invalid("expires_at", "expires_at must be an ISO-8601 date and time.")
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.get_current_timezone())
+        if creating and moment <= now:
+            raise _invalid("expires_at", "expires_at must be in the future.")
+        return True, moment
+    if has_days or has_at:
+        return True, None
+    return False, None
+
+
+def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, creating: bool) -> None:
+    if "usage_limit" in data:
+        invite.usage_limit = _optional_int(data, "usage_limit", 1, MAX_USAGE_LIMIT)
+    given, expires_at = _expiry(data, now, creating=creating)
+    if given:
+        invite.expires_at = expires_at
+    if "user_expires_in_days" in data:
+        invite.user_expires_in_days = _optional_int(data, "user_expires_in_days", 1, MAX_DAYS)
+    for field in BOOLEAN_FIELDS:
+        if field in data:
+            setattr(invite, field, _boolean(data, field))
+    if "is_active" in data:
+        invite.is_active = _boolean(data, "is_active")
+    if "libraries" in data:
+        invite.libraries = libraries.normalize_selection(data["libraries"], invite.server)
+    if "description" in data:
+        description = data["description"] or ""
+        if not isinstance(description, str) or len(description) > 500:
+            raise _invalid("description", "description must be text of at most 500 characters.")
+        invite.description = description.strip()
+
+
+def defaults_from_settings(site: SiteSettings | None = None) -> dict[str, Any]:
+    """Streamarr's basic invite: the owner's defaults (single use, no expiry, default libraries)."""
+    site = site or SiteSettings.load()
+    return {
+        "usage_limit": site.default_usage_limit,
+        "expires_in_days": site.default_expires_in_days,
+        "user_expires_in_days": site.default_user_expires_in_days,
+        "allow_sync": site.default_allow_sync,
+        "allow_channels": site.default_allow_channels,
+        "allow_camera_upload": site.default_allow_camera_upload,
+        "plex_home": False,
+        "libraries": site.default_libraries or libraries.DEFAULT,
+    }
+
+
+def create_invite(data: Mapping[str, Any], *, actor: Actor, created_by: User | None = None) -> Invite:
+    """Create an invite; omitted fields take the owner's defaults, explicit nulls mean none."""
+    unknown = set(data) - CREATABLE_FIELDS
+    if unknown:
+        raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    now = timezone.now()
+    server = pick_server(data.get("server_id"))
+    merged = {**defaults_from_settings(), **data}
+    if "expires_at" in data and "expires_in_days" not in data:
+        merged.pop("expires_in_days", None)
+    invite = Invite(server=server, created_by=created_by, created_by_label=actor.label[:150])
+    _apply_fields(invite, merged, now, creating=True)
+    custom = data.get("code")
+    if custom is not None:
+        if not isinstance(custom, str) or not codes.is_valid_custom(custom):
+            raise _invalid("code", "A custom code needs 8 to 32 letters, digits, '-' or '_'.")
+        invite.code = codes.normalize(custom)
+        if Invite.objects.filter(code=invite.code).exists():
+            raise Conflict(f"The code {invite.code} is already taken.", code="code_taken")
+    for _attempt in range(5):
+        if custom is None:
+            invite.code = codes.generate_code()
+        try:
+            with transaction.atomic():
+                invite.save()
+                audit.record(actor, "invite.create", invite, fields=_audit_fields(invite))
+        except IntegrityError:
+            if custom is not None:
+                raise Conflict(f"The code {invite.code} is already taken.", code="code_taken") from None
+            continue
+        return invite
+    raise Conflict("Could not find a free invite code; try again.", code="code_taken")
+
+
+def _audit_fields(invite: Invite) -> dict[str, Any]:
+    return {
+        "code": invite.code,
+        "usage_limit": invite.usage_limit,
+        "expires_at": invite.expires_at.isoformat() if invite.expires_at else None,
+        "user_expires_in_days": invite.user_expires_in_days,
+        "libraries": invite.libraries,
+        **{field: getattr(invite, field) for field in BOOLEAN_FIELDS},
+        "is_active": invite.is_active,
+    }
+
+
+def update_invite(invite: Invite, changes: Mapping[str, Any], *, actor: Actor) -> Invite:
+    """Partial update. Raising a used-up invite's limit makes it redeemable again (Streamarr)."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise Invalid(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    before = _audit_fields(invite)
+    with transaction.atomic():
+        # Re-read under the write lock: used_count may have moved since the caller loaded it.
+        invite = Invite.objects.select_for_update().get(pk=invite.pk)
+        _apply_fields(invite, changes, timezone.now(), creating=False)
+        if invite.usage_limit is not None and invite.usage_limit < invite.used_count:
+            raise _invalid("usage_limit", f"usage_limit cannot be below the {invite.used_count} uses already made.")
+        invite.save()
+        after = _audit_fields(invite)
+        changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        audit.record(actor, "invite.update", invite, changes=changed)
+    return invite
+
+
+def set_active(invite: Invite, active: bool, *, actor: Actor) -> Invite:
+    return update_invite(invite, {"is_active": active}, actor=actor)
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    members_kept: int
+
+
+def delete_invite(invite: Invite, *, actor: Actor, force: bool = False) -> DeleteOutcome:
+    """Delete an invite. Members who came through it keep their access and their history."""
+    members = Member.objects.filter(invite=invite).count()
+    if members and not force:
+        raise Conflict(
+            f"{members} member(s) joined through this invite. Deleting it does not remove their Plex "
+            "access, and their history keeps the code; send force=true to delete it anyway.",
+            code="invite_has_members",
+            details={"members": members},
+        )
+    with transaction.atomic():
+        audit.record(actor, "invite.delete", invite, code=invite.code, members_kept=members, forced=force)
+        invite.delete()
+    from guestlist.invites.qr import forget_qr
+
+    forget_qr(invite.code)
+    return DeleteOutcome(members_kept=members)
+
+
+def delete_if_orphaned(invite_id: int | None, *, actor: Actor) -> bool:
+    """The Komandorr seed's clean-up: a fully used invite whose last member left goes away."""
+    if invite_id is None:
+        return False
+    invite = Invite.objects.filter(pk=invite_id).first()
+    if invite is None or not status.is_used_up(invite):
+        return False
+    if Member.objects.filter(invite=invite, status__in=("pending", "active", "removing")).exists():
+        return False
+    with transaction.atomic():
+        audit.record(actor, "invite.delete", invite, code=invite.code, reason="orphaned")
+        invite.delete()
+    from guestlist.invites.qr import forget_qr
+
+    forget_qr(invite.code)
+    return True
+
+
+def get_invite(invite_id: int) -> Invite:
+    invite = Invite.objects.select_related("server").filter(pk=invite_id).first()
+    if invite is None:
+        raise NotFound(f"There is no invite with id {invite_id}.")
+    return invite
+
+
+def find_by_code(code: str) -> Invite | None:
+    if not codes.looks_like_code(code):
+        return None
+    return Invite.objects.select_related("server").filter(code=codes.normalize(code)).first()
+
+
+@dataclass(frozen=True)
+class InviteQuery:
+    status: str = "all"
+    search: str = ""
+    created_by: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+@dataclass(frozen=True)
+class InvitePage:
+    items: list[Invite]
+    total: int
+    counts: dict[str, int]
+    page: int
+    page_size: int
+
+
+def _search_q(term: str) -> Q:
+    members = Member.objects.filter(invite=OuterRef("pk")).filter(
+        Q(email__icontains=term) | Q(username__icontains=term)
+    )
+    return Q(code__contains=term.upper()) | Q(description__icontains=term) | Exists(members)
+
+
+def invite_queryset(query: InviteQuery) -> QuerySet[Invite]:
+    invites = Invite.objects.all()
+    if query.search.strip():
+        invites = invites.filter(_search_q(query.search.strip()))
+    if query.created_by.strip():
+        invites = invites.filter(created_by_label__iexact=query.created_by.strip())
+    if query.created_after is not None:
+        invites = invites.filter(created_at__gte=query.created_after)
+    if query.created_before is not None:
+        invites = invites.filter(created_at__lte=query.created_before)
+    return invites
+
+
+def list_invites(query: InviteQuery) -> InvitePage:
+    if query.status not in status.FILTERS:
+        raise _invalid("status", f"status must be one of {', '.join(status.FILTERS)}.")
+    now = timezone.now()
+    base = invite_queryset(query)
+    counts = base.aggregate(
+        **{name: Count("id", filter=status.filter_q(name, now)) for name in status.FILTERS if name != "all"},
+        all=Count("id"),
+    )
+    page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
+    page = max(1, query.page)
+    filtered = base.filter(status.filter_q(query.status, now)) if query.status != "all" else base
+    total = counts[query.status]
+    offset = (page - 1) * page_size
+    items = list(filtered.select_related("server").order_by("-created_at", "-id")[offset : offset + page_size])
+    return InvitePage(items=items, total=total, counts=counts, page=page, page_size=page_size)

@@ -1,0 +1,139 @@
+"""Plex sign-in for redeemers: PINs created and polled by the server, never by the browser.
+
+The browser only ever holds Guestlist's opaque ``public_id``. The Plex token that a signed-in
+PIN yields is read here, used to ask Plex who the person is, and handed to the redemption
+service (which keeps it encrypted until the share is accepted).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from guestlist.core.audit import Actor
+from guestlist.core.errors import Conflict, Gone, Invalid, NotFound
+from guestlist.invites import codes
+from guestlist.invites.models import Redemption
+from guestlist.invites.redemption import Identity, RedeemResult, redeem, usable_invite
+from guestlist.members.models import Member
+from guestlist.plex import services
+from guestlist.plex.errors import PinExpired, PlexError
+from guestlist.plex.models import PlexPin
+
+PIN_LIFETIME = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class StartedSignIn:
+    pin: PlexPin
+    auth_url: str
+
+
+def start(code: str, *, forward_url: str | None = None, purpose: str = PlexPin.Purpose.REDEEM) -> StartedSignIn:
+    """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page."""
+    invite = usable_invite(code) if purpose == PlexPin.Purpose.REDEEM else None
+    client = services.sign_in()
+    try:
+        plex_pin = client.create_pin()
+    except PlexError as exc:
+        raise services.as_service_error(exc) from exc
+    expires_at = min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME)
+    pin = PlexPin.objects.create(
+        public_id=secrets.token_urlsafe(24),
+        plex_pin_id=plex_pin.id,
+        code=plex_pin.code,
+        purpose=purpose,
+        invite=invite,
+        expires_at=expires_at,
+    )
+    url = client.auth_url(
+        plex_pin.code, forward_url=forward_url.replace("{pin}", pin.public_id) if forward_url else None
+    )
+    return StartedSignIn(pin, url)
+
+
+def _pin_for(public_id: str, code: str) -> PlexPin:
+    pin = (
+        PlexPin.objects.select_related("invite", "redemption")
+        .filter(public_id=public_id, purpose=PlexPin.Purpose.REDEEM)
+        .first()
+    )
+    if pin is None:
+        raise NotFound("This sign-in is unknown; start again.", code="not_found")
+    if pin.invite is None or pin.invite.code != codes.normalize(code):
+        raise Conflict("This sign-in was started for another invite.", code="pin_mismatch")
+    return pin
+
+
+@dataclass(frozen=True)
+class PollResult:
+    waiting: bool
+    result: RedeemResult | None = None
+    again: bool = False
+
+
+def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | None = None) -> PollResult:
+    """One poll of the PIN; once Plex says it is signed in, redeem as that Plex account."""
+    now = now or timezone.now()
+    pin = _pin_for(public_id, code)
+    if pin.state == PlexPin.State.USED and pin.redemption is not None:
+        member = pin.redemption.member
+        if member is None:
+            raise Gone("This sign-in was already used and did not succeed; start again.", code="pin_expired")
+        return PollResult(False, RedeemResult("existing", member), again=True)
+    if pin.expires_at <= now or pin.state == PlexPin.State.EXPIRED:
+        PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
+        raise Gone("The Plex sign-in took too long and expired; start again.", code="pin_expired")
+    client = services.sign_in()
+    try:
+        checked = client.check_pin(pin.plex_pin_id)
+    except PinExpired as exc:
+        PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
+        raise Gone("The Plex sign-in expired; start again.", code="pin_expired") from exc
+    except PlexError as exc:
+        raise services.as_service_error(exc) from exc
+    PlexPin.objects.filter(pk=pin.pk).update(last_polled_at=now)
+    if not checked.auth_token:
+        return PollResult(True)
+    token = checked.auth_token
+    try:
+        account = client.account_for_token(token)
+    except PlexError as exc:
+        raise services.as_service_error(exc) from exc
+    identity = Identity(
+        method=Redemption.Method.OAUTH,
+        email=account.email,
+        username=account.username or account.title,
+        plex_id=account.id,
+        thumb=account.thumb,
+        token=token,
+    )
+    PlexPin.objects.filter(pk=pin.pk, state=PlexPin.State.WAITING).update(state=PlexPin.State.SIGNED_IN)
+    result = redeem(code, identity, actor=Actor.redeemer(identity.label, actor.ip))
+    redemption = Redemption.objects.filter(member=result.member, invite=pin.invite).order_by("-created_at").first()
+    PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.USED, redemption=redemption)
+    return PollResult(False, result)
+
+
+def check_redeem_body(email: object, pin_id: object) -> None:
+    if email and pin_id:
+        raise Invalid("Send either an e-mail or a pin_id, not both.")
+    if not email and not pin_id:
+        raise Invalid("Send an e-mail, or a pin_id from /api/invites/oauth/start.")
+
+
+def email_identity(email: str) -> Identity:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    address = email.strip()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise Invalid(
+            "That does not look like an e-mail address.", details=[{"field": "email", "message": "invalid"}]
+        ) from exc
+    return Identity(method=Redemption.Method.EMAIL, email=address)

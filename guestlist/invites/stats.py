@@ -1,0 +1,66 @@
+"""Statistics for the dashboard and ``GET /api/invites/stats``, all from SQL aggregates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from guestlist.invites import status
+from guestlist.invites.models import Invite, Redemption
+from guestlist.members.models import Member
+
+LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
+CHART_DAYS = 90
+
+
+def redemptions_per_day(days: int = CHART_DAYS, *, today: date | None = None) -> list[dict[str, Any]]:
+    """One entry per UTC day, oldest first, ending today; days without redemptions count 0."""
+    today = today or timezone.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    rows = (
+        Redemption.objects.filter(state__in=LIVE_REDEMPTION_STATES, created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(count=Count("id"))
+    )
+    by_day = {row["day"]: row["count"] for row in rows}
+    return [
+        {"date": (first + timedelta(days=offset)).isoformat(), "count": by_day.get(first + timedelta(days=offset), 0)}
+        for offset in range(days)
+    ]
+
+
+def invite_stats() -> dict[str, Any]:
+    now = timezone.now()
+    invites = Invite.objects.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=status.filter_q(status.ACTIVE, now)),
+        redeemed=Count("id", filter=status.filter_q(status.REDEEMED, now)),
+        expired=Count("id", filter=status.filter_q(status.EXPIRED, now)),
+        used_up=Count("id", filter=status.filter_q(status.USED_UP, now)),
+        disabled=Count("id", filter=status.filter_q(status.DISABLED, now)),
+    )
+    members = Member.objects.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(status__in=("pending", "active"))),
+        expired=Count("id", filter=Q(status="expired")),
+        removed=Count("id", filter=Q(status="removed")),
+    )
+    return {
+        "total_invites": invites["total"],
+        "active_invites": invites["active"],
+        "redeemed_invites": invites["redeemed"],
+        "expired_invites": invites["expired"],
+        "used_up_invites": invites["used_up"],
+        "disabled_invites": invites["disabled"],
+        "total_redemptions": Redemption.objects.filter(state__in=LIVE_REDEMPTION_STATES).count(),
+        "total_users": members["total"],
+        "active_users": members["active"],
+        "expired_users": members["expired"],
+        "removed_users": members["removed"],
+        "redemptions_per_day": redemptions_per_day(),
+    }

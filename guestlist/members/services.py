@@ -1,0 +1,233 @@
+"""Members: listing, expiry, access changes and removal (removal goes through Plex first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.core.errors import Conflict, Invalid, NotFound
+from guestlist.members.models import Member
+from guestlist.plex import libraries, outbox, services
+from guestlist.plex.errors import PlexError
+from guestlist.plex.models import PlexOperation
+
+Status = Member.Status
+LIVE = (Status.PENDING, Status.ACTIVE)
+STATUS_FILTERS = ("all", "pending", "active", "removing", "expired", "removed", "expiring", "live")
+EXPIRING_WITHIN = timedelta(days=7)
+MAX_PAGE_SIZE = 200
+
+
+def get_member(member_id: int) -> Member:
+    member = Member.objects.select_related("invite", "server").filter(pk=member_id).first()
+    if member is None:
+        raise NotFound(f"There is no member with id {member_id}.")
+    return member
+
+
+@dataclass(frozen=True)
+class MemberQuery:
+    search: str = ""
+    status: str = "all"
+    invite_id: int | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    items: list[Member]
+    total: int
+    page: int
+    page_size: int
+
+
+def status_q(name: str, now: datetime) -> Q:
+    if name == "expiring":
+        return Q(status__in=LIVE, expires_at__isnull=False, expires_at__lte=now + EXPIRING_WITHIN)
+    if name == "live":
+        return Q(status__in=LIVE)
+    if name in ("pending", "active", "removing", "expired", "removed"):
+        return Q(status=name)
+    return Q()
+
+
+def member_queryset(query: MemberQuery) -> QuerySet[Member]:
+    if query.status not in STATUS_FILTERS:
+        raise Invalid(f"status must be one of {', '.join(STATUS_FILTERS)}.")
+    members = Member.objects.filter(status_q(query.status, timezone.now()))
+    term = query.search.strip()
+    if term:
+        members = members.filter(Q(email__icontains=term) | Q(username__icontains=term))
+    if query.invite_id is not None:
+        members = members.filter(invite_id=query.invite_id)
+    return members
+
+
+def list_members(query: MemberQuery) -> MemberPage:
+    members = member_queryset(query)
+    page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
+    page = max(1, query.page)
+    offset = (page - 1) * page_size
+    items = list(members.select_related("invite").order_by("-created_at", "-id")[offset : offset + page_size])
+    return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)
+
+
+def set_expiry(member: Member, expires_at: datetime | None, *, actor: Actor) -> Member:
+    if expires_at is not None and timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at, timezone.get_current_timezone())
+    before = member.expires_at
+    member.expires_at = expires_at
+    member.expiry_warned_at = None
+    member.save(update_fields=["expires_at", "expiry_warned_at", "updated_at"])
+    audit.record(
+        actor,
+        "member.expiry",
+        member,
+        before=before.isoformat() if before else None,
+        after=expires_at.isoformat() if expires_at else None,
+    )
+    return member
+
+
+def extend_expiry(members: list[Member], *, days: int = 0, months: int = 0, actor: Actor) -> int:
+    """Push expiry out for a selection; members without expiry get it counted from now."""
+    from guestlist.lib.dates import add_months
+
+    now = timezone.now()
+    changed = 0
+    for member in members:
+        start = member.expires_at if member.expires_at and member.expires_at > now else now
+        set_expiry(member, add_months(start, months) + timedelta(days=days), actor=actor)
+        changed += 1
+    return changed
+
+
+@dataclass(frozen=True)
+class RemovalOutcome:
+    member: Member
+    done: bool
+    error: str = ""
+
+
+def remove_member(
+    member: Member, *, actor: Actor, reason: str = "", final_status: str = Status.REMOVED
+) -> RemovalOutcome:
+    """Take away their Plex access, then mark them; a Plex failure leaves them ``removing``."""
+    if member.status in (Status.REMOVED, Status.EXPIRED):
+        return RemovalOutcome(member, True)
+    if member.status == Status.REMOVING:
+        existing = PlexOperation.objects.filter(
+            member=member, kind=PlexOperation.Kind.REMOVE, state=PlexOperation.State.QUEUED
+        ).first()
+        if existing is not None:
+            return RemovalOutcome(member, False, existing.last_error)
+    with transaction.atomic():
+        outbox.cancel_open(member.pk)
+        Member.objects.filter(pk=member.pk).update(
+            status=Status.REMOVING, reason=reason[:200], updated_at=timezone.now()
+        )
+        op = outbox.enqueue(
+            PlexOperation.Kind.REMOVE, member=member, payload={"final_status": final_status}, reason=reason[:200]
+        )
+        audit.record(actor, "member.remove_requested", member, reason=reason, final_status=final_status)
+    outcome = outbox.run(op)
+    member.refresh_from_db()
+    return RemovalOutcome(member, outcome.done, outcome.error)
+
+
+def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> RemovalOutcome:
+    """Change a member's libraries or share settings on Plex (PATCH /api/users/{id})."""
+    if member.status not in LIVE:
+        raise Conflict("Only members with access can have it changed.", code="not_active")
+    payload: dict[str, Any] = {
+        "library_keys": member.library_keys or [],
+        "allow_sync": member.allow_sync,
+        "allow_channels": member.allow_channels,
+        "allow_camera_upload": member.allow_camera_upload,
+    }
+    if "libraries" in changes:
+        selection = libraries.normalize_selection(changes["libraries"], member.server)
+        payload["library_keys"] = list(libraries.resolve_keys(selection, member.server))
+    for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
+        if field in changes:
+            if not isinstance(changes[field], bool):
+                raise Invalid(f"{field} must be true or false.")
+            payload[field] = changes[field]
+    with transaction.atomic():
+        outbox.cancel_open(member.pk, kinds=(PlexOperation.Kind.UPDATE_SHARE,))
+        op = outbox.enqueue(PlexOperation.Kind.UPDATE_SHARE, member=member, payload=payload)
+        audit.record(actor, "member.change_access", member, **payload)
+    outcome = outbox.run(op)
+    member.refresh_from_db()
+    if outcome.state == PlexOperation.State.FAILED and outcome.exc is not None:
+        raise services.as_service_error(outcome.exc)
+    return RemovalOutcome(member, outcome.done, outcome.error)
+
+
+def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
+    """Re-read username, avatar and access from Plex's list of users."""
+    try:
+        users = services.gateway_for(member.server).users()
+    except PlexError as exc:
+        raise services.as_service_error(exc) from exc
+    email = member.email.lower()
+    match = next(
+        (
+            user
+            for user in users
+            if (member.plex_id is not None and user.id == member.plex_id) or (email and user.email.lower() == email)
+        ),
+        None,
+    )
+    if match is None:
+        audit.record(actor, "member.refresh", member, found=False)
+        return member
+    apply_plex_user(member, match)
+    audit.record(actor, "member.refresh", member, found=True)
+    return member
+
+
+def apply_plex_user(member: Member, user: Any) -> bool:
+    """Copy what Plex says about a user onto the member; True if anything changed."""
+    changed: list[str] = []
+
+    def put(field: str, value: object) -> None:
+        if value not in (None, "") and getattr(member, field) != value:
+            setattr(member, field, value)
+            changed.append(field)
+
+    put("username", user.username or user.title)
+    put("thumb", user.thumb)
+    put("email", user.email)
+    if member.plex_id is None:
+        put("plex_id", user.id)
+        if (
+            f"plex:{user.id}" != member.person_key
+            and not Member.objects.filter(server=member.server, person_key=f"plex:{user.id}").exists()
+        ):
+            put("person_key", f"plex:{user.id}")
+    if user.last_seen_at is not None and (member.last_seen is None or user.last_seen_at > member.last_seen):
+        put("last_seen", user.last_seen_at)
+    if user.share_id is not None:
+        put("plex_share_id", user.share_id)
+        if user.library_keys is not None:
+            put("library_keys", list(user.library_keys))
+        for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
+            put(field, getattr(user, field))
+        if member.status == Status.PENDING:
+            # They show up in Plex's user list only once they accepted the share.
+            member.status = Status.ACTIVE
+            changed.append("status")
+    if member.pk is None:
+        member.save()
+    elif changed:
+        member.save(update_fields=[*set(changed), "updated_at"])
+    return bool(changed)

@@ -1,0 +1,118 @@
+"""What a finished or failed Plex operation means for members, redemptions and invites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.invites.models import Invite, Redemption
+from guestlist.members.models import Member
+from guestlist.plex.errors import PlexError
+from guestlist.plex.models import PlexOperation
+
+Kind = PlexOperation.Kind
+JOB_ACTOR = Actor.job("plex_operations")
+
+
+def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
+    """Runs inside the transaction that marks ``op`` done."""
+    member = Member.objects.get(pk=op.member_id)
+    now = timezone.now()
+    if op.kind in (Kind.SHARE, Kind.HOME_INVITE):
+        if result.get("share_id"):
+            member.plex_share_id = result["share_id"]
+        if result.get("user_id") and member.plex_id is None:
+            member.plex_id = result["user_id"]
+        member.save(update_fields=["plex_share_id", "plex_id", "updated_at"])
+        if op.redemption_id:
+            Redemption.objects.filter(pk=op.redemption_id, state=Redemption.State.PENDING).update(
+                state=Redemption.State.DONE, completed_at=now, error="", error_code=""
+            )
+            redemption = Redemption.objects.get(pk=op.redemption_id)
+            if (
+                redemption.user_token_encrypted
+                and not PlexOperation.objects.filter(redemption_id=redemption.pk, kind=Kind.ACCEPT).exists()
+            ):
+                # The share exists; now accept it as the redeemer so they need no e-mail.
+                from guestlist.plex.outbox import enqueue
+
+                enqueue(Kind.ACCEPT, member=member, redemption=redemption, inline=False)
+    elif op.kind == Kind.ACCEPT:
+        if "accepted" in result:
+            Member.objects.filter(pk=member.pk, status=Member.Status.PENDING).update(
+                status=Member.Status.ACTIVE, updated_at=now
+            )
+        if op.redemption_id:
+            # The token's job is done: keep it no longer than needed.
+            Redemption.objects.filter(pk=op.redemption_id).update(
+                user_token_encrypted="", accepted_at=now if "accepted" in result else None
+            )
+    elif op.kind == Kind.UPDATE_SHARE:
+        fields = {
+            key: op.payload[key] for key in ("allow_sync", "allow_channels", "allow_camera_upload") if key in op.payload
+        }
+        if "library_keys" in op.payload:
+            fields["library_keys"] = op.payload["library_keys"]
+        Member.objects.filter(pk=member.pk).update(**fields, updated_at=now)
+    elif op.kind == Kind.REMOVE:
+        final = op.payload.get("final_status", Member.Status.REMOVED)
+        Member.objects.filter(pk=member.pk).update(
+            status=final, removed_at=now, reason=op.reason or member.reason, plex_share_id=None, updated_at=now
+        )
+        audit.record(JOB_ACTOR, f"member.{final}", member, confirmed_by_plex=True)
+        from guestlist.invites.services import delete_if_orphaned
+
+        delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
+
+
+def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:
+    """Runs inside the transaction that marks ``op`` failed for good."""
+    now = timezone.now()
+    if op.kind in (Kind.SHARE, Kind.HOME_INVITE):
+        give_back_use(op, error, exc)
+    elif op.kind == Kind.ACCEPT:
+        # They can still accept from Plex's e-mail or app; the sync job notices when they do.
+        Redemption.objects.filter(pk=op.redemption_id).update(user_token_encrypted="")
+        Member.objects.filter(pk=op.member_id).update(
+            reason="Accept the invitation in the e-mail from Plex.", updated_at=now
+        )
+    elif op.kind == Kind.UPDATE_SHARE:
+        Member.objects.filter(pk=op.member_id).update(reason=f"Changing access failed: {error}"[:200], updated_at=now)
+    elif op.kind == Kind.REMOVE:
+        # Never recorded as done: the member stays "removing" with the error for the dashboard.
+        Member.objects.filter(pk=op.member_id).update(reason=f"Removal failed: {error}"[:200], updated_at=now)
+
+
+def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
+    """A redemption Plex refused for good: the use returns to the invite, no access remains."""
+    from guestlist.plex.outbox import cancel_open
+
+    code = "plex_pass_required" if exc is not None and type(exc).__name__ == "PlexPassRequired" else "plex_refused"
+    if op.redemption_id:
+        failed = Redemption.objects.filter(
+            pk=op.redemption_id, state__in=(Redemption.State.PENDING, Redemption.State.DONE)
+        ).update(
+            state=Redemption.State.FAILED,
+            error=error[:2000],
+            error_code=code,
+            completed_at=timezone.now(),
+            user_token_encrypted="",
+        )
+        redemption = Redemption.objects.get(pk=op.redemption_id)
+        if failed and redemption.invite_id:
+            Invite.objects.filter(pk=redemption.invite_id, used_count__gt=0).update(used_count=F("used_count") - 1)
+    cancel_open(op.member_id)
+    member = Member.objects.get(pk=op.member_id)
+    previous = op.payload.get("previous_status")
+    if previous:
+        member.status = previous
+        member.reason = f"Re-invitation failed: {error}"[:200]
+        member.save(update_fields=["status", "reason", "updated_at"])
+    else:
+        # The member existed only for this attempt; the failed redemption keeps the history.
+        Redemption.objects.filter(member=member).update(member=None)
+        member.delete()

@@ -1,0 +1,256 @@
+"""Plex changes Guestlist owes, tried at once and retried with backoff until done.
+
+Every row is written in the same transaction as the decision behind it (a claimed invite
+use, a removal), then run straight away by the request that made it. If the request dies,
+or Plex is down, the job runner picks the row up once its lock lapses. Handlers are
+idempotent on Plex's side ("already sharing" counts as done; removing someone who is
+already gone counts as done), so a retry after a crash never doubles anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.lib import crypto
+from guestlist.plex.records import ShareSettings
+from guestlist.plex import services
+from guestlist.plex.errors import PlexError, PlexNotFound
+from guestlist.plex.models import PlexOperation
+
+logger = logging.getLogger(__name__)
+
+Kind = PlexOperation.Kind
+State = PlexOperation.State
+
+# Longer than any single attempt can take (several Plex calls with short timeouts plus the
+# accept retries), so the runner never picks up work a live request is still doing.
+LOCK_SECONDS = 90
+BACKOFF_SECONDS = (20, 60, 120, 300, 600, 1200, 1800, 3600)
+MAX_ATTEMPTS = {Kind.ACCEPT: 12}
+DEFAULT_MAX_ATTEMPTS = 36  # about a day and a half of retrying
+JOB_ACTOR = Actor.job("plex_operations")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # "done", "retry" or "failed"
+    error: str = ""
+    exc: PlexError | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.state == State.DONE
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts - 1, 0), len(BACKOFF_SECONDS) - 1)])
+
+
+def enqueue(
+    kind: str,
+    *,
+    member: Any,
+    redemption: Any = None,
+    payload: dict[str, Any] | None = None,
+    reason: str = "",
+    inline: bool = True,
+) -> PlexOperation:
+    """Record a Plex change; call inside the transaction that made it necessary.
+
+    ``inline`` locks the row for the caller, who runs it right after committing.
+    """
+    now = timezone.now()
+    return PlexOperation.objects.create(
+        kind=kind,
+        server_id=member.server_id,
+        member=member,
+        redemption=redemption,
+        payload=payload or {},
+        reason=reason,
+        next_attempt_at=now,
+        locked_until=now + timedelta(seconds=LOCK_SECONDS) if inline else None,
+        attempts=1 if inline else 0,
+    )
+
+
+def claim(op_id: int, *, now: datetime | None = None) -> PlexOperation | None:
+    """Take a due operation for this worker; a conditional UPDATE makes it exclusive."""
+    now = now or timezone.now()
+    taken = (
+        PlexOperation.objects.filter(pk=op_id, state=State.QUEUED, next_attempt_at__lte=now)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(locked_until=now + timedelta(seconds=LOCK_SECONDS), attempts=F("attempts") + 1)
+    )
+    if not taken:
+        return None
+    return PlexOperation.objects.select_related("server", "member", "redemption").get(pk=op_id)
+
+
+def due_ids(limit: int = 50, *, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        PlexOperation.objects.filter(state=State.QUEUED, next_attempt_at__lte=now)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def process_due(limit: int = 50) -> str:
+    """The job: run every operation that is due and not held by a live request."""
+    counts = {State.DONE: 0, "retry": 0, State.FAILED: 0}
+    for op_id in due_ids(limit):
+        op = claim(op_id)
+        if op is None:
+            continue
+        outcome = run(op)
+        counts[outcome.state] = counts.get(outcome.state, 0) + 1
+    return f"{counts[State.DONE]} done, {counts['retry']} to retry, {counts[State.FAILED]} failed"
+
+
+def settings_from(payload: dict[str, Any]) -> ShareSettings:
+    return ShareSettings(
+        library_keys=tuple(int(key) for key in payload.get("library_keys", ())),
+        allow_sync=bool(payload.get("allow_sync")),
+        allow_channels=bool(payload.get("allow_channels")),
+        allow_camera_upload=bool(payload.get("allow_camera_upload")),
+    )
+
+
+def run(op: PlexOperation) -> Outcome:
+    """Run a claimed operation once and record what happened. Never raises PlexError."""
+    handler = HANDLERS[op.kind]
+    try:
+        result = handler(op)
+    except PlexNotFound as exc:
+        if op.kind == Kind.REMOVE:
+            # Gone already (removed by hand in Plex): exactly what we wanted.
+            return _finish(op, {"already_gone": True})
+        return _fail_or_retry(op, exc)
+    except PlexError as exc:
+        return _fail_or_retry(op, exc)
+    if result is None:
+        return _retry(op, "Not visible on Plex yet.", None)
+    return _finish(op, result)
+
+
+def _finish(op: PlexOperation, result: dict[str, Any]) -> Outcome:
+    from guestlist.plex import effects
+
+    with transaction.atomic():
+        updated = PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
+            state=State.DONE, finished_at=timezone.now(), locked_until=None, last_error=""
+        )
+        if updated:
+            effects.on_done(op, result)
+    return Outcome(State.DONE)
+
+
+def _fail_or_retry(op: PlexOperation, exc: PlexError) -> Outcome:
+    retryable = services.is_transient(exc) or op.kind == Kind.REMOVE
+    if retryable:
+        return _retry(op, exc.message, exc)
+    return _fail(op, exc.message, exc)
+
+
+def _retry(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
+    limit = MAX_ATTEMPTS.get(Kind(op.kind), DEFAULT_MAX_ATTEMPTS)
+    if op.attempts >= limit:
+        return _fail(op, f"Gave up after {op.attempts} attempts: {error}", exc)
+    PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
+        next_attempt_at=timezone.now() + backoff(op.attempts), locked_until=None, last_error=error[:2000]
+    )
+    logger.warning("Plex %s for member %s will be retried: %s", op.kind, op.member_id, error)
+    return Outcome("retry", error, exc)
+
+
+def _fail(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
+    from guestlist.plex import effects
+
+    with transaction.atomic():
+        updated = PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
+            state=State.FAILED, finished_at=timezone.now(), locked_until=None, last_error=error[:2000]
+        )
+        if updated:
+            effects.on_failed(op, error, exc)
+            audit.record(JOB_ACTOR, f"plex.{op.kind}_failed", op.member, error=error)
+    logger.error("Plex %s for member %s failed for good: %s", op.kind, op.member_id, error)
+    return Outcome(State.FAILED, error, exc)
+
+
+def cancel_open(member_id: int, *, kinds: tuple[str, ...] | None = None) -> int:
+    ops = PlexOperation.objects.filter(member_id=member_id, state=State.QUEUED)
+    if kinds:
+        ops = ops.filter(kind__in=kinds)
+    return ops.update(state=State.CANCELLED, finished_at=timezone.now(), locked_until=None)
+
+
+def release_lock(op: PlexOperation) -> None:
+    PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(locked_until=None)
+
+
+# Handlers: one Plex action each; they return a result dict, None for "not yet", or raise.
+
+
+def _share(op: PlexOperation) -> dict[str, Any]:
+    result = services.gateway_for(op.server).share(op.payload["invitee"], settings_from(op.payload))
+    return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
+
+
+def _home_invite(op: PlexOperation) -> dict[str, Any]:
+    result = services.gateway_for(op.server).add_home_user(op.payload["invitee"], settings_from(op.payload))
+    return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
+
+
+def _accept(op: PlexOperation) -> dict[str, Any] | None:
+    redemption = op.redemption
+    if redemption is None or not redemption.user_token_encrypted:
+        return {"skipped": "no token"}
+    token = crypto.decrypt(redemption.user_token_encrypted)
+    server = op.server
+    accepted = services.sign_in().accept_invite(
+        token,
+        owner_account_id=int(server.owner_plex_id or 0),
+        machine_identifier=server.machine_identifier,
+        attempts=int(op.payload.get("attempts", 3)),
+        delay=float(op.payload.get("delay", 1.5)),
+    )
+    return {"accepted": True} if accepted else None
+
+
+def _update_share(op: PlexOperation) -> dict[str, Any]:
+    member = op.member
+    if member.plex_id is None:
+        raise PlexNotFound("This member's Plex account is not known yet; refresh them from Plex first.")
+    services.gateway_for(op.server).update_share(int(member.plex_id), settings_from(op.payload))
+    return {}
+
+
+def _remove(op: PlexOperation) -> dict[str, Any]:
+    member = op.member
+    gw = services.gateway_for(op.server)
+    if member.is_home and member.plex_id is not None:
+        gw.remove_home_user(int(member.plex_id))
+    else:
+        # A share never accepted has no Plex user id yet; Plex still knows its address.
+        gw.remove_share(int(member.plex_id) if member.plex_id is not None else None, email=member.email or None)
+    return {}
+
+
+HANDLERS: dict[str, Callable[[PlexOperation], dict[str, Any] | None]] = {
+    Kind.SHARE: _share,
+    Kind.HOME_INVITE: _home_invite,
+    Kind.ACCEPT: _accept,
+    Kind.UPDATE_SHARE: _update_share,
+    Kind.REMOVE: _remove,
+}

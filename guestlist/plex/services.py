@@ -1,0 +1,177 @@
+"""Guestlist's side of Plex: building gateways for stored servers, connecting new servers.
+
+Everything here calls Plex only through ``guestlist.plex.gateway``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.core.errors import Invalid, PlexRefused, PlexUnavailableError
+from guestlist.core.services import ensure_site_settings
+from guestlist.plex import gateway as plex
+from guestlist.plex.errors import PlexError, PlexPassRequired, PlexTokenRejected
+from guestlist.plex.invitee import PlexInviteeGateway
+from guestlist.plex.records import LibraryInfo
+from guestlist.plex.models import Library, MediaServer
+
+DEFAULT_TIMEOUT = 5.0
+
+
+def client_identifier() -> str:
+    return ensure_site_settings().plex_client_identifier
+
+
+def gateway(token: str, *, server_url: str | None = None, machine_identifier: str | None = None) -> plex.PlexGateway:
+    return plex.PlexGateway(
+        token,
+        client_identifier=client_identifier(),
+        server_url=server_url,
+        machine_identifier=machine_identifier,
+        plex_tv_url=settings.PLEX_TV_URL,
+        timeout=DEFAULT_TIMEOUT,
+    )
+
+
+def gateway_for(server: MediaServer) -> plex.PlexGateway:
+    return gateway(server.admin_token, server_url=server.base_url, machine_identifier=server.machine_identifier)
+
+
+def sign_in() -> PlexInviteeGateway:
+    """PIN sign-in and accept calls, made with Guestlist's own client identifier."""
+    return PlexInviteeGateway(
+        client_identifier=client_identifier(), plex_tv_url=settings.PLEX_TV_URL, timeout=DEFAULT_TIMEOUT
+    )
+
+
+def is_transient(exc: PlexError) -> bool:
+    """Worth retrying later: outages, rate limits, and an owner token that may be fixed."""
+    return exc.transient
+
+
+def as_service_error(exc: PlexError) -> PlexRefused | PlexUnavailableError:
+    """The API's answer for a Plex failure that reached the user."""
+    if is_transient(exc):
+        retry_after = getattr(exc, "retry_after", None) or 30
+        return PlexUnavailableError(exc.message, retry_after=int(retry_after))
+    if isinstance(exc, PlexPassRequired):
+        return PlexRefused(exc.message, code="plex_pass_required")
+    return PlexRefused(exc.message)
+
+
+def normalize_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise Invalid("The server URL must start with http:// or https:// (e.g. http://192.168.1.10:32400).")
+    return url
+
+
+@dataclass(frozen=True)
+class ConnectOutcome:
+    server: MediaServer
+    created: bool
+
+
+def connect_server(url: str, token: str, *, name: str | None = None, actor: Actor) -> ConnectOutcome:
+    """Check the token against plex.tv and the server, then store both with the libraries."""
+    url, token = normalize_url(url), token.strip()
+    if not token:
+        raise Invalid("A Plex token is needed.")
+    probe = gateway(token, server_url=url)
+    owner = probe.owner_account()
+    info = probe.server_info()
+    probe = gateway(token, server_url=url, machine_identifier=info.machine_identifier)
+    found = probe.libraries()
+    with transaction.atomic():
+        server = MediaServer.objects.filter(machine_identifier=info.machine_identifier).first()
+        created = server is None
+        if server is None:
+            server = MediaServer(machine_identifier=info.machine_identifier)
+        server.name = (name or "").strip() or info.name
+        server.base_url = url
+        server.admin_token = token
+        server.version = info.version
+        server.owner_plex_id = owner.id
+        server.owner_username = owner.username
+        server.owner_email = owner.email
+        server.last_health_check_at = timezone.now()
+        server.token_ok = server.server_ok = True
+        server.last_health_error = ""
+        server.save()
+        store_libraries(server, found)
+        audit.record(actor, "server.connect" if created else "server.update", server, url=url, libraries=len(found))
+    return ConnectOutcome(server, created)
+
+
+def store_libraries(server: MediaServer, found: list[LibraryInfo]) -> None:
+    """Upsert libraries; ones that vanished stay (history) but are marked absent."""
+    existing = {library.key: library for library in Library.objects.filter(server=server)}
+    seen = set()
+    for info in found:
+        seen.add(info.key)
+        library = existing.get(info.key)
+        if library is None:
+            # New libraries join the default set, as the contract promises for a new server.
+            Library.objects.create(
+                server=server, key=info.key, global_id=info.global_id, title=info.title, type=info.type
+            )
+        else:
+            library.global_id, library.title, library.type, library.is_present = (
+                info.global_id,
+                info.title,
+                info.type,
+                True,
+            )
+            library.save(update_fields=["global_id", "title", "type", "is_present"])
+    Library.objects.filter(server=server).exclude(key__in=seen).update(is_present=False)
+
+
+def refresh_libraries(server: MediaServer, *, actor: Actor) -> int:
+    found = gateway_for(server).libraries()
+    with transaction.atomic():
+        store_libraries(server, found)
+        audit.record(actor, "server.libraries_refresh", server, libraries=len(found))
+    return len(found)
+
+
+@dataclass(frozen=True)
+class Health:
+    token_ok: bool | None
+    server_ok: bool | None
+    error: str
+
+
+def check_health(server: MediaServer) -> Health:
+    """Check both the admin token (plex.tv) and the server itself: either can fail alone."""
+    probe = gateway_for(server)
+    errors: list[str] = []
+    token_ok: bool | None = None
+    server_ok: bool | None = None
+    try:
+        probe.owner_account()
+        token_ok = True
+    except PlexTokenRejected as exc:
+        token_ok = False
+        errors.append(exc.message)
+    except PlexError as exc:
+        errors.append(exc.message)
+    try:
+        probe.server_info()
+        server_ok = True
+    except PlexError as exc:
+        server_ok = False
+        errors.append(exc.message)
+    MediaServer.objects.filter(pk=server.pk).update(
+        token_ok=token_ok, server_ok=server_ok, last_health_error=" ".join(errors), last_health_check_at=timezone.now()
+    )
+    return Health(token_ok, server_ok, " ".join(errors))
+
+
+def server_unavailable() -> PlexUnavailableError:
+    return PlexUnavailableError("No Plex server is connected yet.", code="not_configured")
