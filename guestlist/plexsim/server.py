@@ -65,8 +65,10 @@ class PlexSimulator:
         server = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
+        # A short poll interval makes stop() quick, which matters to a test suite.
         thread = threading.Thread(
             target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
             name=f"plexsim:{server.server_port}",
             daemon=True,
         )
