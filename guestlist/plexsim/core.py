@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -160,11 +160,12 @@ def route(path: str, handler: Handler, *methods: str) -> Rule:
     return Rule(path, endpoint=handler, methods=list(methods))
 
 
+_TOKEN_IN_QUERY = re.compile(r"(?i)((?:^|&)x-plex-token=)[^&]*")
+
+
 def redact_query(query_string: str) -> str:
-    pairs = parse_qsl(query_string, keep_blank_values=True)
-    return urlencode(
-        [(k, "<redacted>" if k.lower() == "x-plex-token" else v) for k, v in pairs]
-    )
+    """The raw query as sent (so "+" versus "%2B" stays visible), minus any token."""
+    return _TOKEN_IN_QUERY.sub(r"\1<redacted>", query_string)
 
 
 class SimApp:

@@ -337,33 +337,34 @@ def serve(
     """Runs plex.tv on `port` and the PMS on `port + 1` until SIGINT/SIGTERM.
 
     Loads `state_file` when it exists (seeding the demo only when it does not), and
-    saves the
-    state back to it on the way out.
+    saves the state back to it on the way out. Call it from the main thread.
     """
     path = Path(state_file) if state_file else None
     state = SimState.load(path) if path and path.exists() else None
     simulator = PlexSimulator(state)
     if state is None and seed_demo:
         simulator.seed_demo()
-    simulator.start(host, port, port + 1)
-    print(
-        f"Plex simulator: plex.tv at {simulator.plex_tv_url}, "
-        f"PMS at {simulator.pms_url}",
-        flush=True,
-    )
-    if seed_demo:
-        print("Demo owner token: demo-owner-token", flush=True)
 
     finished = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         finished.set()
 
+    # Handlers go in before the ports open, so anyone who can reach the simulator can
+    # also stop it cleanly.
     previous = {
         sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        while not finished.wait(0.5):
+        simulator.start(host, port, port + 1)
+        print(
+            f"Plex simulator: plex.tv at {simulator.plex_tv_url}, "
+            f"PMS at {simulator.pms_url}",
+            flush=True,
+        )
+        if seed_demo:
+            print("Demo owner token: demo-owner-token", flush=True)
+        while not finished.wait(0.2):
             pass
     finally:
         for sig, handler in previous.items():
