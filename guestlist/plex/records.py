@@ -1,0 +1,80 @@
+"""The plain values the gateway hands back; nothing here knows about HTTP or plexapi."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class PlexAccount:
+    id: int
+    uuid: str
+    username: str
+    email: str
+    title: str
+    thumb: str
+    has_plex_pass: bool
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    machine_identifier: str
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    key: int  # the PMS section key (1, 2, 3…), what Guestlist stores
+    global_id: int  # plex.tv's id for the same section, what share requests carry
+    title: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ShareSettings:
+    library_keys: tuple[int, ...]  # PMS keys; empty means every library of the server
+    allow_sync: bool = False
+    allow_channels: bool = False
+    allow_camera_upload: bool = False
+
+
+@dataclass(frozen=True)
+class PlexUser:
+    id: int
+    username: str
+    email: str
+    title: str
+    thumb: str
+    home: bool
+    managed: bool
+    share_id: int | None  # their share of our server; None when they have none
+    library_keys: tuple[int, ...] | None  # () when the share covers every library
+    allow_sync: bool
+    allow_channels: bool
+    allow_camera_upload: bool
+    last_seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    share_id: int | None
+    user_id: int | None
+    already_shared: bool
+
+
+@dataclass(frozen=True)
+class Pin:
+    id: int
+    code: str
+    expires_at: datetime
+    auth_token: str | None
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    share_id: int
+    owner_id: int
+    owner_username: str
+    machine_identifier: str
