@@ -96,6 +96,9 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # django-ninja's "Cannot parse request body": the contract calls malformed JSON invalid.
+        return error_response(422, "invalid", "The request body is not valid JSON.")
     return error_response(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), str(exc.message))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from guestlist.api.auth import Principal, admin_auth
 from guestlist.api.schemas import (
@@ -42,11 +42,11 @@ class InviteFilters(Schema):
 
 
 @router.post("/", response={201: InviteOut}, summary="Create an invite")
-def create_invite(request: HttpRequest, payload: InviteCreateIn) -> tuple[int, dict[str, Any]]:
+def create_invite(request: HttpRequest, payload: InviteCreateIn) -> Status[dict[str, Any]]:
     who = principal(request)
     user = who.user if who.user is not None and who.user.is_authenticated else None
     invite = services.create_invite(payload.model_dump(exclude_unset=True), actor=who.actor, created_by=user)  # type: ignore[arg-type]
-    return 201, invite_out(invite)
+    return Status(201, invite_out(invite))
 
 
 @router.get("/", response=InviteListOut, summary="List invites with filters and counts")
@@ -81,10 +81,10 @@ def update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn)
 
 
 @router.delete("/{int:invite_id}", response={204: None}, summary="Delete an invite")
-def delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> tuple[int, None]:
+def delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> Status[None]:
     invite = services.get_invite(invite_id)
     services.delete_invite(invite, actor=principal(request).actor, force=force)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{int:invite_id}/qr", summary="QR code of the invite's link (PNG or SVG)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from guestlist.api.schemas import CodeIn, OAuthStartOut, RedeemIn, RedeemStatusOut, ValidateOut, member_out
 from guestlist.core import ratelimit
@@ -23,10 +23,12 @@ def validate(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
 
 
 @router.post("/oauth/start", response={201: OAuthStartOut}, summary="Start a Plex sign-in for an invite")
-def oauth_start(request: HttpRequest, payload: CodeIn) -> tuple[int, dict[str, Any]]:
+def oauth_start(request: HttpRequest, payload: CodeIn) -> Status[dict[str, Any]]:
     ratelimit.enforce(ratelimit.OAUTH_START, request)
     started = signin.start(payload.code)
-    return 201, {"pin_id": started.pin.public_id, "auth_url": started.auth_url, "expires_at": started.pin.expires_at}
+    return Status(
+        201, {"pin_id": started.pin.public_id, "auth_url": started.auth_url, "expires_at": started.pin.expires_at}
+    )
 
 
 @router.post(
@@ -34,14 +36,14 @@ def oauth_start(request: HttpRequest, payload: CodeIn) -> tuple[int, dict[str, A
     response={200: RedeemStatusOut, 201: RedeemStatusOut, 202: RedeemStatusOut},
     summary="Redeem an invite by e-mail or with a signed-in Plex PIN",
 )
-def redeem_invite(request: HttpRequest, payload: RedeemIn) -> tuple[int, dict[str, Any]]:
+def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
     signin.check_redeem_body(payload.email, payload.pin_id)
     ip = ratelimit.client_ip(request)
     if payload.pin_id:
         ratelimit.enforce(ratelimit.PIN_POLL, request)
         polled = signin.poll_and_redeem(payload.code, payload.pin_id, actor=Actor.redeemer("plex sign-in", ip))
         if polled.waiting or polled.result is None:
-            return 202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."}
+            return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
         result = polled.result
     else:
         ratelimit.enforce(ratelimit.REDEEM, request)
@@ -49,4 +51,4 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> tuple[int, dict[st
         result = redeem(payload.code, identity, actor=Actor.redeemer(identity.email, ip))
     status_code = {"created": 201, "existing": 200, "pending": 202}[result.outcome]
     body = member_out(result.member, message=result.message)
-    return status_code, {**body, "member": body}
+    return Status(status_code, {**body, "member": body})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from guestlist.api.auth import admin_auth
 from guestlist.api.invites import principal
@@ -76,10 +76,10 @@ def set_expiration(request: HttpRequest, member_id: int, payload: ExpirationIn) 
 
 
 @router.delete("/{int:member_id}", response={204: None, 202: RedeemStatusOut}, summary="Remove a member's access")
-def remove_member(request: HttpRequest, member_id: int) -> tuple[int, dict[str, Any] | None]:
+def remove_member(request: HttpRequest, member_id: int) -> Status[dict[str, Any] | None]:
     outcome = services.remove_member(
         services.get_member(member_id), actor=principal(request).actor, reason="removed by admin"
     )
     if outcome.done:
-        return 204, None
-    return 202, {"status": "removing", "message": outcome.error or None, "member": member_out(outcome.member)}
+        return Status(204, None)
+    return Status(202, {"status": "removing", "message": outcome.error or None, "member": member_out(outcome.member)})

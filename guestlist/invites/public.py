@@ -55,8 +55,7 @@ class PublicInvite:
 def describe(code: str) -> PublicInvite:
     invite = find_by_code(code)
     if invite is None:
-        reason = "not_found" if MediaServer.objects.exists() else "not_configured"
-        return PublicInvite(False, reason)
+        return PublicInvite(False, "not_found" if MediaServer.objects.exists() else "not_configured")
     now = timezone.now()
     reason = status.unusable_reason(invite, now)
     if reason is None and not SiteSettings.load().signup_enabled:
@@ -65,7 +64,7 @@ def describe(code: str) -> PublicInvite:
         valid=reason is None,
         reason=reason or "ok",
         code=invite.code,
-        server_name=invite.server.name,
+        server_name=str(invite.server.name),
         library_titles=libraries.titles(invite.libraries, invite.server),
         allow_sync=invite.allow_sync,
         allow_channels=invite.allow_channels,

@@ -252,7 +252,7 @@ def redeem(code: str, identity: Identity, *, actor: Actor) -> RedeemResult:
     if outcome.state == PlexOperation.State.FAILED:
         # The use was given back and no access remains (see plex.effects.give_back_use).
         raise services.as_service_error(outcome.exc or PlexError(outcome.error))
-    member = Member.objects.get(pk=op.member_id)
+    member = Member.objects.get(pk=op.member_id or 0)
     if outcome.state != PlexOperation.State.DONE:
         return RedeemResult(
             "pending", member, "Plex is not answering right now. Your invite is saved and will finish on its own."

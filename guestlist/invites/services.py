@@ -287,7 +287,7 @@ def _search_q(term: str) -> Q:
     members = Member.objects.filter(invite=OuterRef("pk")).filter(
         Q(email__icontains=term) | Q(username__icontains=term)
     )
-    return Q(code__contains=term.upper()) | Q(description__icontains=term) | Exists(members)
+    return Q(code__contains=term.upper()) | Q(description__icontains=term) | Q(Exists(members))
 
 
 def invite_queryset(query: InviteQuery) -> QuerySet[Invite]:

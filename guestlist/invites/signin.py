@@ -18,7 +18,6 @@ from guestlist.core.errors import Conflict, Gone, Invalid, NotFound
 from guestlist.invites import codes
 from guestlist.invites.models import Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, redeem, usable_invite
-from guestlist.members.models import Member
 from guestlist.plex import services
 from guestlist.plex.errors import PinExpired, PlexError
 from guestlist.plex.models import PlexPin

@@ -65,19 +65,12 @@ def plex_words(text: str) -> str | None:
                 words = str(listed[0].get("message") or "") or None
             elif payload.get("error"):
                 words = str(payload["error"])
-    elif stripped.startswith("<") and not stripped.lower().startswith(
-        ("<!doctype", "<html")
-    ):
+    elif stripped.startswith("<") and not stripped.lower().startswith(("<!doctype", "<html")):
         root = parse_xml(stripped)
         if root is not None:
             node = root.find("error") if root.tag == "errors" else root
             if node is not None:
-                words = (
-                    node.get("status")
-                    or node.get("message")
-                    or (node.text or "").strip()
-                    or None
-                )
+                words = node.get("status") or node.get("message") or (node.text or "").strip() or None
     if words is None:
         # plexapi folds the body into its message, after the URL.
         found = _WORDS_IN_ATTRIBUTES.search(text)
@@ -99,10 +92,7 @@ def error_for(
     lowered = (words or text).lower()
     if status == 401 or (status == 422 and "invalid token" in lowered):
         if whose == "owner":
-            message = (
-                "Plex rejected the server owner's token; "
-                "the owner needs to sign in to Plex again."
-            )
+            message = "Plex rejected the server owner's token; the owner needs to sign in to Plex again."
         else:
             message = "Plex rejected this person's sign-in; they need to sign in again."
         return PlexTokenRejected(message, whose=whose, status=status, plex_text=words)
@@ -129,9 +119,7 @@ def error_for(
             plex_text=words,
         )
     if status == 404:
-        return PlexNotFound(
-            f"Plex could not find {what}.", status=status, plex_text=words
-        )
+        return PlexNotFound(f"Plex could not find {what}.", status=status, plex_text=words)
     if "already sharing" in lowered:
         return PlexAlreadyShared(
             "The server is already shared with this person.",
@@ -151,9 +139,7 @@ def unreadable(what: str) -> PlexUnexpected:
     return PlexUnexpected(f"Plex answered {what} in a way Guestlist could not read.")
 
 
-def via_plexapi[T](
-    action: Callable[[], T], *, whose: Whose, what: str, where: str = "Plex"
-) -> T:
+def via_plexapi[T](action: Callable[[], T], *, whose: Whose, what: str, where: str = "Plex") -> T:
     """Runs a plexapi call, translating its exceptions (whose messages embed URLs and
     bodies)."""
     try:
@@ -166,9 +152,7 @@ def via_plexapi[T](
         status = int(found.group(1)) if found else 0
         logger.debug("plexapi refused %s: %s", what, message)
         if not status:
-            raise PlexUnexpected(
-                f"Plex refused {what}.", plex_text=plex_words(message)
-            ) from None
+            raise PlexUnexpected(f"Plex refused {what}.", plex_text=plex_words(message)) from None
         raise error_for(status, message, whose=whose, what=what) from None
     except requests.RequestException as error:
         logger.debug("%s unreachable: %s", where, error)
@@ -182,9 +166,7 @@ class PlexHttp:
     """A session plus Guestlist's X-Plex headers, for the calls plexapi gets wrong or
     makes twice."""
 
-    def __init__(
-        self, *, client_identifier: str, plex_tv_url: str | None, timeout: float
-    ) -> None:
+    def __init__(self, *, client_identifier: str, plex_tv_url: str | None, timeout: float) -> None:
         if not client_identifier:
             raise PlexUnexpected("Guestlist has no Plex client identifier configured.")
         install_log_filter()
@@ -193,9 +175,7 @@ class PlexHttp:
         self.timeout = timeout
         self.client_identifier = client_identifier
 
-    def headers(
-        self, token: str | None, *, accept_json: bool = False
-    ) -> dict[str, str]:
+    def headers(self, token: str | None, *, accept_json: bool = False) -> dict[str, str]:
         headers = {
             "X-Plex-Product": _plexapi.PRODUCT,
             "X-Plex-Version": __version__,

@@ -18,9 +18,15 @@ Kind = PlexOperation.Kind
 JOB_ACTOR = Actor.job("plex_operations")
 
 
+def _member_id(op: PlexOperation) -> int:
+    if op.member_id is None:
+        raise LookupError(f"Plex operation {op.pk} has no member")
+    return op.member_id
+
+
 def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
     """Runs inside the transaction that marks ``op`` done."""
-    member = Member.objects.get(pk=op.member_id)
+    member = Member.objects.get(pk=_member_id(op))
     now = timezone.now()
     if op.kind in (Kind.SHARE, Kind.HOME_INVITE):
         if result.get("share_id"):
@@ -48,7 +54,7 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             )
         if op.redemption_id:
             # The token's job is done: keep it no longer than needed.
-            Redemption.objects.filter(pk=op.redemption_id).update(
+            Redemption.objects.filter(pk=op.redemption_id or 0).update(
                 user_token_encrypted="", accepted_at=now if "accepted" in result else None
             )
     elif op.kind == Kind.UPDATE_SHARE:
@@ -76,15 +82,15 @@ def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:
         give_back_use(op, error, exc)
     elif op.kind == Kind.ACCEPT:
         # They can still accept from Plex's e-mail or app; the sync job notices when they do.
-        Redemption.objects.filter(pk=op.redemption_id).update(user_token_encrypted="")
-        Member.objects.filter(pk=op.member_id).update(
+        Redemption.objects.filter(pk=op.redemption_id or 0).update(user_token_encrypted="")
+        Member.objects.filter(pk=_member_id(op)).update(
             reason="Accept the invitation in the e-mail from Plex.", updated_at=now
         )
     elif op.kind == Kind.UPDATE_SHARE:
-        Member.objects.filter(pk=op.member_id).update(reason=f"Changing access failed: {error}"[:200], updated_at=now)
+        Member.objects.filter(pk=_member_id(op)).update(reason=f"Changing access failed: {error}"[:200], updated_at=now)
     elif op.kind == Kind.REMOVE:
         # Never recorded as done: the member stays "removing" with the error for the dashboard.
-        Member.objects.filter(pk=op.member_id).update(reason=f"Removal failed: {error}"[:200], updated_at=now)
+        Member.objects.filter(pk=_member_id(op)).update(reason=f"Removal failed: {error}"[:200], updated_at=now)
 
 
 def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
@@ -105,8 +111,8 @@ def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
         redemption = Redemption.objects.get(pk=op.redemption_id)
         if failed and redemption.invite_id:
             Invite.objects.filter(pk=redemption.invite_id, used_count__gt=0).update(used_count=F("used_count") - 1)
-    cancel_open(op.member_id)
-    member = Member.objects.get(pk=op.member_id)
+    cancel_open(_member_id(op))
+    member = Member.objects.get(pk=_member_id(op))
     previous = op.payload.get("previous_status")
     if previous:
         member.status = previous

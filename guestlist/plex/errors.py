@@ -17,9 +17,7 @@ class PlexError(Exception):
     # True when trying again later may well succeed (the outbox retries these).
     transient: bool = False
 
-    def __init__(
-        self, message: str, *, status: int | None = None, plex_text: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, plex_text: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status

@@ -152,9 +152,7 @@ class PlexGateway:
         if not token or not token.strip():
             # An empty token would make plexapi fall back to its config or a password
             # sign-in.
-            raise PlexTokenRejected(
-                "No Plex token is configured for the server owner.", whose="owner"
-            )
+            raise PlexTokenRejected("No Plex token is configured for the server owner.", whose="owner")
         remember_secret(token)
         self._token = token
         self._http = PlexHttp(
@@ -240,20 +238,14 @@ class PlexGateway:
             what="the list of users",
         )
         rows = {row.user_id: row for row in self._shares() if row.user_id is not None}
-        key_of = {
-            library.global_id: library.key for library in self._section_map().values()
-        }
+        key_of = {library.global_id: library.key for library in self._section_map().values()}
         people = []
         for node in [] if root is None else root.iter("User"):
             user_id = as_int(node.get("id"))
             if user_id is None:
                 continue
             ours = next(
-                (
-                    s
-                    for s in node.iter("Server")
-                    if s.get("machineIdentifier") == machine
-                ),
+                (s for s in node.iter("Server") if s.get("machineIdentifier") == machine),
                 None,
             )
             row = rows.get(user_id)
@@ -263,9 +255,7 @@ class PlexGateway:
                 if row is None or row.all_libraries:
                     library_keys = ()
                 else:
-                    library_keys = tuple(
-                        sorted(key_of[g] for g in row.global_ids if g in key_of)
-                    )
+                    library_keys = tuple(sorted(key_of[g] for g in row.global_ids if g in key_of))
             seen = as_int(ours.get("lastSeenAt")) if ours is not None else None
             people.append(
                 PlexUser(
@@ -278,17 +268,9 @@ class PlexGateway:
                     managed=as_bool(node.get("restricted")),
                     share_id=share_id,
                     library_keys=library_keys,
-                    allow_sync=row.allow_sync
-                    if row
-                    else as_bool(node.get("allowSync")),
-                    allow_channels=row.allow_channels
-                    if row
-                    else as_bool(node.get("allowChannels")),
-                    allow_camera_upload=(
-                        row.allow_camera_upload
-                        if row
-                        else as_bool(node.get("allowCameraUpload"))
-                    ),
+                    allow_sync=row.allow_sync if row else as_bool(node.get("allowSync")),
+                    allow_channels=row.allow_channels if row else as_bool(node.get("allowChannels")),
+                    allow_camera_upload=(row.allow_camera_upload if row else as_bool(node.get("allowCameraUpload"))),
                     last_seen_at=datetime.fromtimestamp(seen, UTC) if seen else None,
                 )
             )
@@ -301,9 +283,7 @@ class PlexGateway:
         these
         settings instead, as Plex Web does, and `already_shared` is True.
         """
-        return self._create_share(
-            {"invited_email": invitee}, settings, lambda row: row.is_for(invitee)
-        )
+        return self._create_share({"invited_email": invitee}, settings, lambda row: row.is_for(invitee))
 
     def update_share(self, user_id: int, settings: ShareSettings) -> None:
         global_ids = self._global_ids(settings)
@@ -312,9 +292,7 @@ class PlexGateway:
             raise PlexNotFound("This person has no share of the server on Plex.")
         self._update_v2(row.share_id, global_ids, settings)
 
-    def remove_share(
-        self, user_id: int | None = None, *, email: str | None = None
-    ) -> None:
+    def remove_share(self, user_id: int | None = None, *, email: str | None = None) -> None:
         """Removes the person's share of this server, pending or accepted.
 
         Their other servers' shares and their friendship with the owner stay. A pending
@@ -322,10 +300,7 @@ class PlexGateway:
         an address without a Plex account is found by `email`.
         """
         row = self._find_share(
-            lambda row: (
-                (user_id is not None and row.user_id == user_id)
-                or (email is not None and row.is_for(email))
-            )
+            lambda row: (user_id is not None and row.user_id == user_id) or (email is not None and row.is_for(email))
         )
         if row is None:
             raise PlexNotFound("This person has no share of the server on Plex.")
@@ -347,12 +322,8 @@ class PlexGateway:
         members
         (`PlexUnexpected` with Plex's words).
         """
-        self._global_ids(
-            settings
-        )  # fail on an unknown library before changing anything
-        user_id = self._create_home_user(
-            {"invitedEmail": invitee}, "adding the person to Plex Home"
-        )
+        self._global_ids(settings)  # fail on an unknown library before changing anything
+        user_id = self._create_home_user({"invitedEmail": invitee}, "adding the person to Plex Home")
         return self._create_share(
             {"invited_id": user_id},
             settings,
@@ -398,18 +369,14 @@ class PlexGateway:
                 where="the Plex Media Server",
             )
             if not self._machine_identifier:
-                self._machine_identifier = (
-                    str(self._pms.machineIdentifier or "") or None
-                )
+                self._machine_identifier = str(self._pms.machineIdentifier or "") or None
         return self._pms
 
     def _machine(self) -> str:
         if not self._machine_identifier:
             self._server()
         if not self._machine_identifier:
-            raise PlexUnexpected(
-                "The Plex Media Server did not say which server it is."
-            )
+            raise PlexUnexpected("The Plex Media Server did not say which server it is.")
         return self._machine_identifier
 
     def _section_map(self, *, refresh: bool = False) -> dict[int, LibraryInfo]:
@@ -434,9 +401,7 @@ class PlexGateway:
         for node in server.iter("Section"):
             key, global_id = as_int(node.get("key")), as_int(node.get("id"))
             if key is not None and global_id is not None:
-                by_key[key] = LibraryInfo(
-                    key, global_id, node.get("title", ""), node.get("type", "")
-                )
+                by_key[key] = LibraryInfo(key, global_id, node.get("title", ""), node.get("type", ""))
         with _section_maps_lock:
             _section_maps[scope] = (now, by_key)
         return by_key
@@ -475,8 +440,7 @@ class PlexGateway:
                     global_ids=tuple(
                         gid
                         for section in node.iter("Section")
-                        if as_bool(section.get("shared", "1"))
-                        and (gid := as_int(section.get("id"))) is not None
+                        if as_bool(section.get("shared", "1")) and (gid := as_int(section.get("id"))) is not None
                     ),
                     all_libraries=as_bool(node.get("allLibraries")),
                     allow_sync=as_bool(node.get("allowSync")),
@@ -534,14 +498,11 @@ class PlexGateway:
         node = _first(root, "SharedServer")
         return ShareResult(
             share_id=as_int(node.get("id")) if node is not None else None,
-            user_id=(as_int(node.get("userID")) if node is not None else None)
-            or user_id,
+            user_id=(as_int(node.get("userID")) if node is not None else None) or user_id,
             already_shared=False,
         )
 
-    def _update_v2(
-        self, share_id: int, global_ids: list[int], settings: ShareSettings
-    ) -> None:
+    def _update_v2(self, share_id: int, global_ids: list[int], settings: ShareSettings) -> None:
         self._http.json(
             "POST",
             f"{CLIENTS}/api/v2/shared_servers/{share_id}",

@@ -84,9 +84,7 @@ class PlexInviteeGateway:
                 what="the sign-in PIN",
             )
         except PlexNotFound:
-            raise PinExpired(
-                "This Plex sign-in has expired; start again.", status=404
-            ) from None
+            raise PinExpired("This Plex sign-in has expired; start again.", status=404) from None
         return self._pin(root, "the sign-in PIN")
 
     def auth_url(self, pin_code: str, *, forward_url: str | None = None) -> str:
@@ -103,14 +101,10 @@ class PlexInviteeGateway:
 
     def account_for_token(self, user_token: str) -> PlexAccount:
         if not user_token:
-            raise PlexTokenRejected(
-                "Plex did not hand over a sign-in token.", whose="user"
-            )
+            raise PlexTokenRejected("Plex did not hand over a sign-in token.", whose="user")
         remember_secret(user_token)
         account = via_plexapi(
-            lambda: _plexapi.MyPlexAccount(
-                token=user_token, session=self._http.session, timeout=self._http.timeout
-            ),
+            lambda: _plexapi.MyPlexAccount(token=user_token, session=self._http.session, timeout=self._http.timeout),
             whose="user",
             what="the signed-in account",
         )
@@ -120,9 +114,7 @@ class PlexInviteeGateway:
 
     def pending_invites(self, user_token: str) -> list[PendingInvite]:
         if not user_token:
-            raise PlexTokenRejected(
-                "Plex did not hand over a sign-in token.", whose="user"
-            )
+            raise PlexTokenRejected("Plex did not hand over a sign-in token.", whose="user")
         remember_secret(user_token)
         payload = self._http.json(
             "GET",
@@ -147,9 +139,7 @@ class PlexInviteeGateway:
                     PendingInvite(
                         share_id=share_id,
                         owner_id=owner_id,
-                        owner_username=str(
-                            owner.get("username") or owner.get("title") or ""
-                        ),
+                        owner_username=str(owner.get("username") or owner.get("title") or ""),
                         machine_identifier=str(shared.get("machineIdentifier") or ""),
                     )
                 )
@@ -177,9 +167,7 @@ class PlexInviteeGateway:
         last_error: PlexError | None = None
         for attempt in range(1, attempts + 1):
             try:
-                invite = self._our_invite(
-                    user_token, owner_account_id, machine_identifier
-                )
+                invite = self._our_invite(user_token, owner_account_id, machine_identifier)
                 if invite is not None:
                     self._accept(user_token, invite.share_id)
                     if (
@@ -221,10 +209,7 @@ class PlexInviteeGateway:
         # Never the first invite blindly: the invitee may have others, even from the
         # same owner.
         for invite in self.pending_invites(user_token):
-            ours = (
-                invite.owner_id == owner_id
-                and invite.machine_identifier == machine_identifier
-            )
+            ours = invite.owner_id == owner_id and invite.machine_identifier == machine_identifier
             if ours and (share_id is None or invite.share_id == share_id):
                 return invite
         return None
@@ -263,7 +248,5 @@ def _expiry(root: Any) -> datetime:
         except ValueError:
             pass
     seconds = as_int(root.get("expiresIn"))
-    lifetime = (
-        timedelta(seconds=seconds) if seconds is not None else _DEFAULT_PIN_LIFETIME
-    )
+    lifetime = timedelta(seconds=seconds) if seconds is not None else _DEFAULT_PIN_LIFETIME
     return datetime.now(UTC) + lifetime

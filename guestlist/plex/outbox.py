@@ -22,10 +22,11 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.lib import crypto
-from guestlist.plex.records import ShareSettings
+from guestlist.members.models import Member
 from guestlist.plex import services
 from guestlist.plex.errors import PlexError, PlexNotFound
 from guestlist.plex.models import PlexOperation
+from guestlist.plex.records import ShareSettings
 
 logger = logging.getLogger(__name__)
 
@@ -228,8 +229,14 @@ def _accept(op: PlexOperation) -> dict[str, Any] | None:
     return {"accepted": True} if accepted else None
 
 
+def _member(op: PlexOperation) -> Member:
+    if op.member is None:
+        raise PlexNotFound("The member of this operation no longer exists.")
+    return op.member
+
+
 def _update_share(op: PlexOperation) -> dict[str, Any]:
-    member = op.member
+    member = _member(op)
     if member.plex_id is None:
         raise PlexNotFound("This member's Plex account is not known yet; refresh them from Plex first.")
     services.gateway_for(op.server).update_share(int(member.plex_id), settings_from(op.payload))
@@ -237,7 +244,7 @@ def _update_share(op: PlexOperation) -> dict[str, Any]:
 
 
 def _remove(op: PlexOperation) -> dict[str, Any]:
-    member = op.member
+    member = _member(op)
     gw = services.gateway_for(op.server)
     if member.is_home and member.plex_id is not None:
         gw.remove_home_user(int(member.plex_id))

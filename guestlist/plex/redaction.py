@@ -15,9 +15,7 @@ from collections import OrderedDict
 REDACTED = "<redacted>"
 _PATTERNS = (
     re.compile(r"(?i)(x-plex-token['\"]?\s*[=:]\s*['\"]?)([^&\s'\",}<>]+)"),
-    re.compile(
-        r"(?i)((?:auth|access|authentication)Token['\"]?\s*[=:]\s*['\"]?)([^&\s'\",}<>]+)"
-    ),
+    re.compile(r"(?i)((?:auth|access|authentication)Token['\"]?\s*[=:]\s*['\"]?)([^&\s'\",}<>]+)"),
 )
 # Enough for every token a long-running process handles in a while; old ones age out.
 _MAX_REMEMBERED = 10_000
@@ -69,9 +67,7 @@ class RedactTokens(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             # Formatters render tracebacks after filters run; render it now, scrubbed,
             # instead.
-            record.exc_text = redact(
-                logging.Formatter().formatException(record.exc_info)
-            )
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
 

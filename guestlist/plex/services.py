@@ -18,8 +18,8 @@ from guestlist.core.services import ensure_site_settings
 from guestlist.plex import gateway as plex
 from guestlist.plex.errors import PlexError, PlexPassRequired, PlexTokenRejected
 from guestlist.plex.invitee import PlexInviteeGateway
-from guestlist.plex.records import LibraryInfo
 from guestlist.plex.models import Library, MediaServer
+from guestlist.plex.records import LibraryInfo
 
 DEFAULT_TIMEOUT = 5.0
 

@@ -36,8 +36,7 @@ class Refusal(Exception):
 def already_sharing(label: str) -> Refusal:
     return Refusal(
         400,
-        f"You're already sharing this server with {label}. "
-        "Please edit your existing share.",
+        f"You're already sharing this server with {label}. Please edit your existing share.",
     )
 
 
@@ -58,9 +57,7 @@ def as_bool(value: Any) -> bool:
     return bool(value)
 
 
-def settings_from(
-    data: dict[str, Any] | None, base: Share | None = None
-) -> SharingSettings:
+def settings_from(data: dict[str, Any] | None, base: Share | None = None) -> SharingSettings:
     data = data or {}
 
     def pick_bool(name: str, current: bool) -> bool:
@@ -72,16 +69,10 @@ def settings_from(
 
     return SharingSettings(
         allow_sync=pick_bool("allowSync", base.allow_sync if base else False),
-        allow_channels=pick_bool(
-            "allowChannels", base.allow_channels if base else False
-        ),
-        allow_camera_upload=pick_bool(
-            "allowCameraUpload", base.allow_camera_upload if base else False
-        ),
+        allow_channels=pick_bool("allowChannels", base.allow_channels if base else False),
+        allow_camera_upload=pick_bool("allowCameraUpload", base.allow_camera_upload if base else False),
         filter_movies=pick_text("filterMovies", base.filter_movies if base else ""),
-        filter_television=pick_text(
-            "filterTelevision", base.filter_television if base else ""
-        ),
+        filter_television=pick_text("filterTelevision", base.filter_television if base else ""),
         filter_music=pick_text("filterMusic", base.filter_music if base else ""),
     )
 
@@ -121,9 +112,7 @@ def shared_libraries(share: Share, server: Server) -> list[int]:
     return list(share.library_ids)
 
 
-def _resolve_invitee(
-    state: SimState, invitee: str | None, invited_id: Any
-) -> tuple[Account | None, str | None]:
+def _resolve_invitee(state: SimState, invitee: str | None, invited_id: Any) -> tuple[Account | None, str | None]:
     if invited_id not in (None, ""):
         try:
             account = state.account_by_id(int(invited_id))
@@ -158,22 +147,13 @@ def create_share(
         raise Refusal(400, "You can't share a server with yourself")
     for existing in state.shares_on(server.machine_identifier):
         same_account = account is not None and state.share_is_for(existing, account)
-        same_email = (
-            email is not None
-            and (existing.invited_email or "").lower() == email.lower()
-        )
+        same_email = email is not None and (existing.invited_email or "").lower() == email.lower()
         if same_account or same_email:
-            label = (
-                (account.email or account.username or account.title)
-                if account
-                else (email or "")
-            )
+            label = (account.email or account.username or account.title) if account else (email or "")
             raise already_sharing(label)
     limit = state.settings.max_shares_per_server
     if limit is not None and len(state.shares_on(server.machine_identifier)) >= limit:
-        raise Refusal(
-            400, f"This server is already shared with the maximum of {limit} users"
-        )
+        raise Refusal(400, f"This server is already shared with the maximum of {limit} users")
 
     share = Share(
         id=state.take_id("share"),
@@ -188,8 +168,7 @@ def create_share(
     apply_settings(share, settings or SharingSettings())
     # Home members and existing friends get new libraries without an invite to accept.
     if account is not None and (
-        account.home_owner_id == owner.id
-        or state.friendship(owner.id, account.id) is not None
+        account.home_owner_id == owner.id or state.friendship(owner.id, account.id) is not None
     ):
         _mark_accepted(state, share, account)
     else:
@@ -204,18 +183,11 @@ def _mark_accepted(state: SimState, share: Share, account: Account) -> None:
     share.accepted_at = time.time()
     share.invited_id = account.id
     share.access_token = share.access_token or new_token()
-    if (
-        account.home_owner_id != share.owner_id
-        and state.friendship(share.owner_id, account.id) is None
-    ):
-        state.friendships.append(
-            Friendship(owner_id=share.owner_id, friend_id=account.id)
-        )
+    if account.home_owner_id != share.owner_id and state.friendship(share.owner_id, account.id) is None:
+        state.friendships.append(Friendship(owner_id=share.owner_id, friend_id=account.id))
 
 
-def _send(
-    state: SimState, to: str, kind: str, server: Server | None, sender: Account
-) -> None:
+def _send(state: SimState, to: str, kind: str, server: Server | None, sender: Account) -> None:
     if to:
         state.outbox.append(
             Email(
@@ -239,9 +211,7 @@ def is_visible(state: SimState, share: Share, now: float | None = None) -> bool:
 def pending_for(state: SimState, account: Account, *, count_poll: bool) -> list[Share]:
     """The invites `account` can see now; listing them counts as one poll toward
     visibility."""
-    pending = [
-        s for s in state.shares if not s.accepted and state.share_is_for(s, account)
-    ]
+    pending = [s for s in state.shares if not s.accepted and state.share_is_for(s, account)]
     visible = [s for s in pending if is_visible(state, s)]
     if count_poll:
         for share in pending:
@@ -252,19 +222,13 @@ def pending_for(state: SimState, account: Account, *, count_poll: bool) -> list[
 def accept_share(state: SimState, account: Account, share_id: int) -> Share:
     share = state.share(share_id)
     if share is None or not state.share_is_for(share, account):
-        raise Refusal(
-            404, "The requested resource or endpoint could not be found", 1002
-        )
+        raise Refusal(404, "The requested resource or endpoint could not be found", 1002)
     if share.accepted:
         return share
     if not is_visible(state, share):
-        raise Refusal(
-            404, "The requested resource or endpoint could not be found", 1002
-        )
+        raise Refusal(404, "The requested resource or endpoint could not be found", 1002)
     if not account.email_verified:
-        raise Refusal(
-            400, "Please verify your email address before accepting this invite", 1029
-        )
+        raise Refusal(400, "Please verify your email address before accepting this invite", 1029)
     _mark_accepted(state, share, account)
     return share
 
@@ -272,34 +236,20 @@ def accept_share(state: SimState, account: Account, share_id: int) -> Share:
 def remove_friend(state: SimState, owner: Account, user_id: int) -> None:
     account = state.account_by_id(user_id)
     friendship = state.friendship(owner.id, user_id)
-    shares = [
-        s
-        for s in state.shares
-        if s.owner_id == owner.id and account and state.share_is_for(s, account)
-    ]
+    shares = [s for s in state.shares if s.owner_id == owner.id and account and state.share_is_for(s, account)]
     if friendship is None and not shares:
-        raise Refusal(
-            404, "The requested resource or endpoint could not be found", 1002
-        )
+        raise Refusal(404, "The requested resource or endpoint could not be found", 1002)
     if friendship is not None:
         state.friendships.remove(friendship)
     for share in shares:
         state.shares.remove(share)
 
 
-def update_sharing_settings(
-    state: SimState, owner: Account, user_id: int, data: dict[str, Any]
-) -> None:
+def update_sharing_settings(state: SimState, owner: Account, user_id: int, data: dict[str, Any]) -> None:
     account = state.account_by_id(user_id)
-    shares = [
-        s
-        for s in state.shares
-        if s.owner_id == owner.id and account and state.share_is_for(s, account)
-    ]
+    shares = [s for s in state.shares if s.owner_id == owner.id and account and state.share_is_for(s, account)]
     if not shares and state.friendship(owner.id, user_id) is None:
-        raise Refusal(
-            404, "The requested resource or endpoint could not be found", 1002
-        )
+        raise Refusal(404, "The requested resource or endpoint could not be found", 1002)
     for share in shares:
         apply_settings(share, settings_from(data, share))
 
@@ -309,8 +259,7 @@ def _check_home_room(state: SimState, owner: Account) -> None:
     if len(state.home_members(owner.id)) + 1 >= state.settings.max_home_size:
         raise Refusal(
             400,
-            "Your Plex Home is full: it can have at most "
-            f"{state.settings.max_home_size} members",
+            f"Your Plex Home is full: it can have at most {state.settings.max_home_size} members",
         )
 
 
@@ -335,9 +284,7 @@ def create_managed_user(state: SimState, owner: Account, title: str) -> Account:
     if not title.strip():
         raise Refusal(400, "A name is required")
     _check_home_room(state, owner)
-    account = state.new_account(
-        "", "", title=title.strip(), thumb="/__sim/avatars/managed.svg", managed=True
-    )
+    account = state.new_account("", "", title=title.strip(), thumb="/__sim/avatars/managed.svg", managed=True)
     owner.home_owner_id = owner.id
     account.home_owner_id = owner.id
     return account
@@ -346,23 +293,15 @@ def create_managed_user(state: SimState, owner: Account, title: str) -> Account:
 def remove_home_member(state: SimState, owner: Account, user_id: int) -> None:
     account = state.account_by_id(user_id)
     if account is None or account.id == owner.id or account.home_owner_id != owner.id:
-        raise Refusal(
-            404, "The requested resource or endpoint could not be found", 1002
-        )
-    state.shares = [
-        s
-        for s in state.shares
-        if not (s.owner_id == owner.id and state.share_is_for(s, account))
-    ]
+        raise Refusal(404, "The requested resource or endpoint could not be found", 1002)
+    state.shares = [s for s in state.shares if not (s.owner_id == owner.id and state.share_is_for(s, account))]
     if account.managed:
         state.accounts.remove(account)
     else:
         account.home_owner_id = None
 
 
-def create_pin(
-    state: SimState, client_identifier: str, product: str, *, strong: bool
-) -> Pin:
+def create_pin(state: SimState, client_identifier: str, product: str, *, strong: bool) -> Pin:
     if strong:
         alphabet = string.ascii_lowercase + string.digits
         code = "".join(secrets.choice(alphabet) for _ in range(25))

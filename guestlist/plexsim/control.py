@@ -137,9 +137,7 @@ def patch_settings(call: Call) -> Any:
 
 def approve_pin(call: Call, pin_id: int) -> Any:
     data = _payload(call)
-    return approve(
-        call.state, actions.live_pin(call.state, pin_id), data.get("account")
-    )
+    return approve(call.state, actions.live_pin(call.state, pin_id), data.get("account"))
 
 
 def approve_code(call: Call) -> Any:
@@ -150,9 +148,7 @@ def approve_code(call: Call) -> Any:
         (
             p
             for p in call.state.pins
-            if p.code == code
-            and p.expires_at > now
-            and (not client_id or p.client_identifier == client_id)
+            if p.code == code and p.expires_at > now and (not client_id or p.client_identifier == client_id)
         ),
         None,
     )
@@ -224,9 +220,7 @@ def control_rules() -> list[Rule]:
 
 def plex_tv_not_found(call: Call) -> Response:
     if call.path.startswith("/api/v2/"):
-        return render.plex_error(
-            404, 1002, render.NOT_FOUND_TEXT, json_body=is_json_route(call)
-        )
+        return render.plex_error(404, 1002, render.NOT_FOUND_TEXT, json_body=is_json_route(call))
     return render.rails_404()
 
 
@@ -248,9 +242,7 @@ def plex_tv_fault(call: Call, fault: Fault) -> Response:
     elif status == 404:
         response = plex_tv_not_found(call)
     elif status >= 500:
-        response = render.html_error(
-            status, "Internal Server Error" if status == 500 else "Service Unavailable"
-        )
+        response = render.html_error(status, "Internal Server Error" if status == 500 else "Service Unavailable")
     else:
         response = render.v1_refusal(status, "Bad Request")
     response.headers.update(fault.headers)

@@ -124,11 +124,7 @@ class Call:
 
     @property
     def token(self) -> str | None:
-        return (
-            self.request.headers.get("X-Plex-Token")
-            or self.request.args.get("X-Plex-Token")
-            or None
-        )
+        return self.request.headers.get("X-Plex-Token") or self.request.args.get("X-Plex-Token") or None
 
     @property
     def wants_json(self) -> bool:
@@ -189,9 +185,7 @@ class SimApp:
         self.not_found = not_found
         self.fault_response = fault_response
 
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         host, path = self._host_and_path(request)
         call = Call(self.sim, request, host, path)
@@ -206,9 +200,7 @@ class SimApp:
         path = request.path
         if self.fixed_host:
             return self.fixed_host, path
-        forwarded = (
-            request.headers.get("X-Forwarded-Host", "").split(":")[0].strip().lower()
-        )
+        forwarded = request.headers.get("X-Forwarded-Host", "").split(":")[0].strip().lower()
         if forwarded in _KNOWN_HOSTS:
             return forwarded, path
         for host in _KNOWN_HOSTS:
@@ -258,21 +250,11 @@ class SimApp:
                 "method": request.method,
                 "host": call.host,
                 "path": call.path,
-                "query": {
-                    k: v for k, v in request.args.items() if k.lower() != "x-plex-token"
-                },
-                "query_string": redact_query(
-                    request.query_string.decode("utf-8", errors="replace")
-                ),
+                "query": {k: v for k, v in request.args.items() if k.lower() != "x-plex-token"},
+                "query_string": redact_query(request.query_string.decode("utf-8", errors="replace")),
                 "body": body,
-                "account": _account_label(owner)
-                if owner
-                else ("<unknown token>" if call.token else None),
-                "headers": {
-                    name: request.headers[name]
-                    for name in _LOGGED_HEADERS
-                    if name in request.headers
-                },
+                "account": _account_label(owner) if owner else ("<unknown token>" if call.token else None),
+                "headers": {name: request.headers[name] for name in _LOGGED_HEADERS if name in request.headers},
                 "status": None,
             }
             self.sim.requests.append(entry)
@@ -282,18 +264,14 @@ class SimApp:
 def is_json_route(call: Call) -> bool:
     """Routes Plex only answers in JSON, plus any route asked for JSON."""
     path = call.path
-    return call.wants_json or path.startswith(
-        ("/api/v2/shared_servers", "/api/v2/servers/")
-    )
+    return call.wants_json or path.startswith(("/api/v2/shared_servers", "/api/v2/servers/"))
 
 
 def refusal_response(call: Call, refusal: Refusal) -> Response:
     # v1 routes refuse with <Response status="…"/>; v2 routes and auth errors use the
     # errors envelope.
     if refusal.code is not None or call.path.startswith("/api/v2/"):
-        return render.plex_error(
-            refusal.status, refusal.code, refusal.text, json_body=is_json_route(call)
-        )
+        return render.plex_error(refusal.status, refusal.code, refusal.text, json_body=is_json_route(call))
     return render.v1_refusal(refusal.status, refusal.text)
 
 

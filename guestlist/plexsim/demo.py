@@ -16,9 +16,7 @@ DEMO_OWNER = "demo-owner"
 DEMO_OWNER_PLEX_AUTH = "demo-owner-token"
 DEMO_SERVER = "Guestlist Demo"
 # Fixed so a saved demo state and a fresh one describe the same server.
-DEMO_MACHINE_IDENTIFIER = hashlib.sha1(
-    b"guestlist-demo-server", usedforsecurity=False
-).hexdigest()
+DEMO_MACHINE_IDENTIFIER = hashlib.sha1(b"guestlist-demo-server", usedforsecurity=False).hexdigest()
 
 DEMO_PEOPLE: tuple[tuple[str, str], ...] = (
     ("alice", "Alice Martin"),
@@ -41,9 +39,7 @@ def seed_demo(simulator: PlexSimulator) -> Account:
     server and
     twelve accounts nobody has invited yet, so every invite flow can be tried with
     them."""
-    owner = simulator.add_account(
-        DEMO_OWNER, "owner@demo.example", plex_pass=True, token=DEMO_OWNER_PLEX_AUTH
-    )
+    owner = simulator.add_account(DEMO_OWNER, "owner@demo.example", plex_pass=True, token=DEMO_OWNER_PLEX_AUTH)
     simulator.add_server(owner, DEMO_SERVER, machine_identifier=DEMO_MACHINE_IDENTIFIER)
     for username, title in DEMO_PEOPLE:
         simulator.add_account(username, f"{username}@demo.example", title=title)

@@ -96,9 +96,7 @@ def auth_page(call: Call) -> Response:
         )
         for a in people
     )
-    response = Response(
-        _PAGE.format(buttons=buttons), content_type="text/html; charset=utf-8"
-    )
+    response = Response(_PAGE.format(buttons=buttons), content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -101,9 +101,7 @@ def update_share(call: Call, mid: str, share_id: int) -> Response:
     if "library_section_ids" in shared:
         actions.set_libraries(share, server, shared["library_section_ids"])
     if data.get("sharing_settings"):
-        actions.apply_settings(
-            share, actions.settings_from(data["sharing_settings"], share)
-        )
+        actions.apply_settings(share, actions.settings_from(data["sharing_settings"], share))
     return render.shared_servers_xml(call.state, [share], server, all_sections=True)
 
 
@@ -116,16 +114,9 @@ def delete_share(call: Call, mid: str, share_id: int) -> Response:
 
 def home_users(call: Call) -> Response:
     owner = require_account(call)
-    members = (
-        [owner, *call.state.home_members(owner.id)]
-        if owner.home_owner_id == owner.id
-        else []
-    )
+    members = [owner, *call.state.home_members(owner.id)] if owner.home_owner_id == owner.id else []
     nodes = [
-        render.element(
-            "User", render.account_brief(m, call.base_url) | {"restricted": m.managed}
-        )
-        for m in members
+        render.element("User", render.account_brief(m, call.base_url) | {"restricted": m.managed}) for m in members
     ]
     return render.xml(render.element("MediaContainer", {"size": len(nodes)}, *nodes))
 
@@ -157,9 +148,7 @@ def _legacy_allowed(call: Call) -> Account | None:
     return account if call.state.settings.legacy_invites == "serve" else None
 
 
-def _invite_element(
-    call: Call, person: Account | None, email: str, shares: list[Share]
-) -> Any:
+def _invite_element(call: Call, person: Account | None, email: str, shares: list[Share]) -> Any:
     servers = [call.state.server(s.machine_identifier) for s in shares]
     children = [
         render.element(
@@ -197,8 +186,7 @@ def legacy_received(call: Call) -> Response:
     for share in actions.pending_for(call.state, account, count_poll=False):
         by_owner.setdefault(share.owner_id, []).append(share)
     nodes = [
-        _invite_element(call, call.state.account_by_id(owner_id), "", shares)
-        for owner_id, shares in by_owner.items()
+        _invite_element(call, call.state.account_by_id(owner_id), "", shares) for owner_id, shares in by_owner.items()
     ]
     return render.xml(render.element("MediaContainer", {"size": len(nodes)}, *nodes))
 
@@ -207,13 +195,8 @@ def legacy_sent(call: Call) -> Response:
     account = _legacy_allowed(call)
     if account is None:
         return render.gone()
-    pending = [
-        s for s in call.state.shares if s.owner_id == account.id and not s.accepted
-    ]
-    nodes = [
-        _invite_element(call, call.state.invitee_of(s), s.invited_email or "", [s])
-        for s in pending
-    ]
+    pending = [s for s in call.state.shares if s.owner_id == account.id and not s.accepted]
+    nodes = [_invite_element(call, call.state.invitee_of(s), s.invited_email or "", [s]) for s in pending]
     return render.xml(render.element("MediaContainer", {"size": len(nodes)}, *nodes))
 
 
@@ -221,11 +204,7 @@ def legacy_accept(call: Call, owner_id: int) -> Response:
     account = _legacy_allowed(call)
     if account is None:
         return render.gone()
-    shares = [
-        s
-        for s in actions.pending_for(call.state, account, count_poll=False)
-        if s.owner_id == owner_id
-    ]
+    shares = [s for s in actions.pending_for(call.state, account, count_poll=False) if s.owner_id == owner_id]
     if not shares:
         raise Refusal(404, "Not Found")
     for share in shares:
@@ -239,11 +218,7 @@ def legacy_cancel(call: Call, invite_id: int) -> Response:
         return render.gone()
     state = call.state
     doomed = [
-        s
-        for s in state.shares
-        if s.owner_id == account.id
-        and not s.accepted
-        and invite_id in (s.id, s.invited_id)
+        s for s in state.shares if s.owner_id == account.id and not s.accepted and invite_id in (s.id, s.invited_id)
     ]
     if not doomed:
         raise Refusal(404, "Not Found")
@@ -259,9 +234,7 @@ def rules() -> list[Rule]:
         route("/api/servers/<mid>/shared_servers", create_share, "POST"),
         route("/api/servers/<mid>/shared_servers/<int:share_id>", show_share, "GET"),
         route("/api/servers/<mid>/shared_servers/<int:share_id>", update_share, "PUT"),
-        route(
-            "/api/servers/<mid>/shared_servers/<int:share_id>", delete_share, "DELETE"
-        ),
+        route("/api/servers/<mid>/shared_servers/<int:share_id>", delete_share, "DELETE"),
         route("/api/home/users", home_users, "GET"),
         route("/api/home/users", add_home_user, "POST"),
         route("/api/home/users/<int:user_id>", remove_home_user, "DELETE"),

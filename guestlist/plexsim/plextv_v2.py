@@ -38,11 +38,7 @@ def create_pin(call: Call) -> Response:
         raise Refusal(400, "X-Plex-Client-Identifier is missing", 1000)
     # requests turns Python's True into "True"; Plex's own guide sends "true".
     strong = call.request.args.get("strong", "").lower() in ("true", "1")
-    product = (
-        call.request.headers.get("X-Plex-Product")
-        or call.request.args.get("X-Plex-Product")
-        or ""
-    )
+    product = call.request.headers.get("X-Plex-Product") or call.request.args.get("X-Plex-Product") or ""
     pin = actions.create_pin(call.state, client_identifier, product, strong=strong)
     return render.pin_response(pin, json_body=call.wants_json, status=201)
 
@@ -50,9 +46,7 @@ def create_pin(call: Call) -> Response:
 def check_pin(call: Call, pin_id: int) -> Response:
     pin = actions.live_pin(call.state, pin_id)
     asked_by = call.client_identifier
-    if pin is None or (
-        asked_by and pin.client_identifier and asked_by != pin.client_identifier
-    ):
+    if pin is None or (asked_by and pin.client_identifier and asked_by != pin.client_identifier):
         raise Refusal(404, "Code not found or expired", 1020)
     return render.pin_response(pin, json_body=call.wants_json)
 
@@ -68,9 +62,7 @@ def server_v2(call: Call, mid: str) -> Response:
 def resources(call: Call) -> Response:
     account = require_account(call)
     state = call.state
-    entries: list[tuple[Server, bool, str]] = [
-        (s, True, account.token) for s in state.servers_of(account.id)
-    ]
+    entries: list[tuple[Server, bool, str]] = [(s, True, account.token) for s in state.servers_of(account.id)]
     for share in state.shares:
         shared = state.server(share.machine_identifier)
         if shared and share.accepted and state.share_is_for(share, account):
@@ -108,11 +100,7 @@ def resources(call: Call) -> Response:
             "createdAt": render.iso(server.created_at),
         }
         connections = [render.element("connection", connection)] if connection else []
-        nodes.append(
-            render.element(
-                "resource", attrs, render.element("connections", {}, *connections)
-            )
-        )
+        nodes.append(render.element("resource", attrs, render.element("connections", {}, *connections)))
         payload.append(attrs | {"connections": [connection] if connection else []})
     if call.wants_json:
         return render.as_json(payload)
@@ -121,9 +109,7 @@ def resources(call: Call) -> Response:
 
 def update_sharings(call: Call, user_id: int) -> Response:
     owner = require_account(call)
-    actions.update_sharing_settings(
-        call.state, owner, user_id, dict(call.request.args.items())
-    )
+    actions.update_sharing_settings(call.state, owner, user_id, dict(call.request.args.items()))
     return render.empty()
 
 
@@ -164,11 +150,7 @@ def received_pending(call: Call) -> Response:
 
 def _owned(call: Call, owner: Account, *, accepted: bool) -> list[Share]:
     machines = {s.machine_identifier for s in call.state.servers_of(owner.id)}
-    return [
-        s
-        for s in call.state.shares
-        if s.machine_identifier in machines and s.accepted is accepted
-    ]
+    return [s for s in call.state.shares if s.machine_identifier in machines and s.accepted is accepted]
 
 
 def owned_accepted(call: Call) -> Response:

@@ -37,9 +37,7 @@ def _viewer(call: Call, server: Server) -> bool:
     for share in state.shares_on(server.machine_identifier):
         if not share.accepted or not token:
             continue
-        if share.access_token == token or (
-            account is not None and share.invited_id == account.id
-        ):
+        if share.access_token == token or (account is not None and share.invited_id == account.id):
             invitee = state.account_by_id(share.invited_id)
             if invitee is not None:
                 invitee.last_seen_at = time.time()
@@ -60,11 +58,7 @@ def _guarded(view: str) -> Callable[[Call], Response]:
             if view == "library":
                 if not owner:
                     return render.html_error(403, "Forbidden")
-                return render.xml(
-                    render.element(
-                        "MediaContainer", {"size": 0, "title1": "Plex Library"}
-                    )
-                )
+                return render.xml(render.element("MediaContainer", {"size": 0, "title1": "Plex Library"}))
             return sections(server)
         except _Denied as denied:
             return denied.response
@@ -126,9 +120,7 @@ def sections(server: Server) -> Response:
         )
         for lib in server.libraries
     ]
-    return render.xml(
-        render.element("MediaContainer", {"size": len(directories)}, *directories)
-    )
+    return render.xml(render.element("MediaContainer", {"size": len(directories)}, *directories))
 
 
 def not_found(call: Call) -> Response:
@@ -144,9 +136,7 @@ def fault_response(call: Call, fault: Fault) -> Response:
             content_type=fault.content_type or render.XML_TYPE,
         )
     else:
-        response = render.html_error(
-            status, "Unauthorized" if status == 401 else "Error"
-        )
+        response = render.html_error(status, "Unauthorized" if status == 401 else "Error")
     response.headers.update(fault.headers)
     return response
 

@@ -43,9 +43,7 @@ def element(tag: str, attrs: Attrs | None = None, *children: ET.Element) -> ET.E
 
 
 def xml(root: ET.Element, status: int = 200) -> Response:
-    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
-        root, encoding="unicode"
-    )
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
     return Response(body, status=status, content_type=XML_TYPE)
 
 
@@ -63,25 +61,17 @@ def v1_refusal(status: int, text: str) -> Response:
     return xml(element("Response", {"code": status, "status": text}), status)
 
 
-def plex_error(
-    status: int, code: int | None, message: str, *, json_body: bool
-) -> Response:
+def plex_error(status: int, code: int | None, message: str, *, json_body: bool) -> Response:
     if json_body:
         return as_json(
-            {
-                "errors": [
-                    {"code": code or status, "message": message, "status": status}
-                ]
-            },
+            {"errors": [{"code": code or status, "message": message, "status": status}]},
             status,
         )
     return xml(
         element(
             "errors",
             {},
-            element(
-                "error", {"code": code or status, "message": message, "status": status}
-            ),
+            element("error", {"code": code or status, "message": message, "status": status}),
         ),
         status,
     )
@@ -113,10 +103,7 @@ def rails_404() -> Response:
 
 
 def html_error(status: int, title: str) -> Response:
-    page = (
-        f"<html><head><title>{title}</title></head>"
-        f"<body><h1>{status} {title}</h1></body></html>"
-    )
+    page = f"<html><head><title>{title}</title></head><body><h1>{status} {title}</h1></body></html>"
     return Response(page, status=status, content_type="text/html; charset=utf-8")
 
 
@@ -285,9 +272,7 @@ def share_attrs(state: SimState, share: Share, server: Server) -> Attrs:
         "name": server.name,
         "machineIdentifier": server.machine_identifier,
         "serverId": server.id,
-        "lastSeenAt": epoch(invitee.last_seen_at)
-        if invitee and share.accepted
-        else None,
+        "lastSeenAt": epoch(invitee.last_seen_at) if invitee and share.accepted else None,
         "acceptedAt": epoch(share.accepted_at) or 0,
         "invitedAt": epoch(share.invited_at),
         "allowSync": share.allow_sync,
@@ -305,23 +290,16 @@ def share_attrs(state: SimState, share: Share, server: Server) -> Attrs:
     }
 
 
-def shared_server_element(
-    state: SimState, share: Share, server: Server, *, all_sections: bool
-) -> ET.Element:
+def shared_server_element(state: SimState, share: Share, server: Server, *, all_sections: bool) -> ET.Element:
     ids = shared_ids(share, server)
     if all_sections:
-        sections = [
-            section(server, lib.global_id, lib.global_id in ids)
-            for lib in server.libraries
-        ]
+        sections = [section(server, lib.global_id, lib.global_id in ids) for lib in server.libraries]
     else:
         sections = [section(server, gid, True) for gid in ids]
     return element("SharedServer", share_attrs(state, share, server), *sections)
 
 
-def shared_servers_xml(
-    state: SimState, shares: list[Share], server: Server, *, all_sections: bool
-) -> Response:
+def shared_servers_xml(state: SimState, shares: list[Share], server: Server, *, all_sections: bool) -> Response:
     root = element(
         "MediaContainer",
         {
@@ -330,17 +308,12 @@ def shared_servers_xml(
             "machineIdentifier": server.machine_identifier,
             "size": len(shares),
         },
-        *(
-            shared_server_element(state, s, server, all_sections=all_sections)
-            for s in shares
-        ),
+        *(shared_server_element(state, s, server, all_sections=all_sections) for s in shares),
     )
     return xml(root)
 
 
-def share_json(
-    state: SimState, share: Share, server: Server, base_url: str
-) -> dict[str, Any]:
+def share_json(state: SimState, share: Share, server: Server, base_url: str) -> dict[str, Any]:
     invitee = state.invitee_of(share)
     invited: dict[str, Any] = {}
     if invitee is not None:
@@ -362,9 +335,7 @@ def share_json(
         "accepted": share.accepted,
         "acceptedAt": epoch(share.accepted_at),
         "invitedAt": epoch(share.invited_at),
-        "lastSeenAt": epoch(invitee.last_seen_at)
-        if invitee and share.accepted
-        else None,
+        "lastSeenAt": epoch(invitee.last_seen_at) if invitee and share.accepted else None,
         "numLibraries": len(ids),
         "allLibraries": share.all_libraries,
         "invited": invited,
@@ -388,11 +359,7 @@ def share_json(
 
 def users_xml(state: SimState, owner: Account, base_url: str) -> Response:
     members = state.home_members(owner.id)
-    friends = [
-        state.account_by_id(f.friend_id)
-        for f in state.friendships
-        if f.owner_id == owner.id
-    ]
+    friends = [state.account_by_id(f.friend_id) for f in state.friendships if f.owner_id == owner.id]
     people: list[Account] = list(members)
     people += [f for f in friends if f is not None and f not in people]
     servers = {s.machine_identifier: s for s in state.servers_of(owner.id)}
@@ -416,9 +383,7 @@ def users_xml(state: SimState, owner: Account, base_url: str) -> Response:
                     "machineIdentifier": share.machine_identifier,
                     "name": servers[share.machine_identifier].name,
                     "lastSeenAt": epoch(person.last_seen_at),
-                    "numLibraries": len(
-                        shared_ids(share, servers[share.machine_identifier])
-                    ),
+                    "numLibraries": len(shared_ids(share, servers[share.machine_identifier])),
                     "allLibraries": share.all_libraries,
                     "owned": True,
                     "pending": False,

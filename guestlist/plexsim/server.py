@@ -49,9 +49,7 @@ class PlexSimulator:
 
     # Lifecycle
 
-    def start(
-        self, host: str = "127.0.0.1", plex_tv_port: int = 0, pms_port: int = 0
-    ) -> PlexSimulator:
+    def start(self, host: str = "127.0.0.1", plex_tv_port: int = 0, pms_port: int = 0) -> PlexSimulator:
         self.sim.stopping.clear()
         with self.sim.lock:
             self.sim.baseline = self.sim.state.copy()
@@ -62,9 +60,7 @@ class PlexSimulator:
         return self
 
     def _serve(self, host: str, port: int, app: SimApp) -> BaseWSGIServer:
-        server = make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler
-        )
+        server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         # A short poll interval makes stop() quick, which matters to a test suite.
         thread = threading.Thread(
             target=server.serve_forever,
@@ -131,9 +127,7 @@ class PlexSimulator:
         """Changes `Settings`, e.g. `configure(pending_visible_after_polls=2,
         legacy_invites="serve")`."""
         with self.sim.lock:
-            self.sim.state.settings = dataclasses.replace(
-                self.sim.state.settings, **settings
-            )
+            self.sim.state.settings = dataclasses.replace(self.sim.state.settings, **settings)
 
     # Accounts and servers
 
@@ -161,9 +155,7 @@ class PlexSimulator:
 
     def account(self, ref: Account | str | int) -> Account:
         with self.sim.lock:
-            return control.find_account(
-                self.sim.state, ref if not isinstance(ref, Account) else ref.id
-            )
+            return control.find_account(self.sim.state, ref if not isinstance(ref, Account) else ref.id)
 
     def add_server(
         self,
@@ -176,16 +168,12 @@ class PlexSimulator:
     ) -> Server:
         with self.sim.lock:
             state = self.sim.state
-            account = control.find_account(
-                state, owner if not isinstance(owner, Account) else owner.id
-            )
+            account = control.find_account(state, owner if not isinstance(owner, Account) else owner.id)
             server_id = state.take_id("server")
             server = Server(
                 id=server_id,
                 machine_identifier=machine_identifier
-                or hashlib.sha1(
-                    f"{name}-{server_id}".encode(), usedforsecurity=False
-                ).hexdigest(),
+                or hashlib.sha1(f"{name}-{server_id}".encode(), usedforsecurity=False).hexdigest(),
                 name=name,
                 version=version,
                 owner_id=account.id,
@@ -215,9 +203,7 @@ class PlexSimulator:
         accepts it."""
         with self.sim.lock:
             state = self.sim.state
-            target = state.server(
-                server if isinstance(server, str) else server.machine_identifier
-            )
+            target = state.server(server if isinstance(server, str) else server.machine_identifier)
             if target is None:
                 raise LookupError(f"No simulated server {server!r}")
             owner = control.find_account(state, target.owner_id)
@@ -250,9 +236,7 @@ class PlexSimulator:
         """Signs the PIN in as `account`; returns the new token."""
         with self.sim.lock:
             state = self.sim.state
-            result = control.approve(
-                state, actions.live_pin(state, pin_id), _ref(account)
-            )
+            result = control.approve(state, actions.live_pin(state, pin_id), _ref(account))
             return str(result["authToken"])
 
     # Faults and observation
@@ -352,14 +336,11 @@ def serve(
 
     # Handlers go in before the ports open, so anyone who can reach the simulator can
     # also stop it cleanly.
-    previous = {
-        sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         simulator.start(host, port, port + 1)
         print(
-            f"Plex simulator: plex.tv at {simulator.plex_tv_url}, "
-            f"PMS at {simulator.pms_url}",
+            f"Plex simulator: plex.tv at {simulator.plex_tv_url}, PMS at {simulator.pms_url}",
             flush=True,
         )
         if seed_demo:

@@ -184,9 +184,7 @@ class SimState:
             username=username,
             email=email,
             title=title if title is not None else username,
-            thumb=thumb
-            if thumb is not None
-            else f"/__sim/avatars/{username or 'managed'}.svg",
+            thumb=thumb if thumb is not None else f"/__sim/avatars/{username or 'managed'}.svg",
             tokens=[token or new_token()],
             plex_pass=plex_pass,
             email_verified=email_verified,
@@ -244,24 +242,16 @@ class SimState:
         if share.invited_id is not None:
             return self.account_by_id(share.invited_id)
         email = (share.invited_email or "").lower()
-        return next(
-            (a for a in self.accounts if email and a.email.lower() == email), None
-        )
+        return next((a for a in self.accounts if email and a.email.lower() == email), None)
 
     def friendship(self, owner_id: int, friend_id: int) -> Friendship | None:
         return next(
-            (
-                f
-                for f in self.friendships
-                if f.owner_id == owner_id and f.friend_id == friend_id
-            ),
+            (f for f in self.friendships if f.owner_id == owner_id and f.friend_id == friend_id),
             None,
         )
 
     def home_members(self, owner_id: int) -> list[Account]:
-        return [
-            a for a in self.accounts if a.home_owner_id == owner_id and a.id != owner_id
-        ]
+        return [a for a in self.accounts if a.home_owner_id == owner_id and a.id != owner_id]
 
     def pms_server(self) -> Server | None:
         wanted = self.settings.pms_machine_identifier
@@ -301,9 +291,7 @@ class SimState:
     def save(self, path: str | Path) -> None:
         target = Path(path)
         temporary = target.with_name(target.name + ".tmp")
-        temporary.write_text(
-            json.dumps(self.to_json(), indent=2, sort_keys=True), encoding="utf-8"
-        )
+        temporary.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True), encoding="utf-8")
         # Replace in one step so a crash mid-write never leaves half a state file
         # behind.
         temporary.replace(target)

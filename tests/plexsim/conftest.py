@@ -26,9 +26,7 @@ def sim() -> Iterator[PlexSimulator]:
 
 @pytest.fixture
 def owner(sim: PlexSimulator) -> Account:
-    return sim.add_account(
-        "owner", "owner@example.com", plex_pass=True, token=OWNER_AUTH
-    )
+    return sim.add_account("owner", "owner@example.com", plex_pass=True, token=OWNER_AUTH)
 
 
 @pytest.fixture

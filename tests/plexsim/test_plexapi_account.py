@@ -25,20 +25,14 @@ def test_it_serves_the_account_plexapi_reads(account: Any, owner: Account) -> No
     assert account.authToken == "owner-token-0001"
 
 
-def test_it_reads_the_token_from_the_query_string_too(
-    sim: PlexSimulator, owner: Account
-) -> None:
-    response = requests.get(
-        f"{sim.plex_tv_url}/api/v2/user?X-Plex-Token={owner.token}", timeout=5
-    )
+def test_it_reads_the_token_from_the_query_string_too(sim: PlexSimulator, owner: Account) -> None:
+    response = requests.get(f"{sim.plex_tv_url}/api/v2/user?X-Plex-Token={owner.token}", timeout=5)
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
 
 
-def test_it_answers_json_to_the_user_route_when_asked(
-    sim: PlexSimulator, owner: Account
-) -> None:
+def test_it_answers_json_to_the_user_route_when_asked(sim: PlexSimulator, owner: Account) -> None:
     response = requests.get(
         f"{sim.plex_tv_url}/api/v2/user",
         headers={"X-Plex-Token": owner.token, "Accept": "application/json"},
@@ -49,9 +43,7 @@ def test_it_answers_json_to_the_user_route_when_asked(
     assert response.json()["subscription"]["active"] is True
 
 
-def test_it_refuses_a_bad_token_with_plex_code_1001(
-    session: requests.Session, owner: Account
-) -> None:
+def test_it_refuses_a_bad_token_with_plex_code_1001(session: requests.Session, owner: Account) -> None:
     with pytest.raises(Unauthorized) as raised:
         MyPlexAccount(token=_STRANGER, session=session, timeout=5)
 
@@ -59,9 +51,7 @@ def test_it_refuses_a_bad_token_with_plex_code_1001(
     assert "User could not be authenticated" in str(raised.value)
 
 
-def test_it_runs_the_pin_flow_plexapi_uses(
-    sim: PlexSimulator, session: requests.Session, owner: Account
-) -> None:
+def test_it_runs_the_pin_flow_plexapi_uses(sim: PlexSimulator, session: requests.Session, owner: Account) -> None:
     friend = sim.add_account("carol")
     login = MyPlexPinLogin(session=session, oauth=True, requestTimeout=5)
     login.oauthUrl()
@@ -105,9 +95,7 @@ def test_it_forgets_a_pin_once_it_expires(sim: PlexSimulator) -> None:
     assert 'code="1020"' in response.text
 
 
-def test_it_signs_a_token_out(
-    sim: PlexSimulator, session: requests.Session, owner: Account
-) -> None:
+def test_it_signs_a_token_out(sim: PlexSimulator, session: requests.Session, owner: Account) -> None:
     token = sim.approve_pin(_new_pin(sim), owner)
     MyPlexAccount(token=token, session=session).signout()
 
@@ -180,9 +168,7 @@ def test_a_pin_cannot_be_read_by_another_client(sim: PlexSimulator) -> None:
     assert response.status_code == 404
 
 
-def test_plexapi_sees_a_bad_request_when_the_pin_is_gone(
-    sim: PlexSimulator, session: requests.Session
-) -> None:
+def test_plexapi_sees_a_bad_request_when_the_pin_is_gone(sim: PlexSimulator, session: requests.Session) -> None:
     login = MyPlexPinLogin(session=session, oauth=True, requestTimeout=5)
     login.oauthUrl()
     sim.configure(pin_lifetime_seconds=0)

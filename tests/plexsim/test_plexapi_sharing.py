@@ -27,9 +27,7 @@ def _accept(sim: PlexSimulator, who: Account) -> None:
     assert response.status_code == 200
 
 
-def test_invite_friend_posts_the_share_plexapi_builds(
-    sim: PlexSimulator, account: Any, server: Server
-) -> None:
+def test_invite_friend_posts_the_share_plexapi_builds(sim: PlexSimulator, account: Any, server: Server) -> None:
     sim.add_account("bob")
 
     account.inviteFriend(
@@ -65,9 +63,7 @@ def test_invite_friend_posts_the_share_plexapi_builds(
     assert share.accepted is False
 
 
-def test_users_leave_out_pending_invites_like_plex_tv(
-    sim: PlexSimulator, account: Any, server: Server
-) -> None:
+def test_users_leave_out_pending_invites_like_plex_tv(sim: PlexSimulator, account: Any, server: Server) -> None:
     bob = sim.add_account("bob")
     account.inviteFriend("bob", server.machine_identifier, sections=["Movies"])
 
@@ -86,18 +82,15 @@ def test_users_leave_out_pending_invites_like_plex_tv(
     ]
 
 
-def test_the_second_invite_is_refused_as_already_sharing(
-    sim: PlexSimulator, account: Any, server: Server
-) -> None:
+def test_the_second_invite_is_refused_as_already_sharing(sim: PlexSimulator, account: Any, server: Server) -> None:
     sim.add_account("bob")
     account.inviteFriend("bob", server.machine_identifier)
 
     with pytest.raises(BadRequest) as raised:
         account.inviteFriend("bob@example.com", server.machine_identifier)
 
-    assert (
-        "status=\"You're already sharing this server with bob@example.com. "
-        'Please edit your existing share."' in str(raised.value)
+    assert 'status="You\'re already sharing this server with bob@example.com. Please edit your existing share."' in str(
+        raised.value
     )
 
 
@@ -106,9 +99,7 @@ def test_an_unknown_section_is_plexapis_key_error(account: Any, server: Server) 
         account.inviteFriend("x@example.com", server.machine_identifier, ["Nope"])
 
 
-def test_update_friend_changes_libraries_and_settings(
-    sim: PlexSimulator, account: Any, server: Server
-) -> None:
+def test_update_friend_changes_libraries_and_settings(sim: PlexSimulator, account: Any, server: Server) -> None:
     bob = sim.add_account("bob")
     account.inviteFriend("bob", server.machine_identifier, sections=["Movies"])
     _accept(sim, bob)
@@ -172,9 +163,7 @@ def test_create_existing_user_keeps_a_plus_in_the_address(
 ) -> None:
     fresh = sim.add_account("fresh", "fresh+tag@example.com")
 
-    account.createExistingUser(
-        "fresh+tag@example.com", server.machine_identifier, sections=["Movies"]
-    )
+    account.createExistingUser("fresh+tag@example.com", server.machine_identifier, sections=["Movies"])
 
     home_post = next(e for e in sim.request_log() if e["path"] == "/api/home/users")
     # plexapi sends the address raw; the "+" must not turn into a space.
@@ -183,9 +172,7 @@ def test_create_existing_user_keeps_a_plus_in_the_address(
     assert sim.shares_of(server)[0].accepted is True
 
 
-def test_a_home_invite_needs_the_owners_plex_pass(
-    sim: PlexSimulator, session: requests.Session
-) -> None:
+def test_a_home_invite_needs_the_owners_plex_pass(sim: PlexSimulator, session: requests.Session) -> None:
     from plexapi.myplex import MyPlexAccount
 
     free = sim.add_account("free")

@@ -21,9 +21,7 @@ from guestlist.plexsim import PlexSimulator, SimState, serve
 from guestlist.plexsim.state import Account, Server
 
 
-def test_an_injected_fault_answers_the_given_status_the_given_number_of_times(
-    sim: PlexSimulator, account: Any
-) -> None:
+def test_an_injected_fault_answers_the_given_status_the_given_number_of_times(sim: PlexSimulator, account: Any) -> None:
     sim.inject_fault("GET", "/api/users/", status=500, times=2)
 
     for _ in range(2):
@@ -57,9 +55,7 @@ def test_a_fault_without_a_count_stays(sim: PlexSimulator, owner: Account) -> No
     )
 
 
-def test_a_latency_fault_slows_a_request_without_failing_it(
-    sim: PlexSimulator, owner: Account
-) -> None:
+def test_a_latency_fault_slows_a_request_without_failing_it(sim: PlexSimulator, owner: Account) -> None:
     sim.inject_fault("GET", "/api/v2/user", latency_ms=300)
     started = time.monotonic()
 
@@ -73,9 +69,7 @@ def test_a_latency_fault_slows_a_request_without_failing_it(
     assert time.monotonic() - started >= 0.3
 
 
-def test_a_latency_longer_than_the_clients_timeout_times_it_out(
-    sim: PlexSimulator, owner: Account
-) -> None:
+def test_a_latency_longer_than_the_clients_timeout_times_it_out(sim: PlexSimulator, owner: Account) -> None:
     sim.inject_fault("GET", "/api/v2/user", latency_ms=2000)
 
     with pytest.raises(requests.Timeout):
@@ -86,9 +80,7 @@ def test_a_latency_longer_than_the_clients_timeout_times_it_out(
         )
 
 
-def test_faults_can_be_set_over_http_with_a_glob_and_a_body(
-    sim: PlexSimulator, owner: Account, server: Server
-) -> None:
+def test_faults_can_be_set_over_http_with_a_glob_and_a_body(sim: PlexSimulator, owner: Account, server: Server) -> None:
     created = requests.post(
         f"{sim.plex_tv_url}/__sim/faults",
         json={
@@ -115,9 +107,7 @@ def test_faults_can_be_set_over_http_with_a_glob_and_a_body(
     assert requests.delete(f"{sim.plex_tv_url}/__sim/faults", timeout=5).ok
 
 
-def test_the_request_log_names_the_account_but_never_the_token(
-    sim: PlexSimulator, owner: Account
-) -> None:
+def test_the_request_log_names_the_account_but_never_the_token(sim: PlexSimulator, owner: Account) -> None:
     requests.get(
         f"{sim.plex_tv_url}/api/v2/user?X-Plex-Token={owner.token}&x=1",
         headers={"X-Forwarded-Host": "clients.plex.tv", "X-Plex-Product": "Guestlist"},
@@ -138,9 +128,7 @@ def test_the_request_log_names_the_account_but_never_the_token(
     assert sim.request_log() == []
 
 
-def test_the_virtual_host_can_come_from_a_path_prefix(
-    sim: PlexSimulator, owner: Account
-) -> None:
+def test_the_virtual_host_can_come_from_a_path_prefix(sim: PlexSimulator, owner: Account) -> None:
     response = requests.get(
         f"{sim.plex_tv_url}/clients.plex.tv/api/v2/user",
         headers={"X-Plex-Token": owner.token},
@@ -151,9 +139,7 @@ def test_the_virtual_host_can_come_from_a_path_prefix(
     assert sim.request_log()[-1]["host"] == "clients.plex.tv"
 
 
-def test_the_state_survives_a_save_and_a_load(
-    sim: PlexSimulator, account: Any, server: Server, tmp_path: Path
-) -> None:
+def test_the_state_survives_a_save_and_a_load(sim: PlexSimulator, account: Any, server: Server, tmp_path: Path) -> None:
     sim.add_account("bob")
     account.inviteFriend("bob", server.machine_identifier, sections=["Movies"])
     path = tmp_path / "state.json"
@@ -166,9 +152,7 @@ def test_the_state_survives_a_save_and_a_load(
         assert [s.library_ids for s in again.shares_of("abc123machine")] == [[9001]]
 
 
-def test_reset_goes_back_to_the_state_at_start(
-    sim: PlexSimulator, owner: Account
-) -> None:
+def test_reset_goes_back_to_the_state_at_start(sim: PlexSimulator, owner: Account) -> None:
     sim.add_account("bob")
 
     requests.post(f"{sim.plex_tv_url}/__sim/reset", timeout=5)
@@ -176,9 +160,7 @@ def test_reset_goes_back_to_the_state_at_start(
     assert sim.state.accounts == []
 
 
-def test_the_auth_page_lists_accounts_as_named_buttons(
-    sim: PlexSimulator, owner: Account
-) -> None:
+def test_the_auth_page_lists_accounts_as_named_buttons(sim: PlexSimulator, owner: Account) -> None:
     sim.add_account("alice")
 
     page = requests.get(f"{sim.plex_tv_url}/auth", timeout=5).text
@@ -263,9 +245,7 @@ def test_the_demo_seed_has_an_owner_a_server_and_twelve_friends(
     assert all(a.thumb.startswith("/__sim/avatars/") for a in friends)
 
 
-def test_a_pending_invite_can_be_made_to_show_up_late(
-    sim: PlexSimulator, account: Any, server: Server
-) -> None:
+def test_a_pending_invite_can_be_made_to_show_up_late(sim: PlexSimulator, account: Any, server: Server) -> None:
     sim.configure(pending_visible_after_polls=2)
     bob = sim.add_account("bob")
     account.inviteFriend("bob", server.machine_identifier)
@@ -277,9 +257,7 @@ def test_a_pending_invite_can_be_made_to_show_up_late(
     assert seen == [0, 0, 1]
 
 
-def test_an_unverified_email_cannot_accept(
-    sim: PlexSimulator, account: Any, server: Server
-) -> None:
+def test_an_unverified_email_cannot_accept(sim: PlexSimulator, account: Any, server: Server) -> None:
     bob = sim.add_account("bob", email_verified=False)
     account.inviteFriend("bob", server.machine_identifier)
     share = sim.shares_of(server)[0]
@@ -294,9 +272,7 @@ def test_an_unverified_email_cannot_accept(
     assert "verify your email" in response.json()["errors"][0]["message"]
 
 
-def test_it_copes_with_two_hundred_concurrent_requests(
-    sim: PlexSimulator, owner: Account, server: Server
-) -> None:
+def test_it_copes_with_two_hundred_concurrent_requests(sim: PlexSimulator, owner: Account, server: Server) -> None:
     def invite(number: int) -> int:
         return requests.post(
             f"{sim.plex_tv_url}/api/servers/abc123machine/shared_servers",
@@ -314,9 +290,7 @@ def test_it_copes_with_two_hundred_concurrent_requests(
     assert len({s.id for s in shares}) == 200
 
 
-def test_serve_runs_until_sigterm_and_saves_its_state_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_serve_runs_until_sigterm_and_saves_its_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -345,8 +319,5 @@ def test_serve_runs_until_sigterm_and_saves_its_state_file(
 
     assert answers == [200]
     printed = capsys.readouterr().out
-    assert (
-        f"plex.tv at http://127.0.0.1:{port}, PMS at http://127.0.0.1:{port + 1}"
-        in printed
-    )
+    assert f"plex.tv at http://127.0.0.1:{port}, PMS at http://127.0.0.1:{port + 1}" in printed
     assert SimState.load(state_file).accounts[0].username == "demo-owner"
