@@ -87,10 +87,9 @@ def api_key(owner: User) -> str:
 
 
 @pytest.fixture
-def api(client: Client, api_key: str) -> Client:
+def api(api_key: str) -> Client:
     """A client that calls the admin API with an API key."""
-    client.defaults["HTTP_X_API_KEY"] = api_key
-    return client
+    return Client(HTTP_X_API_KEY=api_key)
 
 
 @pytest.fixture

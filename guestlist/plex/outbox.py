@@ -160,8 +160,8 @@ def _finish(op: PlexOperation, result: dict[str, Any]) -> Outcome:
 def _fail_or_retry(op: PlexOperation, exc: PlexError) -> Outcome:
     retryable = services.is_transient(exc) or op.kind == Kind.REMOVE
     if retryable:
-        return _retry(op, exc.message, exc)
-    return _fail(op, exc.message, exc)
+        return _retry(op, str(exc), exc)
+    return _fail(op, str(exc), exc)
 
 
 def _retry(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:

@@ -57,12 +57,13 @@ def is_transient(exc: PlexError) -> bool:
 
 def as_service_error(exc: PlexError) -> PlexRefused | PlexUnavailableError:
     """The API's answer for a Plex failure that reached the user."""
+    words = str(exc)  # our sentence plus Plex's own words, never a token
     if is_transient(exc):
         retry_after = getattr(exc, "retry_after", None) or 30
-        return PlexUnavailableError(exc.message, retry_after=int(retry_after))
+        return PlexUnavailableError(words, retry_after=int(retry_after))
     if isinstance(exc, PlexPassRequired):
-        return PlexRefused(exc.message, code="plex_pass_required")
-    return PlexRefused(exc.message)
+        return PlexRefused(words, code="plex_pass_required")
+    return PlexRefused(words)
 
 
 def normalize_url(url: str) -> str:
