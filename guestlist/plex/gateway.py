@@ -64,6 +64,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from guestlist.plex import _plexapi
 from guestlist.plex.client import PlexHttp, as_bool, as_int, unreadable, via_plexapi
@@ -562,13 +563,17 @@ class PlexGateway:
         )
 
     def _create_home_user(self, query: dict[str, str], what: str) -> int:
+        # Percent-encode everything: form encoding sends a space as "+", and plex.tv may
+        # read "+" literally on this route (plex-protocol.md §2.2, pitfall 7).
+        encoded = "&".join(
+            f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query.items()
+        )
         root = self._http.xml(
             "POST",
-            f"{PLEX_TV}/api/home/users",
+            f"{PLEX_TV}/api/home/users?{encoded}",
             token=self._token,
             whose="owner",
             what=what,
-            params=query,
         )
         user_id = as_int(root.get("id")) if root is not None else None
         if user_id is None:
