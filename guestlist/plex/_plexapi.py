@@ -1,8 +1,8 @@
 """plexapi, imported so that it never reads a config file.
 
 plexapi reads `~/.config/plexapi/config.ini` at import time and would then take tokens,
-server
-URLs and headers from it. Everything the gateway needs is passed explicitly instead.
+server URLs and headers from it. Everything the gateway needs is passed explicitly
+instead.
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ def configure(client_identifier: str) -> None:
     """Makes plexapi introduce itself as Guestlist.
 
     `myplex` and `server` hold references to plexapi's header dict, so it is updated in
-    place;
-    binding a new dict would change nothing.
+    place; binding a new dict would change nothing.
     """
     plexapi.BASE_HEADERS.update(
         {

@@ -51,8 +51,8 @@ def parse_xml(text: str) -> ET.Element | None:
 
 def plex_words(text: str) -> str | None:
     """Plex's own explanation from an error body (XML `<Response status>`, the
-    `<errors>`
-    envelope, or JSON), scrubbed of tokens. None when the body says nothing readable."""
+    `<errors>` envelope, or JSON), scrubbed of tokens. None when the body says nothing
+    readable."""
     stripped = text.strip()
     words: str | None = None
     if stripped.startswith(("{", "[")):

@@ -112,8 +112,7 @@ _section_maps_lock = threading.Lock()
 
 
 def forget_section_maps() -> None:
-    """Drops the cached plex.tv section lists (for tests, and after libraries
-    change)."""
+    """Drops the cached plex.tv section lists (for tests, and after libraries change)."""
     with _section_maps_lock:
         _section_maps.clear()
 
@@ -299,8 +298,7 @@ class PlexGateway:
         """Invites `invitee` (e-mail or Plex username) as a friend with these libraries.
 
         When Plex says the server is already shared with them, their share is updated to
-        these
-        settings instead, as Plex Web does, and `already_shared` is True.
+        these settings instead, as Plex Web does, and `already_shared` is True.
         """
         return self._create_share(
             {"invited_email": invitee}, settings, lambda row: row.is_for(invitee)
@@ -319,8 +317,7 @@ class PlexGateway:
         """Removes the person's share of this server, pending or accepted.
 
         Their other servers' shares and their friendship with the owner stay. A pending
-        invite to
-        an address without a Plex account is found by `email`.
+        invite to an address without a Plex account is found by `email`.
         """
         row = self._find_share(
             lambda row: (
@@ -345,8 +342,7 @@ class PlexGateway:
         libraries.
 
         Plex demands Plex Pass for this (`PlexPassRequired`) and caps a Home at 15
-        members
-        (`PlexUnexpected` with Plex's words).
+        members (`PlexUnexpected` with Plex's words).
         """
         self._global_ids(
             settings
