@@ -112,7 +112,7 @@ _section_maps_lock = threading.Lock()
 
 
 def forget_section_maps() -> None:
-    """Drops the cached plex.tv section lists (for tests, and after libraries change)."""
+    """Drops the cached plex.tv section lists (tests; after library changes)."""
     with _section_maps_lock:
         _section_maps.clear()
 

@@ -37,7 +37,7 @@ LOGGERS = (
 
 
 def remember_secret(secret: str | None) -> None:
-    """Scrub this value wherever it shows up, not only where a pattern expects a token."""
+    """Scrub this value wherever it shows up, not only where a pattern expects one."""
     if not secret or len(secret) < 6:
         return
     with _lock:

@@ -108,7 +108,7 @@ class Simulation:
 
 @dataclass
 class Call:
-    """One request as the route handlers see it: the virtual host is already resolved."""
+    """One request as route handlers see it, with the virtual host already resolved."""
 
     sim: Simulation
     request: Request
