@@ -1,8 +1,8 @@
 """plexapi, imported so that it never reads a config file.
 
 plexapi reads `~/.config/plexapi/config.ini` at import time and would then take tokens,
-server
-URLs and headers from it. Everything the gateway needs is passed explicitly instead.
+server URLs and headers from it. Everything the gateway needs is passed explicitly
+instead.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ if "plexapi" not in sys.modules:
 import plexapi
 import plexapi.myplex
 import plexapi.server
-import plexapi.utils
+import plexapi.utils as plexapi_utils
 from plexapi import exceptions
 
 from guestlist import __version__
@@ -31,7 +31,7 @@ PlexServer: Any = plexapi.server.PlexServer
 # The parser plexapi uses for every response. expat refuses entity-expansion bombs and
 # ElementTree never fetches external entities, so Plex's answers are safe to read with
 # it.
-parse_xml: Any = plexapi.utils.parseXMLString
+parse_xml: Any = plexapi_utils.parseXMLString
 
 __all__ = ["MyPlexAccount", "PlexServer", "configure", "exceptions", "parse_xml"]
 
@@ -40,8 +40,7 @@ def configure(client_identifier: str) -> None:
     """Makes plexapi introduce itself as Guestlist.
 
     `myplex` and `server` hold references to plexapi's header dict, so it is updated in
-    place;
-    binding a new dict would change nothing.
+    place; binding a new dict would change nothing.
     """
     plexapi.BASE_HEADERS.update(
         {

@@ -36,7 +36,8 @@ from guestlist.plex.transport import build_session
 logger = logging.getLogger("guestlist.plex")
 
 _STATUS_IN_PLEXAPI_MESSAGE = re.compile(r"^\((\d{3})\)")
-_WORDS_IN_ATTRIBUTES = re.compile(r'(?:status|message)="([^"]+)"')
+_MESSAGE_ATTRIBUTE = re.compile(r'message="([^"]+)"')
+_STATUS_ATTRIBUTE = re.compile(r'status="([^"]+)"')
 
 
 def parse_xml(text: str) -> ET.Element | None:
@@ -50,8 +51,8 @@ def parse_xml(text: str) -> ET.Element | None:
 
 def plex_words(text: str) -> str | None:
     """Plex's own explanation from an error body (XML `<Response status>`, the
-    `<errors>`
-    envelope, or JSON), scrubbed of tokens. None when the body says nothing readable."""
+    `<errors>` envelope, or JSON), scrubbed of tokens. None when the body says nothing
+    readable."""
     stripped = text.strip()
     words: str | None = None
     if stripped.startswith(("{", "[")):
@@ -70,10 +71,12 @@ def plex_words(text: str) -> str | None:
         if root is not None:
             node = root.find("error") if root.tag == "errors" else root
             if node is not None:
-                words = node.get("status") or node.get("message") or (node.text or "").strip() or None
+                # <Response status="words"/>, but <error message="words" status="401"/>.
+                first, second = ("message", "status") if node.tag == "error" else ("status", "message")
+                words = node.get(first) or node.get(second) or (node.text or "").strip() or None
     if words is None:
         # plexapi folds the body into its message, after the URL.
-        found = _WORDS_IN_ATTRIBUTES.search(text)
+        found = _MESSAGE_ATTRIBUTE.search(text) or _STATUS_ATTRIBUTE.search(text)
         words = found.group(1) if found else None
         if words is None and "Invalid token" in text:
             words = "Invalid token"

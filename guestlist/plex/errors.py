@@ -1,9 +1,8 @@
 """What can go wrong when Guestlist talks to Plex, in words an owner can act on.
 
 Every error the gateway raises is one of these. None of them ever carries a token:
-messages are
-written by Guestlist, and Plex's own words (`plex_text`) are scrubbed before they are
-kept.
+messages are written by Guestlist, and Plex's own words (`plex_text`) are scrubbed
+before they are kept.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from guestlist.plex import _plexapi
 from guestlist.plex.client import PlexHttp, as_bool, as_int, unreadable, via_plexapi
@@ -111,8 +112,7 @@ _section_maps_lock = threading.Lock()
 
 
 def forget_section_maps() -> None:
-    """Drops the cached plex.tv section lists (for tests, and after libraries
-    change)."""
+    """Drops the cached plex.tv section lists (tests; after library changes)."""
     with _section_maps_lock:
         _section_maps.clear()
 
@@ -280,8 +280,7 @@ class PlexGateway:
         """Invites `invitee` (e-mail or Plex username) as a friend with these libraries.
 
         When Plex says the server is already shared with them, their share is updated to
-        these
-        settings instead, as Plex Web does, and `already_shared` is True.
+        these settings instead, as Plex Web does, and `already_shared` is True.
         """
         return self._create_share({"invited_email": invitee}, settings, lambda row: row.is_for(invitee))
 
@@ -296,8 +295,7 @@ class PlexGateway:
         """Removes the person's share of this server, pending or accepted.
 
         Their other servers' shares and their friendship with the owner stay. A pending
-        invite to
-        an address without a Plex account is found by `email`.
+        invite to an address without a Plex account is found by `email`.
         """
         row = self._find_share(
             lambda row: (user_id is not None and row.user_id == user_id) or (email is not None and row.is_for(email))
@@ -319,8 +317,7 @@ class PlexGateway:
         libraries.
 
         Plex demands Plex Pass for this (`PlexPassRequired`) and caps a Home at 15
-        members
-        (`PlexUnexpected` with Plex's words).
+        members (`PlexUnexpected` with Plex's words).
         """
         self._global_ids(settings)  # fail on an unknown library before changing anything
         user_id = self._create_home_user({"invitedEmail": invitee}, "adding the person to Plex Home")
@@ -523,13 +520,15 @@ class PlexGateway:
         )
 
     def _create_home_user(self, query: dict[str, str], what: str) -> int:
+        # Percent-encode everything: form encoding sends a space as "+", and plex.tv may
+        # read "+" literally on this route (plex-protocol.md §2.2, pitfall 7).
+        encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query.items())
         root = self._http.xml(
             "POST",
-            f"{PLEX_TV}/api/home/users",
+            f"{PLEX_TV}/api/home/users?{encoded}",
             token=self._token,
             whose="owner",
             what=what,
-            params=query,
         )
         user_id = as_int(root.get("id")) if root is not None else None
         if user_id is None:

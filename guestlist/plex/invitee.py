@@ -1,12 +1,9 @@
 """The invitee's side of Plex: the PIN sign-in, reading who signed in, and accepting the
-invite
-with their own token. None of it needs the server owner's token.
+invite with their own token. None of it needs the server owner's token.
 
 Round trips: create_pin 1, check_pin 1, account_for_token 1, pending_invites 1
-(clients.plex.tv),
-accept_invite 3 when the invite is already visible (list, accept, list again to verify),
-plus
-one list per retry while it is not.
+(clients.plex.tv), accept_invite 3 when the invite is already visible (list, accept,
+list again to verify), plus one list per retry while it is not.
 """
 
 from __future__ import annotations
@@ -159,10 +156,9 @@ class PlexInviteeGateway:
 
         A fresh invite can take a moment to show up, so this looks again after `delay`,
         2 × `delay`, … seconds, `attempts` times in all. Returns False if it never
-        showed up (the
-        member stays pending; they can still accept from Plex's e-mail). Transient
-        errors are
-        retried the same way and raised if the last attempt still hit one.
+        showed up (the member stays pending; they can still accept from Plex's e-mail).
+        Transient errors are retried the same way and raised if the last attempt still
+        hit one.
         """
         last_error: PlexError | None = None
         for attempt in range(1, attempts + 1):

@@ -1,8 +1,7 @@
 """Keep Plex tokens out of logs and error texts.
 
 plexapi, requests and urllib3 put whole URLs and response bodies into their messages,
-and both
-can hold a token (`X-Plex-Token=…` in a query, `authToken="…"` in XML or JSON).
+and both can hold a token (`X-Plex-Token=…` in a query, `authToken="…"` in XML or JSON).
 """
 
 from __future__ import annotations
@@ -36,8 +35,7 @@ LOGGERS = (
 
 
 def remember_secret(secret: str | None) -> None:
-    """Scrub this value wherever it shows up, not only where a pattern expects a
-    token."""
+    """Scrub this value wherever it shows up, not only where a pattern expects one."""
     if not secret or len(secret) < 6:
         return
     with _lock:
@@ -77,8 +75,8 @@ _installed = RedactTokens()
 
 def install_log_filter() -> None:
     """Attach the filter to every logger that may see a token (a filter on a parent
-    logger does
-    not apply to records its children emit, hence the explicit urllib3 children)."""
+    logger does not apply to records its children emit, hence the explicit urllib3
+    children)."""
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if _installed not in logger.filters:

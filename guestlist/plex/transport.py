@@ -1,10 +1,9 @@
 """HTTP sessions for talking to Plex, optionally redirected to the Plex simulator.
 
 plexapi hard-codes `https://plex.tv/...` URLs, so pointing it elsewhere is done one
-layer down:
-a transport adapter sends plex.tv and clients.plex.tv requests to `plex_tv_url` instead,
-and tells
-the simulator which host was meant through `X-Forwarded-Host`.
+layer down: a transport adapter sends plex.tv and clients.plex.tv requests to
+`plex_tv_url` instead, and tells the simulator which host was meant through
+`X-Forwarded-Host`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """plex.tv's rules for sharing, Plex Home and PINs, applied to a `SimState`.
 
 Callers hold the simulator's lock. A rule that says no raises `Refusal`, which the HTTP
-layer
-renders in the shape the route's real counterpart uses.
+layer renders in the shape the route's real counterpart uses.
 """
 
 from __future__ import annotations

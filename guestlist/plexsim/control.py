@@ -1,6 +1,5 @@
 """The simulator's own JSON control surface under /__sim/ (no real Plex route lives
-there), and the
-assembly of the two WSGI apps."""
+there), and the assembly of the two WSGI apps."""
 
 from __future__ import annotations
 

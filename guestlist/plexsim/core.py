@@ -1,6 +1,5 @@
 """The running simulator: shared state behind one lock, fault injection, the request
-log, and the
-WSGI plumbing both fake hosts share."""
+log, and the WSGI plumbing both fake hosts share."""
 
 from __future__ import annotations
 
@@ -109,8 +108,7 @@ class Simulation:
 
 @dataclass
 class Call:
-    """One request as the route handlers see it: the virtual host is already
-    resolved."""
+    """One request as route handlers see it, with the virtual host already resolved."""
 
     sim: Simulation
     request: Request
@@ -166,9 +164,8 @@ def redact_query(query_string: str) -> str:
 
 class SimApp:
     """A WSGI app for one fake host. `fixed_host` is set for the PMS; plex.tv picks the
-    virtual
-    host from X-Forwarded-Host (added by Guestlist's transport adapter) or a /plex.tv/
-    path prefix."""
+    virtual host from X-Forwarded-Host (added by Guestlist's transport adapter) or a
+    /plex.tv/ path prefix."""
 
     def __init__(
         self,

@@ -36,9 +36,8 @@ DEMO_PEOPLE: tuple[tuple[str, str], ...] = (
 
 def seed_demo(simulator: PlexSimulator) -> Account:
     """Adds the demo owner (Plex Pass, token `demo-owner-token`), the "Guestlist Demo"
-    server and
-    twelve accounts nobody has invited yet, so every invite flow can be tried with
-    them."""
+    server and twelve accounts nobody has invited yet, so every invite flow can be tried
+    with them."""
     owner = simulator.add_account(DEMO_OWNER, "owner@demo.example", plex_pass=True, token=DEMO_OWNER_PLEX_AUTH)
     simulator.add_server(owner, DEMO_SERVER, machine_identifier=DEMO_MACHINE_IDENTIFIER)
     for username, title in DEMO_PEOPLE:

@@ -19,9 +19,8 @@ def literal_query(raw: bytes) -> dict[str, str]:
     """Parses a query string keeping "+" literal.
 
     plexapi puts e-mails into /api/home/users raw
-    (`invitedEmail=fresh+tag@example.com`), so
-    form-style parsing would turn the "+" into a space (plex-protocol.md §2.2, pitfall
-    7).
+    (`invitedEmail=fresh+tag@example.com`), so form-style parsing would turn the "+"
+    into a space (plex-protocol.md §2.2, pitfall 7).
     """
     values: dict[str, str] = {}
     for part in raw.decode("utf-8", errors="replace").split("&"):

@@ -120,8 +120,7 @@ def iso(value: float) -> str:
 
 
 def absolute(url: str, base_url: str) -> str:
-    """Avatars are stored as simulator paths so a state file survives a change of
-    port."""
+    """Avatars are stored as simulator paths so a state file survives a new port."""
     return base_url + url if url.startswith("/") else url
 
 

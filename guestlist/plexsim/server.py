@@ -38,8 +38,7 @@ class PlexSimulator:
     """A fake plex.tv (+ clients.plex.tv) and a fake PMS on two local ports.
 
     Every helper takes the simulator's lock, so tests may call them while requests are
-    in flight.
-    Accounts are referred to by `Account`, username, e-mail or id.
+    in flight. Accounts are referred to by `Account`, username, e-mail or id.
     """
 
     def __init__(self, state: SimState | None = None) -> None:

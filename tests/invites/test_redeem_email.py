@@ -22,7 +22,9 @@ def make_invite(api: Client, **fields: Any) -> dict[str, Any]:
 
 
 def redeem(client: Client, code: str, email: str = "guest@example.com", **extra: Any) -> Any:
-    return client.post("/api/invites/redeem", data={"code": code, "email": email, **extra}, content_type="application/json")
+    return client.post(
+        "/api/invites/redeem", data={"code": code, "email": email, **extra}, content_type="application/json"
+    )
 
 
 def assert_invariants() -> None:
@@ -135,9 +137,7 @@ def test_someone_shared_by_hand_already_has_access(
     assert Invite.objects.get().used_count == 0
 
 
-def test_a_member_redeeming_another_invite_already_has_access(
-    client: Client, api: Client, server: MediaServer
-) -> None:
+def test_a_member_redeeming_another_invite_already_has_access(client: Client, api: Client, server: MediaServer) -> None:
     first, second = make_invite(api), make_invite(api)
     assert redeem(client, first["code"]).status_code == 201
     response = redeem(client, second["code"])
@@ -186,7 +186,13 @@ def test_plex_refusing_for_good_gives_the_use_back(
     client: Client, api: Client, server: MediaServer, sim: PlexSimulator
 ) -> None:
     invite = make_invite(api)
-    sim.inject_fault("POST", "/api/servers/*/shared_servers", status=400, times=1, body="<Response code=\"400\" status=\"Something is wrong with this user\"/>")
+    sim.inject_fault(
+        "POST",
+        "/api/servers/*/shared_servers",
+        status=400,
+        times=1,
+        body='<Response code="400" status="Something is wrong with this user"/>',
+    )
     response = redeem(client, invite["code"])
     assert response.status_code == 502
     assert response.json()["error"] == "plex_refused"

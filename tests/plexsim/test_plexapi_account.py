@@ -58,7 +58,7 @@ def test_it_runs_the_pin_flow_plexapi_uses(sim: PlexSimulator, session: requests
 
     assert login.checkLogin() is False
 
-    token = sim.approve_pin(int(login._id), friend)
+    token = sim.approve_pin(int(str(login._id)), friend)
 
     assert login.checkLogin() is True
     assert login.token == token
