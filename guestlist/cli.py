@@ -50,6 +50,26 @@ def build_parser() -> Parser:
     apikey_commands.required = True
     apikey_create = apikey_commands.add_parser("create", help="print a new API key once")
     apikey_create.add_argument("--name", required=True)
+
+    server = commands.add_parser("server", help="connect Plex Media Servers")
+    server_commands = server.add_subparsers(dest="server_command", metavar="ACTION", parser_class=Parser)
+    server_commands.required = True
+    server_add = server_commands.add_parser("add", help="check a server and its token, then store them")
+    server_add.add_argument("--url", required=True, help="the server's address, e.g. http://192.168.1.10:32400")
+    server_add.add_argument("--token", required=True, help="a Plex token of the server's owner")
+    server_add.add_argument("--name", help="a display name (default: the server's own name)")
+
+    demo = commands.add_parser("demo", help="run Guestlist with a simulated, connected Plex server")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8484)
+
+    plexsim = commands.add_parser("plexsim", help="run the Plex simulator alone (plex.tv on PORT, PMS on PORT+1)")
+    plexsim.add_argument("--host", default="127.0.0.1")
+    plexsim.add_argument("--port", type=int, default=32500)
+    plexsim.add_argument("--state", help="JSON file to load the state from and save it to")
+    plexsim.add_argument("--seed-demo", action="store_true", help="start with the demo owner, server and friends")
+
+    commands.add_parser("sync", help="read the Plex server's users once and update members")
     return parser
 
 
@@ -84,6 +104,54 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_server_add(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.core.audit import Actor
+    from guestlist.plex import services
+    from guestlist.plex.errors import PlexError, PlexTokenRejected, PlexUnavailable
+
+    try:
+        outcome = services.connect_server(args.url, args.token, name=args.name, actor=Actor.system())
+    except PlexTokenRejected as exc:
+        raise CommandFailed(
+            f"Plex rejected the token ({exc.message}). Copy a current token of the server's owner and try again."
+        ) from exc
+    except PlexUnavailable as exc:
+        raise CommandFailed(
+            f"the server at {args.url} did not answer ({exc.message}). Check the address and that Plex is running."
+        ) from exc
+    except PlexError as exc:
+        raise CommandFailed(f"Plex said no: {exc}") from exc
+    server = outcome.server
+    titles = ", ".join(library.title for library in server.libraries.filter(is_present=True))
+    verb = "Connected" if outcome.created else "Updated"
+    print(f"{verb} {server.name!r} ({server.machine_identifier}); libraries: {titles}.")
+    return EXIT_OK
+
+
+def cmd_plexsim(args: argparse.Namespace) -> int:
+    from guestlist.plexsim.server import serve
+
+    serve(args.host, args.port, args.state, seed_demo=args.seed_demo)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from guestlist.demo import run
+
+    return run(host=args.host, port=args.port)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.core.audit import Actor
+    from guestlist.members.sync import sync_now
+
+    outcome = sync_now(actor=Actor.system())
+    print(f"Synced with Plex: {outcome}.")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from guestlist.server import serve
 
@@ -94,12 +162,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "createadmin": cmd_createadmin,
     "apikey create": cmd_apikey_create,
+    "server add": cmd_server_add,
+    "plexsim": cmd_plexsim,
+    "demo": cmd_demo,
+    "sync": cmd_sync,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    name = args.command + (f" {args.apikey_command}" if args.command == "apikey" else "")
+    action = getattr(args, f"{args.command}_command", None)
+    name = f"{args.command} {action}" if action else args.command
     try:
         return COMMANDS[name](args)
     except KeyboardInterrupt:

@@ -109,11 +109,12 @@ def _web_server(host: str, port: int, threads: int) -> Any:
     )
 
 
-def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True) -> int:
+def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True, prepared: bool = False) -> int:
     from guestlist.cli import setup_django
 
     setup_django()
-    prepare()
+    if not prepared:
+        prepare()
     from guestlist.wsgi import application
 
     supervisor = RunnerSupervisor() if with_runner else None

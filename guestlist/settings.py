@@ -198,5 +198,6 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
     },
 }

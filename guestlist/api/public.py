@@ -16,7 +16,7 @@ from guestlist.invites.redemption import redeem
 router = Router(tags=["public"])
 
 
-@router.post("/validate", response=ValidateOut, summary="Check an invite code (always 200)")
+@router.post("/validate", response=ValidateOut, exclude_none=True, summary="Check an invite code (always 200)")
 def validate(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
     ratelimit.enforce(ratelimit.VALIDATE, request)
     return public.describe(payload.code).as_api()

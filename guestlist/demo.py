@@ -1,0 +1,68 @@
+"""``guestlist demo``: Guestlist plus the Plex simulator, seeded and connected.
+
+Everything a newcomer needs to try every flow without owning a Plex server: a simulated
+plex.tv with a dozen friends, a simulated server with four libraries, an admin account.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "guestlist-demo"  # noqa: S105 - printed on purpose; demo data only
+PLEX_TV_PORT = 32500
+
+
+def run(*, host: str, port: int) -> int:
+    os.environ.setdefault("GUESTLIST_DATA_DIR", "./data-demo")
+    data_dir = Path(os.environ["GUESTLIST_DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    state_file = data_dir / "plexsim.json"
+
+    from guestlist.plexsim import PlexSimulator
+    from guestlist.plexsim.demo import DEMO_OWNER_PLEX_AUTH, DEMO_PEOPLE
+    from guestlist.plexsim.state import SimState
+
+    simulator = PlexSimulator(SimState.load(state_file) if state_file.exists() else None)
+    if not state_file.exists():
+        simulator.seed_demo()
+    simulator.start(host, PLEX_TV_PORT, PLEX_TV_PORT + 1)
+    # Settings read this at import, and the job runner inherits it: every plex.tv call of
+    # this install goes to the simulator.
+    os.environ["GUESTLIST_PLEX_TV_URL"] = simulator.plex_tv_url
+    public_host = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104 - a comparison
+    os.environ.setdefault("GUESTLIST_BASE_URL", f"http://{public_host}:{port}")
+
+    from guestlist.cli import setup_django
+
+    setup_django()
+    from django.contrib.auth.models import User
+
+    from guestlist.accounts import services as accounts
+    from guestlist.core.audit import Actor
+    from guestlist.plex import services as plex
+    from guestlist.plex.models import MediaServer
+    from guestlist.server import prepare, serve
+
+    prepare(announce=lambda _message: None)
+    if not User.objects.filter(username=DEMO_ADMIN).exists():
+        accounts.create_admin(DEMO_ADMIN, DEMO_PASSWORD, actor=Actor.system("demo"))
+    if not MediaServer.objects.exists():
+        plex.connect_server(simulator.pms_url, DEMO_OWNER_PLEX_AUTH, actor=Actor.system("demo"))
+    friends = ", ".join(name for name, _title in DEMO_PEOPLE)
+    print(
+        "\nGuestlist demo\n"
+        f"  Dashboard:  http://{host}:{port}/  (user {DEMO_ADMIN!r}, password {DEMO_PASSWORD!r})\n"
+        f"  Plex:       simulated at {simulator.plex_tv_url} (server 'Guestlist Demo', libraries Movies,\n"
+        "              TV Shows, Music, Photos)\n"
+        "  Try it:     create an invite, open its link in a private window, click 'Sign in with Plex'\n"
+        f"              and pick a simulated friend ({friends}).\n"
+        f"  Data:       {data_dir} (delete it to start over)\n",
+        flush=True,
+    )
+    try:
+        return serve(host=host, port=port, prepared=True)
+    finally:
+        simulator.stop()
+        simulator.save(state_file)
