@@ -56,6 +56,15 @@ def sim(plexsim: PlexSimulator, settings: Any) -> Iterator[PlexSimulator]:
 
 
 @pytest.fixture
+def frozen_minute() -> Iterator[None]:
+    """Keeps the clock inside one rate-limit window, so counting tests cannot straddle two."""
+    import time_machine
+
+    with time_machine.travel("2026-11-22 12:00:05+00:00", tick=False):
+        yield
+
+
+@pytest.fixture
 def guest(sim: PlexSimulator) -> Account:
     return sim.account("guest")
 
