@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/.*$", api_catch_all),
     path("", include("guestlist.accounts.urls")),
+    path("", include("guestlist.invites.urls")),
     path("", include("guestlist.dashboard.urls")),
 ]

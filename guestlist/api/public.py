@@ -10,7 +10,7 @@ from ninja import Router, Status
 from guestlist.api.schemas import CodeIn, OAuthStartOut, RedeemIn, RedeemStatusOut, ValidateOut, member_out
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
-from guestlist.invites import public, signin
+from guestlist.invites import public, signin, welcome
 from guestlist.invites.redemption import redeem
 
 router = Router(tags=["public"])
@@ -39,6 +39,7 @@ def oauth_start(request: HttpRequest, payload: CodeIn) -> Status[dict[str, Any]]
 def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
     signin.check_redeem_body(payload.email, payload.pin_id)
     ip = ratelimit.client_ip(request)
+    via = welcome.VIA_PLEX if payload.pin_id else welcome.VIA_EMAIL
     if payload.pin_id:
         ratelimit.enforce(ratelimit.PIN_POLL, request)
         polled = signin.poll_and_redeem(payload.code, payload.pin_id, actor=Actor.redeemer("plex sign-in", ip))
@@ -51,4 +52,4 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, A
         result = redeem(payload.code, identity, actor=Actor.redeemer(identity.email, ip))
     status_code = {"created": 201, "existing": 200, "pending": 202}[result.outcome]
     body = member_out(result.member, message=result.message)
-    return Status(status_code, {**body, "member": body})
+    return Status(status_code, {**body, "member": body, "welcome_url": welcome.url_for(result.member, via=via)})

@@ -219,6 +219,8 @@ class RedeemStatusOut(Schema):
     last_seen: datetime | None = None
     expires_at: datetime | None = None
     is_active: bool | None = None
+    # The redeemer's welcome page (a signed link that names this member), once there is one.
+    welcome_url: str | None = None
 
 
 def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]:

@@ -52,17 +52,29 @@ class PublicInvite:
         return answer
 
 
+def read_site_settings() -> SiteSettings:
+    """The owner's settings, never creating their row: public GETs write nothing."""
+    return SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1)
+
+
+def reason_for(invite: Invite | None, site: SiteSettings, now: datetime) -> str:
+    """``ok`` or why a redeemer cannot use this invite now (contract.md, validate reasons)."""
+    if invite is None:
+        return "not_found" if MediaServer.objects.exists() else "not_configured"
+    reason = status.unusable_reason(invite, now)
+    if reason is None and not site.signup_enabled:
+        reason = "signup_disabled"
+    return reason or "ok"
+
+
 def describe(code: str) -> PublicInvite:
     invite = find_by_code(code)
+    reason = reason_for(invite, read_site_settings(), timezone.now())
     if invite is None:
-        return PublicInvite(False, "not_found" if MediaServer.objects.exists() else "not_configured")
-    now = timezone.now()
-    reason = status.unusable_reason(invite, now)
-    if reason is None and not SiteSettings.load().signup_enabled:
-        reason = "signup_disabled"
+        return PublicInvite(False, reason)
     return PublicInvite(
-        valid=reason is None,
-        reason=reason or "ok",
+        valid=reason == "ok",
+        reason=reason,
         code=invite.code,
         server_name=str(invite.server.name),
         library_titles=libraries.titles(invite.libraries, invite.server),

@@ -1,0 +1,148 @@
+"""Why a redemption did not happen, and what to do next, in the redeemer's language.
+
+The services raise errors with contract codes and English sentences (the API's words).
+Public pages show these instead: the seeds' own words as headlines, translated, each with
+a plain next step. Only known codes are shown, so a crafted ``?problem=`` link cannot put
+words of its choosing on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from guestlist.core.errors import ServiceError
+from guestlist.core.ratelimit import RateLimited
+
+EMAIL_DISABLED = "email_disabled"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    title: str | Promise
+    next_step: str | Promise
+    status: int
+    # Plex's own explanation, when Plex refused (it comes from Plex, never from the URL).
+    plex_words: str = ""
+    retry_after: int | None = None
+
+
+_WORDS: dict[str, tuple[str | Promise, str | Promise, int]] = {
+    "not_found": (
+        _("Invite code not found"),
+        _("Check the link or the code with the person who invited you. Upper or lower case does not matter."),
+        404,
+    ),
+    "not_configured": (
+        _("This invite cannot be used yet"),
+        _("The owner has not connected their Plex server yet. Try again later."),
+        404,
+    ),
+    "disabled": (
+        _("Invite code is not active"),
+        _("The person who invited you has switched this invite off. Ask them for a new one."),
+        410,
+    ),
+    "used_up": (
+        _("Invite code is not active"),
+        _("This invite has been used as often as it allows. Ask the person who invited you for a new one."),
+        410,
+    ),
+    "expired": (
+        _("Invite code has expired"),
+        _("Ask the person who invited you for a new invite."),
+        410,
+    ),
+    "signup_disabled": (
+        _("Sign-up is currently closed"),
+        _("The owner is not taking new members right now. Try again later, or ask them."),
+        410,
+    ),
+    EMAIL_DISABLED: (
+        _("Joining by e-mail is switched off"),
+        _("Use “Sign in with Plex” instead."),
+        410,
+    ),
+    "already_member": (
+        _("You already have access to this Plex server"),
+        _("Open Plex and sign in: the server is already in your list. Nothing was used up."),
+        409,
+    ),
+    "owner_account": (
+        _("This is the server owner's own Plex account"),
+        _("Sign in with the Plex account of the person who is being invited."),
+        409,
+    ),
+    "pin_expired": (
+        _("The Plex sign-in did not finish in time"),
+        _("Press “Sign in with Plex” and try again."),
+        410,
+    ),
+    "pin_mismatch": (
+        _("This Plex sign-in belongs to another invite"),
+        _("Press “Sign in with Plex” on this page and try again."),
+        409,
+    ),
+    "plex_pass_required": (
+        _("Plex needs Plex Pass for this invite"),
+        _(
+            "This invite adds you to the owner's Plex Home, and Plex only allows that when the owner has an "
+            "active Plex Pass. Nothing was used up. Let the person who invited you know: they can send you a "
+            "regular invite instead."
+        ),
+        502,
+    ),
+    "plex_refused": (
+        _("Plex refused the invitation"),
+        _("Nothing was used up. Let the person who invited you know what Plex said."),
+        502,
+    ),
+    "plex_unavailable": (
+        _("Plex is not answering right now"),
+        _("Nothing was used up. Try again in a minute."),
+        503,
+    ),
+    "rate_limited": (
+        _("Too many attempts"),
+        _("Wait a minute, then try again."),
+        429,
+    ),
+    "invalid": (
+        _("That does not look like an e-mail address"),
+        _("Check it for typos and send it again."),
+        422,
+    ),
+}
+
+KNOWN = frozenset(_WORDS)
+_PLEX_SPEAKS = ("plex_refused", "plex_pass_required")
+
+
+def refusal(code: str, *, plex_words: str = "", retry_after: int | None = None) -> Refusal:
+    """The words for ``code``; an unknown code reads as a refusal by Plex, never as itself."""
+    if code not in _WORDS:
+        code = "plex_refused"
+    title, next_step, status = _WORDS[code]
+    if code == "rate_limited" and retry_after:
+        next_step = gettext("Wait %(seconds)s seconds, then try again.") % {"seconds": retry_after}
+    return Refusal(code, title, next_step, status, plex_words, retry_after)
+
+
+def from_error(exc: ServiceError | RateLimited) -> Refusal:
+    if isinstance(exc, RateLimited):
+        return refusal("rate_limited", retry_after=exc.retry_after)
+    words = _plex_words(exc.message) if exc.code in _PLEX_SPEAKS else ""
+    return refusal(exc.code, plex_words=words, retry_after=exc.retry_after)
+
+
+def _plex_words(message: str) -> str:
+    # Service messages read "Our sentence. (Plex said: their words)"; the page shows only
+    # Plex's part next to its own translated explanation.
+    marker = "(Plex said: "
+    if marker in message and message.endswith(")"):
+        return message.split(marker, 1)[1][:-1]
+    return ""
