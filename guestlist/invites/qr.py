@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import secrets
 from pathlib import Path
@@ -23,8 +24,11 @@ def _cache_dir() -> Path:
 
 
 def _cache_path(code: str, fmt: str) -> Path:
-    # Codes are [A-Z0-9_-] only (validated on creation), so they are safe as file names.
-    return _cache_dir() / f"{code}.{fmt}"
+    # Codes are [A-Z0-9_-] only (validated on creation), so they are safe as file names. The
+    # link's digest is part of the name: after GUESTLIST_BASE_URL changes, an old picture
+    # would otherwise keep sending people to the old address.
+    digest = hashlib.sha256(invite_url(code).encode()).hexdigest()[:12]
+    return _cache_dir() / f"{code}.{digest}.{fmt}"
 
 
 def render_qr(invite: Invite, fmt: str) -> bytes:
@@ -51,12 +55,20 @@ def render_qr(invite: Invite, fmt: str) -> bytes:
 
 
 def forget_qr(code: str) -> None:
-    for fmt in FORMATS:
-        _cache_path(code, fmt).unlink(missing_ok=True)
+    directory = _cache_dir()
+    if not directory.is_dir():
+        return
+    for path in directory.iterdir():
+        if path.suffix.lstrip(".") in FORMATS and _code_of(path) == code:
+            path.unlink(missing_ok=True)
+
+
+def _code_of(path: Path) -> str:
+    return path.name.split(".", 1)[0]
 
 
 def prune_qr_cache() -> int:
-    """Drop cached codes of invites that are gone, expired or no longer usable."""
+    """Drop cached codes of invites that are gone, expired or no longer usable, and of old links."""
     from django.utils import timezone
 
     from guestlist.invites import status
@@ -67,7 +79,8 @@ def prune_qr_cache() -> int:
     usable = set(Invite.objects.filter(status.redeemable_q(timezone.now())).values_list("code", flat=True))
     removed = 0
     for path in directory.iterdir():
-        if path.suffix.lstrip(".") in FORMATS and path.stem not in usable:
+        fmt = path.suffix.lstrip(".")
+        if fmt in FORMATS and (_code_of(path) not in usable or path != _cache_path(_code_of(path), fmt)):
             path.unlink(missing_ok=True)
             removed += 1
     return removed
