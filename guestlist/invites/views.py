@@ -17,7 +17,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
@@ -64,7 +64,7 @@ def _invite_response(
     return _finish(request, response, plex_form=lookup.usable)
 
 
-@require_GET
+@require_safe
 def invite_page(request: HttpRequest, code: str) -> HttpResponse:
     # The page's script lands here with ?problem=CODE when a sign-in it ran was refused.
     shown = request.GET.get("problem", "")
@@ -72,7 +72,7 @@ def invite_page(request: HttpRequest, code: str) -> HttpResponse:
     return _invite_response(request, code, problem=problem)
 
 
-@require_GET
+@require_safe
 def signup_page(request: HttpRequest) -> HttpResponse:
     """Streamarr's link shape, /signup?icode=CODE: the same page as /invite/CODE."""
     code = request.GET.get("icode", "").strip()
@@ -93,7 +93,7 @@ def _code_from(typed: str) -> str:
     return typed
 
 
-@require_GET
+@require_safe
 def join_page(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("code")
     problem = None
@@ -172,7 +172,7 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
     return _welcome_redirect(result, welcome.VIA_EMAIL)
 
 
-@require_GET
+@require_safe
 def welcome_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = welcome.read_token(token)

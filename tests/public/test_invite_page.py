@@ -232,3 +232,10 @@ def test_the_page_speaks_german_to_a_german_browser(client: Client, api: Client,
     assert "Sign in with Plex" in english
     status, html = page(client, "/invite/NOPE1234", HTTP_ACCEPT_LANGUAGE="de")
     assert "Einladungscode nicht gefunden" in html
+
+
+def test_link_previewers_may_ask_with_head(client: Client, api: Client, server: MediaServer) -> None:
+    invite = make_invite(api)
+    assert client.head(f"/invite/{invite['code']}").status_code == 200
+    assert client.head("/join").status_code == 200
+    assert Invite.objects.get().used_count == 0

@@ -121,6 +121,11 @@
     var say = statusLine(document.querySelector(".signin-status"));
     var stopPolling = null;
 
+    // Back from Plex through the browser's history: the page may come back as it was left.
+    window.addEventListener("pageshow", function () {
+      button.disabled = false;
+    });
+
     form.addEventListener("submit", function (event) {
       if (prefersFullRedirect()) {
         // The form goes to Guestlist, which starts the sign-in and sends this page to Plex.
