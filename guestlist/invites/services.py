@@ -315,7 +315,7 @@ def status_counts(base: QuerySet[Invite], now: datetime, *, narrowed: bool) -> d
             all=Count("id"),
         )
     parts: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     for name in status.FILTERS:
         subset = base.filter(status.filter_q(name, now)) if name != "all" else base
         sql, sub_params = subset.order_by().values("pk").query.sql_with_params()
