@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import NotFound, ServiceError
+from guestlist.core.models import SiteSettings
 from guestlist.core.ratelimit import RateLimited
 from guestlist.invites import codes, pages, refusals, signin, welcome
 from guestlist.invites.redemption import RedeemResult, redeem
@@ -165,7 +166,7 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
         result = redeem(code, identity, actor=Actor.redeemer(identity.email, ratelimit.client_ip(request)))
     except (ServiceError, RateLimited) as exc:
         problem = refusals.from_error(exc)
-        if problem.code == "signup_disabled" and pages.look_up(code).site.signup_enabled:
+        if problem.code == "signup_disabled" and SiteSettings.current().signup_enabled:
             # Sign-up is open; only the e-mail path is switched off.
             problem = refusals.refusal(refusals.EMAIL_DISABLED)
         return _invite_response(request, code, problem=problem, email=email)

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from guestlist.core.markdown import render_markdown
+from guestlist.core.models import SiteSettings
 from guestlist.invites.models import Redemption
-from guestlist.invites.public import read_site_settings
 from guestlist.members.models import Member
 from guestlist.plex.models import Library
 
@@ -102,7 +102,7 @@ def page_for(member: Member, via: str) -> WelcomePage:
         .order_by("title")
         .values_list("title", flat=True)
     )
-    markdown = read_site_settings().welcome_markdown.strip()
+    markdown = SiteSettings.current().welcome_markdown.strip()
     return WelcomePage(
         server_name=member.server.name,
         greeting_name=(member.username if via == VIA_PLEX else "") or "",
