@@ -45,7 +45,7 @@ def _public_policy() -> dict[str, list[str]]:
     return policy
 
 
-def _finish(request: HttpRequest, response: HttpResponse, *, plex_form: bool = False) -> HttpResponse:
+def _finish(response: HttpResponse, *, plex_form: bool = False) -> HttpResponse:
     # Pages carry a CSRF token: fine for the visitor's browser, never for a shared cache.
     patch_cache_control(response, private=True, no_cache=True)
     if plex_form:
@@ -62,7 +62,7 @@ def _invite_response(
     response = HttpResponse(html.replace(pages.CSRF_SLOT, get_token(request)), status=status)
     if problem is not None and problem.retry_after:
         response["Retry-After"] = str(problem.retry_after)
-    return _finish(request, response, plex_form=lookup.usable)
+    return _finish(response, plex_form=lookup.usable)
 
 
 @require_safe
@@ -104,7 +104,7 @@ def join_page(request: HttpRequest) -> HttpResponse:
             return redirect("invite", code=codes.normalize(code))
         problem = refusals.refusal("not_found")
     response = render(request, "invites/join.html", {"problem": problem}, status=404 if problem else 200)
-    return _finish(request, response)
+    return _finish(response)
 
 
 @require_POST
@@ -153,7 +153,7 @@ def plex_continue(request: HttpRequest, code: str) -> HttpResponse:
         "api_redeem_url": reverse("api:redeem_invite"),
     }
     response = render(request, "invites/plex_continue.html", context, status=202 if waiting else 200)
-    return _finish(request, response, plex_form=True)
+    return _finish(response)
 
 
 @require_POST
@@ -179,10 +179,10 @@ def welcome_page(request: HttpRequest, token: str) -> HttpResponse:
         found = welcome.read_token(token)
     except welcome.LinkExpired:
         response = render(request, "invites/welcome_expired.html", status=410)
-        return _finish(request, response)
+        return _finish(response)
     member = Member.objects.select_related("server").filter(pk=found[0]).first() if found is not None else None
     if found is None or member is None:
         raise Http404
     page = welcome.page_for(member, found[1])
     response = render(request, "invites/welcome.html", {"page": page})
-    return _finish(request, response)
+    return _finish(response)
