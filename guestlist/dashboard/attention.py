@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guestlist.core.models import SiteSettings
-from guestlist.dashboard.labels import JOB_NAMES
+from guestlist.dashboard.labels import JOB_NAMES, PLEX_OPERATIONS
 from guestlist.jobs.models import JobStatus
 from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer, PlexOperation
@@ -107,7 +107,9 @@ def needs_attention() -> list[Item]:
             Item(
                 "error",
                 _("Plex work that failed for good in the last two weeks"),
-                lines=[f"{op.member or '—'}: {op.get_kind_display()} — {op.last_error}" for op in failed],
+                lines=[
+                    f"{op.member or '—'}: {PLEX_OPERATIONS.get(op.kind, op.kind)} — {op.last_error}" for op in failed
+                ],
                 link=reverse("members") + "?status=all",
                 link_text=_("Members"),
             )

@@ -53,12 +53,12 @@ class BarChart:
 
 
 def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50… not below ``value`` (at least 4 for a gentle scale)."""
-    value = max(value, 4)
+    """The smallest of 4, 10, 20, 40, 100, 200, 400… not below ``value``: even, so the middle
+    grid line falls on a whole number."""
     step = 1
     while True:
-        for factor in (1, 2, 5):
-            if step * factor >= value:
+        for factor in (1, 2, 4):
+            if step * factor >= max(value, 4):
                 return step * factor
         step *= 10
 

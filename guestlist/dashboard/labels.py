@@ -46,6 +46,13 @@ PLEX_OPERATIONS: dict[str, Promise] = {
     "remove": _("Remove access"),
 }
 
+PLEX_OPERATION_STATES: dict[str, Promise] = {
+    "queued": _("Waiting"),
+    "done": _("Done"),
+    "failed": _("Failed"),
+    "cancelled": _("Cancelled"),
+}
+
 ACTOR_KINDS: dict[str, Promise] = {
     "admin": _("Admin"),
     "api_key": _("API key"),

@@ -19,6 +19,7 @@ KINDS = {
     "method": labels.REDEMPTION_METHODS,
     "redemption_state": labels.REDEMPTION_STATES,
     "plex_operation": labels.PLEX_OPERATIONS,
+    "plex_state": labels.PLEX_OPERATION_STATES,
     "actor_kind": labels.ACTOR_KINDS,
     "audit_action": labels.AUDIT_ACTIONS,
     "job": labels.JOB_NAMES,
