@@ -25,10 +25,14 @@ STREAMARR_ACTIVE, STREAMARR_REDEEMED, STREAMARR_EXPIRED, STREAMARR_INACTIVE = (
 
 
 class InviteLike(Protocol):
-    is_active: bool
-    expires_at: datetime | None
-    usage_limit: int | None
-    used_count: int
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def usage_limit(self) -> int | None: ...
+    @property
+    def used_count(self) -> int: ...
 
 
 def is_expired(invite: InviteLike, now: datetime) -> bool:

@@ -56,7 +56,7 @@ def run_job(job: Job, *, holder: str | None = None) -> None:
 def main() -> int:
     from guestlist.cli import setup_django
 
-    setup_django()
+    setup_django(migrate=False)
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from guestlist.jobs.lease import acquire, new_holder_id, release
