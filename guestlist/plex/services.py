@@ -194,4 +194,7 @@ def set_default_libraries(server: MediaServer, keys: list[int], *, actor: Actor)
         Library.objects.filter(server=server).update(is_default=False)
         Library.objects.filter(server=server, key__in=wanted).update(is_default=True)
         audit.record(actor, "server.default_libraries", server, keys=wanted)
+    from guestlist.plex.libraries import forget_cached_libraries
+
+    forget_cached_libraries()
     return wanted

@@ -230,7 +230,7 @@ def invite_detail(request: HttpRequest, invite_id: int) -> HttpResponse:
         "members": members,
         "live_members": sum(1 for member in members if member.status in ("pending", "active", "removing")),
         "redemptions": redemptions,
-        "library_titles": libraries.titles(invite.libraries, invite.server),
+        "library_titles": libraries.titles(invite.libraries, invite.server_id),
         "library_mode": invite.libraries if invite.libraries in (libraries.ALL, libraries.DEFAULT) else "specific",
     }
     return render(request, "dashboard/invites/detail.html", context)
