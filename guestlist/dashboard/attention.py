@@ -13,6 +13,7 @@ from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guestlist.core.models import SiteSettings
 from guestlist.dashboard.labels import JOB_NAMES, PLEX_OPERATIONS
@@ -127,7 +128,12 @@ def needs_attention() -> list[Item]:
         items.append(
             Item(
                 "warning",
-                _("%(count)s Plex changes are waiting to be retried") % {"count": queued["count"]},
+                ngettext(
+                    "%(count)s Plex change is waiting to be retried",
+                    "%(count)s Plex changes are waiting to be retried",
+                    queued["count"],
+                )
+                % {"count": queued["count"]},
                 (
                     _("Oldest since %(when)s.")
                     % {"when": timezone.localtime(queued["oldest"]).strftime("%Y-%m-%d %H:%M")}
@@ -140,7 +146,10 @@ def needs_attention() -> list[Item]:
         items.append(
             Item(
                 "warning",
-                _("%(count)s members are still being removed") % {"count": removing},
+                ngettext(
+                    "%(count)s member is still being removed", "%(count)s members are still being removed", removing
+                )
+                % {"count": removing},
                 _("Their access is taken away as soon as Plex answers."),
                 reverse("members") + "?status=all",
                 _("Members"),

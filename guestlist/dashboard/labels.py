@@ -122,12 +122,56 @@ ERRORS: dict[str, Promise] = {
     "not_found": _("It is gone; reload the page."),
 }
 
+# A refusal about one field ("invalid" with details naming it) that the forms cannot catch
+# before the service sees the data.
+FIELD_ERRORS: dict[str, Promise] = {
+    "usage_limit": _("The usage limit cannot be lower than the uses already made."),
+    "code": _("A custom code needs 8 to 32 letters, digits, - or _."),
+    "libraries": _("Choose libraries the server has."),
+}
+
+# What services write into a member's ``reason``, and the start of what they write when
+# Plex refused for good (followed by Plex's own words).
+REASONS: dict[str, Promise] = {
+    "removed by admin": _("Removed by an admin."),
+    "removed in Plex": _("Removed in Plex."),
+    "imported from Plex": _("Imported from Plex."),
+    "Accept the invitation in the e-mail from Plex.": _(
+        "They still need to accept the invitation in the e-mail from Plex."
+    ),
+}
+REASON_PREFIXES: dict[str, Promise] = {
+    "Removal failed: ": _("Removal failed:"),
+    "Changing access failed: ": _("Changing access failed:"),
+    "Re-invitation failed: ": _("Re-invitation failed:"),
+}
+
 # For these the service's sentence carries facts the owner needs (Plex's own words, the
 # addresses tried), so it is shown after ours.
 ERRORS_WITH_DETAIL = frozenset({"plex_unavailable", "plex_refused", "server_unreachable"})
 
 
+def reason(text: str) -> str:
+    if text in REASONS:
+        return str(REASONS[text])
+    for prefix, words in REASON_PREFIXES.items():
+        if text.startswith(prefix):
+            return f"{words} {text.removeprefix(prefix)}"
+    return text
+
+
+def error_field(exc: ServiceError) -> str | None:
+    if isinstance(exc.details, list):
+        for detail in exc.details:
+            if isinstance(detail, dict) and isinstance(detail.get("field"), str):
+                return str(detail["field"])
+    return None
+
+
 def error_message(exc: ServiceError) -> str:
+    field = error_field(exc)
+    if exc.code == "invalid" and field in FIELD_ERRORS:
+        return str(FIELD_ERRORS[field])
     ours = ERRORS.get(exc.code)
     if ours is None:
         return exc.message

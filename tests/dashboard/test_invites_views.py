@@ -337,7 +337,7 @@ def test_editing_refuses_a_limit_below_the_uses_already_made(
     )
 
     assert response.status_code == 200
-    assert "usage_limit cannot be below the 2 uses already made." in response.content.decode()
+    assert "The usage limit cannot be lower than the uses already made." in response.content.decode()
     invite.refresh_from_db()
     assert invite.usage_limit == 3
 

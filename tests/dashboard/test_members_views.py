@@ -236,8 +236,8 @@ def test_removing_while_plex_is_down_is_retried_and_says_so(
     assert PlexOperation.objects.filter(member=member, kind="remove", state="queued").exists()
     assert "will be retried until it works" in response.content.decode()
     overview = admin_client.get("/").content.decode()
-    assert "1 Plex changes are waiting to be retried" in overview
-    assert "1 members are still being removed" in overview
+    assert "1 Plex change is waiting to be retried" in overview
+    assert "1 member is still being removed" in overview
 
 
 def test_refreshing_reads_the_member_from_plex(admin_client: Client, sim: PlexSimulator, invite: Invite) -> None:

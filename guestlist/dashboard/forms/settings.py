@@ -16,6 +16,15 @@ from guestlist.plex.models import Library, MediaServer
 DAYS_HELP = _("In days. Leave empty for never.")
 
 
+def server_url(value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith(("http://", "https://")):
+        raise forms.ValidationError(
+            _("The address must start with http:// or https://, e.g. http://192.168.1.10:32400")
+        )
+    return value
+
+
 class ManualConnectForm(forms.Form):
     url = forms.CharField(
         label=_("Server address"),
@@ -32,6 +41,9 @@ class ManualConnectForm(forms.Form):
     )
     name = forms.CharField(label=_("Name (optional)"), required=False, max_length=200)
 
+    def clean_url(self) -> str:
+        return server_url(self.cleaned_data["url"])
+
 
 class ServerChoiceForm(forms.Form):
     machine_identifier = forms.CharField(max_length=100, widget=forms.HiddenInput)
@@ -42,6 +54,9 @@ class ServerChoiceForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Only if Guestlist cannot reach the server at the addresses Plex knows."),
     )
+
+    def clean_url(self) -> str:
+        return server_url(self.cleaned_data["url"])
 
 
 class DefaultsForm(forms.Form):

@@ -33,6 +33,12 @@ def label(value: Any, kind: str) -> str:
 
 
 @register.filter
+def reason(value: str) -> str:
+    """A member's ``reason`` as the services wrote it, in the reader's language."""
+    return labels.reason(value)
+
+
+@register.filter
 def initials(name: Any) -> str:
     words = [word for word in str(name or "?").replace("@", " ").replace(".", " ").split() if word]
     return "".join(word[0] for word in words[:2]).upper() or "?"

@@ -17,7 +17,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
 from guestlist.core.middleware import needs_owner
 from guestlist.core.ratelimit import client_ip
-from guestlist.dashboard.labels import error_message
+from guestlist.dashboard.labels import error_field, error_message
 
 PAGE_SIZE = 25
 View = Callable[..., HttpResponse]
@@ -48,16 +48,8 @@ def report(request: HttpRequest, exc: ServiceError) -> None:
 
 def form_error(form: forms.Form, exc: ServiceError) -> None:
     """Put a service's refusal next to the field it names, else above the form."""
-    placed = False
-    if isinstance(exc.details, list):
-        for detail in exc.details:
-            field = detail.get("field") if isinstance(detail, dict) else None
-            if field in form.fields:
-                form.add_error(field, error_message(exc))
-                placed = True
-                break
-    if not placed:
-        form.add_error(None, error_message(exc))
+    field = error_field(exc)
+    form.add_error(field if field in form.fields else None, error_message(exc))
 
 
 def day_start(day: Any) -> datetime | None:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guestlist.core.errors import NotFound, ServiceError
@@ -298,7 +299,11 @@ def invite_delete(request: HttpRequest, invite_id: int) -> HttpResponse:
     if outcome.members_kept:
         messages.success(
             request,
-            _("Invite %(code)s deleted. Its %(count)s members keep their access.")
+            ngettext(
+                "Invite %(code)s deleted. Its %(count)s member keeps their access.",
+                "Invite %(code)s deleted. Its %(count)s members keep their access.",
+                outcome.members_kept,
+            )
             % {"code": invite.code, "count": outcome.members_kept},
         )
     else:

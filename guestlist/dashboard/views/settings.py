@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guestlist.core.errors import ServiceError
@@ -69,7 +70,11 @@ def server_libraries(request: HttpRequest, server_id: int) -> HttpResponse:
     except PlexError as exc:
         report(request, plex.as_service_error(exc))
     else:
-        messages.success(request, _("%(server)s has %(count)s libraries.") % {"server": server, "count": count})
+        messages.success(
+            request,
+            ngettext("%(server)s has %(count)s library.", "%(server)s has %(count)s libraries.", count)
+            % {"server": server, "count": count},
+        )
     return redirect("settings")
 
 

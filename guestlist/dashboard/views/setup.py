@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guestlist.core.errors import ServiceError
@@ -30,9 +31,15 @@ SESSION_KEY = "guestlist_plex_setup_pin"
 
 def _connected(request: HttpRequest, outcome: plex.ConnectOutcome) -> HttpResponse:
     server = outcome.server
+    count = server.libraries.filter(is_present=True).count()
     messages.success(
         request,
-        _("Connected to %(server)s with %(count)s libraries.") % {"server": server, "count": server.libraries.count()},
+        ngettext(
+            "Connected to %(server)s with %(count)s library.",
+            "Connected to %(server)s with %(count)s libraries.",
+            count,
+        )
+        % {"server": server, "count": count},
     )
     return redirect("setup-defaults")
 
