@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-WIDTH = 720
-HEIGHT = 180
-LEFT = 28  # room for the y-axis labels
-BOTTOM = 22  # room for the date labels
-TOP = 8
+# Small units: the drawing scales to its box, so labels stay readable on a phone.
+WIDTH = 480
+HEIGHT = 190
+LEFT = 30  # room for the y-axis labels
+RIGHT = 22  # room for the last date label
+BOTTOM = 26  # room for the date labels
+TOP = 10
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class BarChart:
     total: int
     peak: int
     left: int = LEFT
+    right: int = WIDTH - RIGHT
     baseline: float = HEIGHT - BOTTOM
 
 
@@ -69,7 +72,7 @@ def bar_chart(series: list[dict[str, Any]], *, label_every: int = 7) -> BarChart
     peak = max((count for _day, count in days), default=0)
     top = _nice_ceiling(peak)
     plot_height = HEIGHT - BOTTOM - TOP
-    slot = (WIDTH - LEFT) / max(len(days), 1)
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     gap = min(2.0, slot * 0.2)
     bars = []
     for index, (day, count) in enumerate(days):

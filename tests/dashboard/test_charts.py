@@ -18,7 +18,7 @@ def test_bars_grow_with_their_counts_and_stay_inside_the_drawing() -> None:
     heights = [bar.height for bar in chart.bars]
     assert heights[0] == 0 and heights[1] < heights[3] < heights[2]
     for bar in chart.bars:
-        assert bar.x >= 0 and bar.x + bar.width <= WIDTH
+        assert bar.x >= 0 and bar.x + bar.width <= chart.right <= WIDTH
         assert 0 <= bar.y <= chart.baseline and bar.y + bar.height <= HEIGHT
     assert (chart.total, chart.peak) == (7, 4)
 
