@@ -161,3 +161,10 @@ def test_dashboard_pages_lead_to_setup_while_no_owner_exists(client: Client) -> 
         response = client.get(page)
         assert response.status_code == 302
         assert response["Location"] == "/setup", page
+
+
+def test_a_signed_out_htmx_request_sends_the_whole_tab_to_the_login_page(client: Client, world: World) -> None:
+    response = client.get("/invites?search=x", headers={"HX-Request": "true", "HX-Target": "invite-results"})
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/login?next=/invites%3Fsearch%3Dx"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
 
 from guestlist.accounts.decorators import admin_required
@@ -25,7 +29,18 @@ View = Callable[..., HttpResponse]
 
 def dashboard_view(view: View) -> View:
     """Every dashboard page: setup first while there is no owner, then admins only."""
-    return needs_owner(admin_required(view))
+    guarded = admin_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if is_htmx(request) and not request.user.is_authenticated:
+            # htmx would swap the login page into a fragment's box; send the whole tab there.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?next={quote(request.get_full_path())}"
+            return response
+        return guarded(request, *args, **kwargs)
+
+    return needs_owner(wrapper)
 
 
 def actor(request: HttpRequest) -> Actor:
