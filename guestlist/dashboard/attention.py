@@ -22,7 +22,7 @@ from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer, PlexOperation
 
 FAILED_SHOWN_FOR = timedelta(days=14)
-HEALTH_STALE_AFTER = timedelta(days=1)
+HEALTH_STALE_AFTER = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _server_items(server: MediaServer) -> list[Item]:
         items.append(
             Item(
                 "info",
-                _("The connection to %(server)s was not checked today") % {"server": server},
+                _("The connection to %(server)s was not checked for a week") % {"server": server},
                 link=settings_url,
                 link_text=_("Check now"),
             )

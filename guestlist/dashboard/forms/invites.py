@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guestlist.dashboard.forms import set_choices
+from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
 from guestlist.lib.dates import add_months
@@ -244,6 +244,10 @@ class InviteEditForm(InviteSettingsForm):
     )
 
     field_order = ["usage_limit", "expires_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_at"].help_text = f"{self.fields['expires_at'].help_text} {server_time_help()}"
 
     def changes(self) -> dict[str, Any]:
         data = self.invite_settings()

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guestlist.dashboard.forms import set_choices
+from guestlist.dashboard.forms import server_time_help, set_choices
 
 # name: (label, days, months)
 EXTENSIONS: dict[str, tuple[Any, int, int]] = {
@@ -45,6 +45,10 @@ class ExpiryForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("set", "set"), ("clear", "clear"), *((f"extend_{name}", name) for name in EXTENSIONS)]
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_at"].help_text = server_time_help()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
