@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool, StrictInt, ValidationError
 
 from guestlist.api.auth import admin_auth
 from guestlist.api.invites import principal
@@ -52,12 +52,32 @@ class SyncIn(StrictSchema):
     import_friends: StrictBool = False
 
 
-@router.post("/sync", response=SyncOut, summary="Read Plex's users now and update members")
-def sync_members(request: HttpRequest, payload: SyncIn | None = None) -> dict[str, int]:
+def _sync_options(request: HttpRequest) -> SyncIn:
+    # The body is optional (a bare POST is the common call), which ninja cannot express;
+    # a form post (an HTMX button) may carry the flag as a field.
+    if request.content_type != "application/json":
+        return SyncIn(import_friends=request.POST.get("import_friends", "").lower() in ("true", "on", "1"))
+    if not request.body.strip():
+        return SyncIn()
+    try:
+        return SyncIn.model_validate_json(request.body)
+    except ValidationError as exc:
+        raise Invalid("The body may only hold import_friends: true or false.") from exc
+
+
+@router.post(
+    "/sync",
+    response=SyncOut,
+    summary="Read Plex's users now and update members",
+    openapi_extra={
+        "requestBody": {"required": False, "content": {"application/json": {"schema": SyncIn.model_json_schema()}}}
+    },
+)
+def sync_members(request: HttpRequest) -> dict[str, int]:
     from guestlist.members.sync import sync_now
 
-    import_friends = payload.import_friends if payload is not None else False
-    outcome = sync_now(actor=principal(request).actor, import_friends=import_friends)
+    options = _sync_options(request)
+    outcome = sync_now(actor=principal(request).actor, import_friends=options.import_friends)
     return {"updated": outcome.updated, "removed": outcome.removed, "imported": outcome.imported}
 
 

@@ -79,13 +79,20 @@ def run_job(job: Job, *, holder: str | None = None) -> bool:
         _track(-1)
 
 
+def _fresh_connection() -> None:
+    from django.db import close_old_connections, connection
+
+    # Inside a transaction (a test calling a job) the connection is not ours to close.
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def _run_recorded(job: Job, holder: str | None) -> bool:
-    from django.db import close_old_connections
     from django.utils import timezone
 
     from guestlist.jobs.models import JobStatus
 
-    close_old_connections()
+    _fresh_connection()
     try:
         if holder is not None:
             from guestlist.jobs.lease import acquire
@@ -108,7 +115,7 @@ def _run_recorded(job: Job, holder: str | None) -> bool:
         status.save()
         return True
     finally:
-        close_old_connections()
+        _fresh_connection()
 
 
 class Runner:
