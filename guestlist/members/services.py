@@ -14,7 +14,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.members.models import Member
-from guestlist.plex import libraries, outbox, services
+from guestlist.plex import libraries, outbox
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import PlexOperation
 
@@ -213,12 +213,18 @@ def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> R
     outcome = outbox.run(op)
     member.refresh_from_db()
     if outcome.state == PlexOperation.State.FAILED and outcome.exc is not None:
+        from guestlist.plex import services
+
         raise services.as_service_error(outcome.exc)
     return RemovalOutcome(member, outcome.done, outcome.error)
 
 
 def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
     """Re-read username, avatar and access from Plex's list of users."""
+    # Imported here: the gateway brings plexapi, which the job runner loads only once a
+    # job really talks to Plex.
+    from guestlist.plex import services
+
     try:
         users = services.gateway_for(member.server).users()
     except PlexError as exc:
