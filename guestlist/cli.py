@@ -23,11 +23,17 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
-def setup_django() -> None:
+def setup_django(*, migrate: bool = True) -> None:
+    """Configure Django; by default also bring the database schema up to date, so any command
+    works on a fresh install (``createadmin`` before the first ``serve``, for example)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guestlist.settings")
     import django
 
     django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 def build_parser() -> Parser:
@@ -39,6 +45,9 @@ def build_parser() -> Parser:
     serve = commands.add_parser("serve", help="run the web app and the background jobs")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8484)
+    serve.add_argument(
+        "--threads", type=int, default=4, help="request threads (more help when Plex is slow; default 4)"
+    )
 
     createadmin = commands.add_parser("createadmin", help="create an admin (the first one is the owner)")
     createadmin.add_argument("--username", required=True)
@@ -197,7 +206,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from guestlist.server import serve
 
-    return serve(host=args.host, port=args.port)
+    return serve(host=args.host, port=args.port, threads=args.threads)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

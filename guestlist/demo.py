@@ -27,7 +27,8 @@ def run(*, host: str, port: int) -> int:
     simulator = PlexSimulator(SimState.load(state_file) if state_file.exists() else None)
     if not state_file.exists():
         simulator.seed_demo()
-    simulator.start(host, PLEX_TV_PORT, PLEX_TV_PORT + 1)
+    plex_tv_port = int(os.environ.get("GUESTLIST_DEMO_PLEX_PORT", PLEX_TV_PORT))
+    simulator.start(host, plex_tv_port, plex_tv_port + 1 if plex_tv_port else 0)
     # Settings read this at import, and the job runner inherits it: every plex.tv call of
     # this install goes to the simulator.
     os.environ["GUESTLIST_PLEX_TV_URL"] = simulator.plex_tv_url
@@ -50,6 +51,9 @@ def run(*, host: str, port: int) -> int:
         accounts.create_admin(DEMO_ADMIN, DEMO_PASSWORD, actor=Actor.system("demo"))
     if not MediaServer.objects.exists():
         plex.connect_server(simulator.pms_url, DEMO_OWNER_PLEX_AUTH, actor=Actor.system("demo"))
+    else:
+        # The simulated server may listen on another port than last time.
+        MediaServer.objects.update(base_url=simulator.pms_url)
     friends = ", ".join(name for name, _title in DEMO_PEOPLE)
     print(
         "\nGuestlist demo\n"

@@ -55,6 +55,12 @@ def sim(plexsim: PlexSimulator, settings: Any) -> Iterator[PlexSimulator]:
     plexsim.clear_faults()
 
 
+@pytest.fixture(autouse=True)
+def settings_read_fresh(settings: Any) -> None:
+    """Tests change settings rows directly; production caches them for a couple of seconds."""
+    settings.SITE_SETTINGS_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def frozen_minute() -> Iterator[None]:
     """Keeps the clock inside one rate-limit window, so counting tests cannot straddle two."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -65,11 +66,37 @@ class SiteSettings(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
+        forget_cached_settings()
 
     @classmethod
     def load(cls) -> SiteSettings:
+        """A fresh copy from the database, for editing."""
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+    @classmethod
+    def current(cls) -> SiteSettings:
+        """A read-only copy at most a few seconds old, for hot public paths.
+
+        Public pages ask for the sign-up switch on every request; a query each time costs
+        more than the rest of the page. Saving here clears the copy at once; another process
+        (or instance) sees a change within ``SETTINGS_CACHE_SECONDS``.
+        """
+        cached = _settings_cache.get("site")
+        max_age = getattr(settings, "SITE_SETTINGS_CACHE_SECONDS", SETTINGS_CACHE_SECONDS)
+        if cached is not None and time.monotonic() - cached[0] < max_age:
+            return cached[1]
+        fresh = cls.load()
+        _settings_cache["site"] = (time.monotonic(), fresh)
+        return fresh
+
+
+SETTINGS_CACHE_SECONDS = 2.0
+_settings_cache: dict[str, tuple[float, SiteSettings]] = {}
+
+
+def forget_cached_settings() -> None:
+    _settings_cache.clear()
 
 
 class RateLimitHit(models.Model):

@@ -6,8 +6,9 @@ from guestlist.core.models import SiteSettings
 
 
 def ensure_site_settings() -> SiteSettings:
-    site = SiteSettings.load()
+    site = SiteSettings.current()
     if not site.plex_client_identifier:
+        site = SiteSettings.load()
         # One stable identifier per install: Plex ties PINs and rate limits to it, and it is
         # what owners see in their list of authorised devices.
         site.plex_client_identifier = f"guestlist-{uuid.uuid4()}"

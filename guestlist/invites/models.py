@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q
 
 from guestlist.plex.models import MediaServer
 
@@ -32,12 +32,23 @@ class Invite(models.Model):
     # "all", "default", or comma-separated PMS section keys ("1,2,3"), as in the Komandorr seed.
     libraries = models.CharField(max_length=512, default="default")
     is_active = models.BooleanField(default=True)
+    # Kept by the database itself, so the "used up" filter and count can use an index.
+    is_used_up = models.GeneratedField(
+        expression=ExpressionWrapper(
+            Q(usage_limit__isnull=False, used_count__gte=F("usage_limit")), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["-created_at", "-id"], name="invite_newest_idx"),
-            models.Index(fields=["is_active", "expires_at"], name="invite_status_idx"),
+            models.Index(fields=["is_active", "is_used_up", "expires_at"], name="invite_status_idx"),
+            models.Index(fields=["expires_at"], name="invite_expiry_idx"),
+            models.Index(fields=["used_count"], name="invite_used_idx"),
+            models.Index(fields=["is_used_up"], name="invite_used_up_idx"),
             models.Index(fields=["created_by_label", "-created_at"], name="invite_creator_idx"),
         ]
         constraints: ClassVar[list[models.BaseConstraint]] = [

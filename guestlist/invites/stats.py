@@ -9,7 +9,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from guestlist.invites import status
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
 
@@ -35,15 +34,11 @@ def redemptions_per_day(days: int = CHART_DAYS, *, today: date | None = None) ->
 
 
 def invite_stats() -> dict[str, Any]:
+    from guestlist.invites.services import status_counts
+
     now = timezone.now()
-    invites = Invite.objects.aggregate(
-        total=Count("id"),
-        active=Count("id", filter=status.filter_q(status.ACTIVE, now)),
-        redeemed=Count("id", filter=status.filter_q(status.REDEEMED, now)),
-        expired=Count("id", filter=status.filter_q(status.EXPIRED, now)),
-        used_up=Count("id", filter=status.filter_q(status.USED_UP, now)),
-        disabled=Count("id", filter=status.filter_q(status.DISABLED, now)),
-    )
+    invites = status_counts(Invite.objects.all(), now, narrowed=False)
+    invites["total"] = invites["all"]
     members = Member.objects.aggregate(
         total=Count("id"),
         active=Count("id", filter=Q(status__in=("pending", "active"))),

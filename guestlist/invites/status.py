@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 ACTIVE, REDEEMED, EXPIRED, USED_UP, DISABLED = "active", "redeemed", "expired", "used_up", "disabled"
 FILTERS = ("all", ACTIVE, REDEEMED, EXPIRED, USED_UP, DISABLED)
@@ -25,10 +25,14 @@ STREAMARR_ACTIVE, STREAMARR_REDEEMED, STREAMARR_EXPIRED, STREAMARR_INACTIVE = (
 
 
 class InviteLike(Protocol):
-    is_active: bool
-    expires_at: datetime | None
-    usage_limit: int | None
-    used_count: int
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def usage_limit(self) -> int | None: ...
+    @property
+    def used_count(self) -> int: ...
 
 
 def is_expired(invite: InviteLike, now: datetime) -> bool:
@@ -78,13 +82,13 @@ def expired_q(now: datetime) -> Q:
 
 
 def used_up_q() -> Q:
-    return Q(usage_limit__isnull=False, used_count__gte=F("usage_limit"))
+    return Q(is_used_up=True)
 
 
 def filter_q(name: str, now: datetime) -> Q:
     """The SQL predicate of a list filter (``all`` matches everything)."""
     if name == ACTIVE:
-        return Q(is_active=True) & ~expired_q(now) & ~used_up_q()
+        return Q(is_active=True, is_used_up=False) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     if name == REDEEMED:
         return Q(used_count__gt=0)
     if name == EXPIRED:

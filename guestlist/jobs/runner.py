@@ -237,7 +237,7 @@ def main() -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     from guestlist.cli import setup_django
 
-    setup_django()
+    setup_django(migrate=False)
     return Runner(JOBS, parent_pid=_parent_pid(os.environ)).run()
 
 

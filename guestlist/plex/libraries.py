@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from guestlist.core.errors import Invalid
 from guestlist.plex.models import Library, MediaServer
@@ -54,21 +56,50 @@ def selection_as_api(stored: str) -> str | list[int]:
     return [int(part) for part in stored.split(",") if part]
 
 
+@dataclass(frozen=True)
+class PresentLibrary:
+    key: int
+    title: str
+    is_default: bool
+
+
+# Libraries change when the owner refreshes them; public pages read them on every request.
+LIBRARY_CACHE_SECONDS = 30.0
+_present_cache: dict[int, tuple[float, tuple[PresentLibrary, ...]]] = {}
+
+
+def present_libraries(server_id: int) -> tuple[PresentLibrary, ...]:
+    cached = _present_cache.get(server_id)
+    if cached is not None and time.monotonic() - cached[0] < LIBRARY_CACHE_SECONDS:
+        return cached[1]
+    rows = tuple(
+        PresentLibrary(key, title, is_default)
+        for key, title, is_default in Library.objects.filter(server_id=server_id, is_present=True)
+        .order_by("key")
+        .values_list("key", "title", "is_default")
+    )
+    _present_cache[server_id] = (time.monotonic(), rows)
+    return rows
+
+
+def forget_cached_libraries() -> None:
+    _present_cache.clear()
+
+
+def _resolve(stored: str, present: tuple[PresentLibrary, ...]) -> list[PresentLibrary]:
+    if stored == ALL:
+        return list(present)
+    if stored == DEFAULT:
+        return [library for library in present if library.is_default] or list(present)
+    wanted = {int(part) for part in stored.split(",") if part}
+    return [library for library in present if library.key in wanted]
+
+
 def resolve_keys(stored: str, server: MediaServer) -> tuple[int, ...]:
     """The PMS keys an invite grants right now (``default`` and ``all`` follow the server)."""
-    present = Library.objects.filter(server=server, is_present=True)
-    if stored == ALL:
-        keys = list(present.values_list("key", flat=True))
-    elif stored == DEFAULT:
-        keys = list(present.filter(is_default=True).values_list("key", flat=True)) or list(
-            present.values_list("key", flat=True)
-        )
-    else:
-        wanted = {int(part) for part in stored.split(",") if part}
-        keys = [key for key in present.values_list("key", flat=True) if key in wanted]
-    return tuple(sorted(keys))
+    forget_cached_libraries()  # a redemption must see the libraries as they are now
+    return tuple(library.key for library in _resolve(stored, present_libraries(server.pk)))
 
 
-def titles(stored: str, server: MediaServer) -> list[str]:
-    keys = set(resolve_keys(stored, server))
-    return [library.title for library in server.libraries.all() if library.key in keys and library.is_present]
+def titles(stored: str, server_id: int) -> list[str]:
+    return [library.title for library in _resolve(stored, present_libraries(server_id))]

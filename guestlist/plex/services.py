@@ -135,6 +135,9 @@ def store_libraries(server: MediaServer, found: list[LibraryInfo]) -> None:
             )
             library.save(update_fields=["global_id", "title", "type", "is_present"])
     Library.objects.filter(server=server).exclude(key__in=seen).update(is_present=False)
+    from guestlist.plex.libraries import forget_cached_libraries
+
+    forget_cached_libraries()
 
 
 def refresh_libraries(server: MediaServer, *, actor: Actor) -> int:

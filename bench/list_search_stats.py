@@ -1,0 +1,88 @@
+"""List, search and stats with 100,000 invites and 20,000 members (target: p95 <= 50 ms each,
+and a number of queries per page that does not grow with the page size).
+
+Run: `.venv/bin/python -m bench.list_search_stats [--postgres]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+import requests
+
+from bench.exactly_n import maybe_postgres
+from bench.harness import ROOT, Install, install, machine_summary
+
+INVITES, MEMBERS = 100_000, 20_000
+CASES = {
+    "list, first page (50)": "/api/invites/",
+    "list, page 500": "/api/invites/?page=500",
+    "filter active": "/api/invites/?status=active",
+    "filter redeemed": "/api/invites/?status=redeemed",
+    "filter by creator": "/api/invites/?created_by=kim",
+    "search description": "/api/invites/?search=book%20club",
+    "search member e-mail": "/api/invites/?search=member1234@",
+    "search code": "/api/invites/?search=B00012",
+    "stats": "/api/invites/stats",
+    "members list": "/api/users/",
+    "members search": "/api/users/?search=member77",
+}
+ROUNDS = 40
+
+
+def measure(target: Install, path: str) -> tuple[float, float]:
+    session = requests.Session()
+    session.headers["X-Api-Key"] = target.api_key
+    timings = []
+    for _ in range(5):
+        session.get(f"{target.base_url}{path}", timeout=60).raise_for_status()
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        session.get(f"{target.base_url}{path}", timeout=60).raise_for_status()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+
+
+QUERY_COUNT = """
+from guestlist.cli import setup_django
+setup_django()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client(HTTP_X_API_KEY=%r)
+counts = []
+for size in (10, 50, 200):
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/api/invites/?page_size={size}")
+    counts.append(len(queries.captured_queries))
+print(counts)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    with maybe_postgres(args.postgres) as database_url, install(database_url) as target:
+        subprocess.run([sys.executable, "-m", "bench.seed", str(INVITES), str(MEMBERS)], env=target.env, cwd=ROOT,
+                       check=True)  # fmt: skip
+        counts = subprocess.run([sys.executable, "-c", QUERY_COUNT % target.api_key], env={**target.env,
+                                "GUESTLIST_ALLOWED_HOSTS": "testserver"}, cwd=ROOT, check=True, capture_output=True,
+                                text=True).stdout.strip()  # fmt: skip
+        target.start_server()
+        results = {name: measure(target, path) for name, path in CASES.items()}
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"machine: {machine_summary()}; {database}; {INVITES} invites, {MEMBERS} members")
+    for name, (median, p95) in results.items():
+        flag = "" if p95 <= 50 else "  <-- over 50 ms"
+        print(f"  {name:24s} p50 {median:6.1f} ms   p95 {p95:6.1f} ms{flag}")
+    print(f"  queries per list page at page_size 10 / 50 / 200: {counts}")
+
+
+if __name__ == "__main__":
+    main()
