@@ -20,8 +20,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.models import SiteSettings
 from guestlist.lib import shutdown
-from guestlist.members.models import Member
-from guestlist.members.services import LIVE, queue_removal
+from guestlist.members.models import LIVE_STATUSES, Member
 
 logger = logging.getLogger(__name__)
 
@@ -43,40 +42,52 @@ class ExpiryOutcome:
 
 def due(now: datetime) -> list[int]:
     return list(
-        Member.objects.filter(status__in=LIVE, expires_at__isnull=False, expires_at__lte=now)
+        Member.objects.filter(status__in=LIVE_STATUSES, expires_at__isnull=False, expires_at__lte=now)
         .order_by("expires_at", "id")
         .values_list("id", flat=True)[:BATCH]
     )
 
 
-def expire_member(member_id: int, *, now: datetime | None = None, actor: Actor = JOB_ACTOR) -> bool | None:
+def expire_member(
+    member_id: int, *, now: datetime | None = None, actor: Actor = JOB_ACTOR, run_now: bool = True
+) -> bool | None:
     """Expire one member if they are still due: True once Plex confirmed, False while it
-    is retried, None if there was nothing to do (extended, removed, already underway)."""
+    is retried, None if there was nothing to do (extended, removed, already underway).
+
+    Without ``run_now`` the removal is only queued, for the outbox job to carry out.
+    """
+    from guestlist.members.services import queue_removal
     from guestlist.plex import outbox
 
     now = now or timezone.now()
     with transaction.atomic():
         member = Member.objects.select_for_update().filter(pk=member_id).first()
         # Looked at again under the lock: the owner may have extended them a moment ago.
-        if member is None or member.status not in LIVE or member.expires_at is None or member.expires_at > now:
+        if member is None or member.status not in LIVE_STATUSES or member.expires_at is None or member.expires_at > now:
             return None
-        op = queue_removal(member, actor=actor, reason=EXPIRED_REASON, final_status=Status.EXPIRED)
+        op = queue_removal(member, actor=actor, reason=EXPIRED_REASON, final_status=Status.EXPIRED, inline=run_now)
     if op is None:
         return None
+    if not run_now:
+        return False
     return outbox.run(op).done
 
 
 def expire_due(*, now: datetime | None = None) -> ExpiryOutcome:
     now = now or timezone.now()
     outcome = ExpiryOutcome()
+    plex_answers = True
     for member_id in due(now):
         if shutdown.requested():
             break
-        result = expire_member(member_id, now=now)
+        # Once Plex fails, the rest are only queued: waiting out a timeout per member would
+        # hold the job for minutes, and the outbox retries them with backoff anyway.
+        result = expire_member(member_id, now=now, run_now=plex_answers)
         if result is True:
             outcome.expired += 1
         elif result is False:
             outcome.waiting_for_plex += 1
+            plex_answers = False
     return outcome
 
 
@@ -90,7 +101,7 @@ def flag_expiring(*, now: datetime | None = None) -> int:
     window = timedelta(days=SiteSettings.load().expiry_warning_days)
     flagged = 0
     candidates = Member.objects.filter(
-        status__in=LIVE, expires_at__gt=now, expires_at__lte=now + window, expiry_warned_at__isnull=True
+        status__in=LIVE_STATUSES, expires_at__gt=now, expires_at__lte=now + window, expiry_warned_at__isnull=True
     )
     for member in candidates.order_by("expires_at", "id")[:1000]:
         with transaction.atomic():

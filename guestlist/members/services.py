@@ -162,12 +162,16 @@ def open_removal(member: Member) -> PlexOperation | None:
     ).first()
 
 
-def queue_removal(member: Member, *, actor: Actor, reason: str, final_status: str) -> PlexOperation | None:
+def queue_removal(
+    member: Member, *, actor: Actor, reason: str, final_status: str, inline: bool = True
+) -> PlexOperation | None:
     """Mark them ``removing`` and queue the Plex removal, exactly once.
 
     Call inside a transaction holding the member's row (``select_for_update``). Returns
     None when there is nothing to start: they are gone already, or a removal is queued.
-    A member whose earlier removal Plex refused for good may be removed again.
+    A member whose earlier removal Plex refused for good may be removed again. With
+    ``inline`` the caller runs the operation right after committing; without, the
+    outbox job does.
     """
     if member.status in (Status.REMOVED, Status.EXPIRED):
         return None
@@ -183,6 +187,7 @@ def queue_removal(member: Member, *, actor: Actor, reason: str, final_status: st
         member=member,
         payload={"final_status": final_status, "previous_status": previous},
         reason=reason[:32],
+        inline=inline,
     )
     audit.record(actor, "member.remove_requested", member, reason=reason, final_status=final_status)
     return op

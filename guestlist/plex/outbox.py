@@ -2,9 +2,11 @@
 
 Every row is written in the same transaction as the decision behind it (a claimed invite
 use, a removal), then run straight away by the request that made it. If the request dies,
-or Plex is down, the job runner picks the row up once its lock lapses. Handlers are
-idempotent on Plex's side ("already sharing" counts as done; removing someone who is
-already gone counts as done), so a retry after a crash never doubles anything.
+or Plex is down, the job runner picks the row up once its lock lapses, or at once when
+the lock names a process of this machine that no longer exists (``lib.liveness``).
+Handlers are idempotent on Plex's side ("already sharing" counts as done; removing
+someone who is already gone counts as done), so a retry after a crash never doubles
+anything. Rows are the only record of owed work: nothing is lost on restart.
 """
 
 from __future__ import annotations
