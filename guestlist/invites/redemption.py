@@ -131,8 +131,10 @@ def _existing_result(invite: Invite, member: Member) -> RedeemResult | None:
     live = Redemption.objects.filter(invite=invite, member=member, state__in=LIVE_REDEMPTION_STATES).first()
     if live is None:
         return None
-    if live.state == Redemption.State.PENDING:
-        # Honest about it: their access is still owed by Plex, not done.
+    waiting = PlexOperation.objects.filter(redemption=live, state=PlexOperation.State.QUEUED).exclude(last_error="")
+    if live.state == Redemption.State.PENDING and waiting.exists():
+        # Honest about it: Plex failed and their access is still owed, not done. (A double
+        # click while the first attempt is under way is simply the same membership.)
         return RedeemResult("pending", member, PENDING_MESSAGE)
     return RedeemResult("existing", member)
 
