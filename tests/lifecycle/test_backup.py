@@ -228,6 +228,7 @@ def test_postgres_installs_are_told_to_use_pg_dump(
     assert "pg_restore" in capsys.readouterr().err
 
 
+@sqlite_only
 @pytest.mark.django_db
 def test_backup_usage_mistakes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exited:
