@@ -159,6 +159,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
 X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = 31536000 if _https else 0
 _image_sources = [CSP.SELF, "data:", "https://plex.tv", "https://*.plex.tv", "https://*.plex.direct"]
+# "Sign in with Plex" posts a form whose answer redirects to Plex's sign-in page, and
+# browsers hold redirects after a form submission to form-action too.
+_form_targets = [CSP.SELF, PLEX_TV_URL or "https://app.plex.tv"]
 if PLEX_TV_URL:
     _image_sources.append(PLEX_TV_URL)
 SECURE_CSP = {
@@ -167,7 +170,7 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": _image_sources,
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": _form_targets,
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],

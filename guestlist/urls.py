@@ -11,6 +11,7 @@ handler500 = "guestlist.core.views.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     re_path(r"^api/.*$", api_catch_all),
     path("", include("guestlist.accounts.urls")),

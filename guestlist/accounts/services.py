@@ -47,6 +47,22 @@ def create_admin(username: str, password: str, *, email: str = "", actor: Actor 
     return user
 
 
+def remove_admin(user: User, *, actor: Actor) -> None:
+    """Delete an admin account. The owner stays, and nobody removes themselves by accident.
+
+    Their name survives in the audit log and on the invites they made (labels, not links).
+    """
+    if user.is_superuser:
+        raise Conflict("The owner cannot be removed.", code="owner_account")
+    if actor.user_id is not None and actor.user_id == user.pk:
+        raise Conflict("You cannot remove your own account.", code="own_account")
+    if not user.is_staff:
+        raise Invalid(f"{user.get_username()} is not an admin.")
+    with transaction.atomic():
+        audit.record(actor, "admin.remove", user, label=user.get_username())
+        user.delete()
+
+
 def hash_api_key(key: str) -> str:
     # A plain SHA-256 is enough here: keys carry 240 random bits, so there is nothing to
     # brute-force, and lookups by hash stay a single indexed query.

@@ -68,5 +68,5 @@ def setup_view(request: HttpRequest) -> HttpResponse:
             close_setup()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Now connect your Plex server."))
-            return redirect("dashboard")
+            return redirect("setup-plex")
     return render(request, "accounts/setup.html", {"form": form, "token": token})

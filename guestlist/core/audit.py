@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
+from django.db.models import Q, QuerySet
 
 from guestlist.core.models import AuditEvent
 
@@ -65,3 +67,43 @@ def record(
         details=details,
         ip=actor.ip,
     )
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    action: str = ""  # an exact action, or a prefix ending in "." ("invite." for all invite events)
+    actor_kind: str = ""
+    search: str = ""  # who or what, by label
+    object_type: str = ""
+    object_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def search_events(query: AuditQuery) -> QuerySet[AuditEvent]:
+    """The audit log, newest first, narrowed by the query."""
+    events = AuditEvent.objects.all()
+    if query.action:
+        events = (
+            events.filter(action__startswith=query.action)
+            if query.action.endswith(".")
+            else events.filter(action=query.action)
+        )
+    if query.actor_kind:
+        events = events.filter(actor_kind=query.actor_kind)
+    term = query.search.strip()
+    if term:
+        events = events.filter(Q(actor_label__icontains=term) | Q(object_label__icontains=term))
+    if query.object_type:
+        events = events.filter(object_type=query.object_type)
+    if query.object_id:
+        events = events.filter(object_id=query.object_id)
+    if query.since is not None:
+        events = events.filter(created_at__gte=query.since)
+    if query.until is not None:
+        events = events.filter(created_at__lt=query.until)
+    return events.order_by("-created_at", "-id")
+
+
+def known_actions() -> list[str]:
+    return sorted(AuditEvent.objects.values_list("action", flat=True).distinct())

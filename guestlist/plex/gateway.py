@@ -23,6 +23,7 @@ operation                      requests
 =============================
 ==============================================================
 owner_account                  1  GET /api/v2/user
+resources                      1  GET /api/v2/resources (JSON)
 server_info                    1 PMS  GET /  (once per gateway)
 libraries                      PMS: 1 GET / (once per gateway) + 2 (/library,
 /library/sections)
@@ -80,6 +81,8 @@ from guestlist.plex.records import (
     PendingInvite,
     Pin,
     PlexAccount,
+    PlexConnection,
+    PlexResource,
     PlexUser,
     ServerInfo,
     ShareResult,
@@ -94,6 +97,7 @@ __all__ = [
     "PlexAccount",
     "PlexGateway",
     "PlexInviteeGateway",
+    "PlexResource",
     "PlexUser",
     "ServerInfo",
     "ShareResult",
@@ -178,6 +182,48 @@ class PlexGateway:
             what="the server owner's account",
         )
         return account_from_plexapi(account)
+
+    def resources(self) -> list[PlexResource]:
+        """The devices of the token's account, servers it owns or was shared included.
+
+        One request (GET /api/v2/resources as JSON). Used by the setup wizard to offer the
+        owner's servers after they signed in with Plex.
+        """
+        payload = self._http.json(
+            "GET",
+            f"{PLEX_TV}/api/v2/resources",
+            token=self._token,
+            whose="owner",
+            what="the account's servers",
+            params={"includeHttps": "1", "includeRelay": "1", "includeIPv6": "1"},
+        )
+        if not isinstance(payload, list):
+            raise unreadable("the account's servers")
+        found = []
+        for entry in payload:
+            if not isinstance(entry, dict) or not entry.get("clientIdentifier"):
+                continue
+            token = str(entry.get("accessToken") or "")
+            remember_secret(token or None)
+            connections = tuple(
+                PlexConnection(
+                    uri=str(c["uri"]).rstrip("/"), local=as_bool(c.get("local")), relay=as_bool(c.get("relay"))
+                )
+                for c in entry.get("connections") or []
+                if isinstance(c, dict) and c.get("uri")
+            )
+            found.append(
+                PlexResource(
+                    name=str(entry.get("name") or ""),
+                    client_identifier=str(entry["clientIdentifier"]),
+                    product_version=str(entry.get("productVersion") or ""),
+                    owned=as_bool(entry.get("owned")),
+                    provides=tuple(p.strip() for p in str(entry.get("provides") or "").split(",") if p.strip()),
+                    connections=connections,
+                    access_token=token,
+                )
+            )
+        return found
 
     def server_info(self) -> ServerInfo:
         server = self._server()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -78,3 +78,28 @@ class PendingInvite:
     owner_id: int
     owner_username: str
     machine_identifier: str
+
+
+@dataclass(frozen=True)
+class PlexConnection:
+    uri: str
+    local: bool
+    relay: bool
+
+
+@dataclass(frozen=True)
+class PlexResource:
+    """A device on the signed-in account (plex.tv's resources), e.g. a server they own."""
+
+    name: str
+    client_identifier: str  # the machine identifier, for servers
+    product_version: str
+    owned: bool
+    provides: tuple[str, ...]
+    connections: tuple[PlexConnection, ...]
+    # The token for this device; kept out of repr so a logged record never shows it.
+    access_token: str = field(default="", repr=False)
+
+    @property
+    def is_server(self) -> bool:
+        return "server" in self.provides

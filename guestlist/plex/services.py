@@ -183,3 +183,22 @@ def check_health(server: MediaServer) -> Health:
 
 def server_unavailable() -> PlexUnavailableError:
     return PlexUnavailableError("No Plex server is connected yet.", code="not_configured")
+
+
+def set_default_libraries(server: MediaServer, keys: list[int], *, actor: Actor) -> list[int]:
+    """Choose the server's default set: what invites with ``libraries="default"`` share."""
+    present = set(Library.objects.filter(server=server, is_present=True).values_list("key", flat=True))
+    wanted = sorted(set(keys))
+    unknown = [key for key in wanted if key not in present]
+    if unknown:
+        raise Invalid(f"The server has no library with key {', '.join(map(str, unknown))}.")
+    if not wanted:
+        raise Invalid("Choose at least one default library.")
+    with transaction.atomic():
+        Library.objects.filter(server=server).update(is_default=False)
+        Library.objects.filter(server=server, key__in=wanted).update(is_default=True)
+        audit.record(actor, "server.default_libraries", server, keys=wanted)
+    from guestlist.plex.libraries import forget_cached_libraries
+
+    forget_cached_libraries()
+    return wanted

@@ -290,10 +290,23 @@ def test_it_copes_with_two_hundred_concurrent_requests(sim: PlexSimulator, owner
     assert len({s.id for s in shares}) == 200
 
 
+def free_port_pair() -> int:
+    """A port P with P + 1 free too: serve() takes both, and a busy P + 1 (some other
+    connection's local port) would make it fail before its SIGTERM handler is in place."""
+    for _attempt in range(50):
+        with socket.socket() as first, socket.socket() as second:
+            first.bind(("127.0.0.1", 0))
+            port = int(first.getsockname()[1])
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no two neighbouring free ports")
+
+
 def test_serve_runs_until_sigterm_and_saves_its_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port_pair()
     state_file = tmp_path / "sim.json"
     answers: list[int] = []
 

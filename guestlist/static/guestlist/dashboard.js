@@ -2,38 +2,71 @@
 (function () {
   "use strict";
 
-  // Forms marked data-confirm ask before submitting (delete, remove access).
+  // data-confirm on a form (or on the button that submits it) asks before submitting.
+  // data-confirm-if="field:value" on the form asks only when that field has that value.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (!form || !form.getAttribute) return;
+    var submitter = event.submitter;
+    var question = submitter && submitter.getAttribute("data-confirm");
+    if (!question) {
+      question = form.getAttribute("data-confirm");
+      var condition = form.getAttribute("data-confirm-if");
+      if (question && condition) {
+        var parts = condition.split(":");
+        var field = form.elements[parts[0]];
+        if (!field || field.value !== parts[1]) question = null;
+      }
+    }
     if (question && !window.confirm(question)) {
       event.preventDefault();
+      // Keep htmx from sending a request the owner just declined.
+      event.stopImmediatePropagation();
     }
   }, true);
 
-  // Buttons marked data-copy copy a text to the clipboard and say so.
+  // data-copy copies a text to the clipboard and says so on the button.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    document.body.removeChild(area);
+    return Promise.resolve();
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-copy]") : null;
     if (!button) return;
-    var text = button.getAttribute("data-copy");
     var done = button.getAttribute("data-copied") || "Copied";
-    var label = button.textContent;
-    function confirmCopied() {
+    if (!button.hasAttribute("data-label")) button.setAttribute("data-label", button.textContent);
+    copyText(button.getAttribute("data-copy")).then(function () {
       button.textContent = done;
-      window.setTimeout(function () { button.textContent = label; }, 1500);
+      button.classList.add("copied");
+      window.setTimeout(function () {
+        button.textContent = button.getAttribute("data-label");
+        button.classList.remove("copied");
+      }, 1500);
+    });
+  });
+
+  // Selects marked data-autosubmit submit their form when changed (the language menu).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select && select.hasAttribute && select.hasAttribute("data-autosubmit") && select.form) {
+      select.form.requestSubmit();
     }
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(confirmCopied);
-    } else {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.className = "visually-hidden";
-      document.body.appendChild(area);
-      area.select();
-      document.execCommand("copy");
-      document.body.removeChild(area);
-      confirmCopied();
-    }
+  });
+
+  // Clicking a read-only link field selects it, ready to copy by hand.
+  document.addEventListener("focusin", function (event) {
+    var input = event.target;
+    if (input && input.tagName === "INPUT" && input.readOnly) input.select();
   });
 })();

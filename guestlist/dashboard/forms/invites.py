@@ -1,0 +1,274 @@
+"""Invite forms: create (basic and advanced), edit, templates and the list's filters.
+
+The forms only turn what was typed into the dict ``invites.services`` expects; the services
+decide what is allowed. A month of invite expiry is a calendar month; a month of
+membership (stored in days on the invite) and a template's months count as 30 days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guestlist.dashboard.forms import server_time_help, set_choices
+from guestlist.invites.bulk import MAX_BULK
+from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
+from guestlist.lib.dates import add_months
+from guestlist.plex.libraries import ALL, DEFAULT
+from guestlist.plex.models import Library, MediaServer
+
+UNIT_DAYS = {"days": 1, "weeks": 7, "months": 30}
+NEVER = "never"
+EXPIRY_UNITS = [("days", _("days")), ("weeks", _("weeks")), ("months", _("months")), (NEVER, _("never"))]
+MEMBERSHIP_UNITS = [("days", _("days")), ("weeks", _("weeks")), ("months", _("months")), (NEVER, _("forever"))]
+LIBRARY_MODES = [
+    (DEFAULT, _("The server's default libraries")),
+    (ALL, _("All libraries")),
+    ("specific", _("Only these libraries")),
+]
+
+
+def as_amount_and_unit(days: int | None) -> tuple[int | None, str]:
+    """Show a number of days the way a person would have typed it."""
+    if days is None:
+        return None, NEVER
+    for unit in ("months", "weeks"):
+        if days % UNIT_DAYS[unit] == 0:
+            return days // UNIT_DAYS[unit], unit
+    return days, "days"
+
+
+def library_choices(servers: list[MediaServer]) -> list[tuple[str, str]]:
+    several = len(servers) > 1
+    libraries = Library.objects.filter(server__in=servers, is_present=True).select_related("server")
+    return [
+        (f"{library.server_id}:{library.key}", f"{library.server.name} · {library.title}" if several else library.title)
+        for library in libraries
+    ]
+
+
+class InviteSettingsForm(forms.Form):
+    """What an invite grants; shared by the create, edit and template forms."""
+
+    usage_limit = forms.IntegerField(
+        label=_("Usage limit"),
+        required=False,
+        min_value=1,
+        max_value=MAX_USAGE_LIMIT,
+        help_text=_("How many people can join with it. Leave empty for unlimited."),
+    )
+    membership_amount = forms.IntegerField(label=_("Membership lasts"), required=False, min_value=1, max_value=MAX_DAYS)
+    membership_unit = forms.ChoiceField(label=_("Unit"), choices=MEMBERSHIP_UNITS, initial=NEVER)
+    libraries_mode = forms.ChoiceField(
+        label=_("Libraries"), choices=LIBRARY_MODES, initial=DEFAULT, widget=forms.RadioSelect
+    )
+    libraries = forms.MultipleChoiceField(
+        label=_("Libraries to share"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Used when “Only these libraries” is chosen."),
+    )
+    allow_sync = forms.BooleanField(label=_("Downloads"), required=False)
+    allow_channels = forms.BooleanField(label=_("Live TV"), required=False)
+    allow_camera_upload = forms.BooleanField(label=_("Camera upload"), required=False)
+    plex_home = forms.BooleanField(
+        label=_("Plex Home"),
+        required=False,
+        help_text=_("Adds them to your Plex Home instead of as a friend (needs Plex Pass)."),
+    )
+    description = forms.CharField(label=_("Description"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, servers: list[MediaServer] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.servers = servers if servers is not None else list(MediaServer.objects.all())
+        set_choices(self, "libraries", library_choices(self.servers))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("membership_unit") != NEVER and not data.get("membership_amount"):
+            self.add_error("membership_amount", _("Say how long, or choose “forever”."))
+        if data.get("libraries_mode") == "specific" and not data.get("libraries"):
+            self.add_error("libraries", _("Tick at least one library."))
+        return data
+
+    def chosen_server(self) -> MediaServer | None:
+        return self.servers[0] if len(self.servers) == 1 else None
+
+    def _library_selection(self) -> str | list[int]:
+        mode = self.cleaned_data["libraries_mode"]
+        if mode != "specific":
+            return str(mode)
+        server = self.chosen_server()
+        keys = []
+        for value in self.cleaned_data["libraries"]:
+            server_id, _sep, key = value.partition(":")
+            if server is None or int(server_id) == server.pk:
+                keys.append(int(key))
+        return keys
+
+    def _days(self, amount_field: str, unit_field: str) -> int | None:
+        unit = self.cleaned_data[unit_field]
+        if unit == NEVER:
+            return None
+        return int(self.cleaned_data[amount_field]) * UNIT_DAYS[unit]
+
+    def invite_settings(self) -> dict[str, Any]:
+        """Every setting explicitly: advanced mode never silently takes a default."""
+        data = self.cleaned_data
+        return {
+            "usage_limit": data["usage_limit"],
+            "user_expires_in_days": self._days("membership_amount", "membership_unit"),
+            "allow_sync": data["allow_sync"],
+            "allow_channels": data["allow_channels"],
+            "allow_camera_upload": data["allow_camera_upload"],
+            "plex_home": data["plex_home"],
+            "libraries": self._library_selection(),
+            "description": data["description"],
+        }
+
+    @staticmethod
+    def initial_for(settings: dict[str, Any], server_ids: list[int]) -> dict[str, Any]:
+        """Form values showing stored settings (an invite, a template or the defaults)."""
+        amount, unit = as_amount_and_unit(settings.get("user_expires_in_days"))
+        selection = str(settings.get("libraries") or DEFAULT)
+        mode, chosen = (selection, []) if selection in (ALL, DEFAULT) else ("specific", selection.split(","))
+        return {
+            "usage_limit": settings.get("usage_limit"),
+            "membership_amount": amount,
+            "membership_unit": unit,
+            "libraries_mode": mode,
+            "libraries": [f"{server_id}:{key}" for server_id in server_ids for key in chosen],
+            **{name: settings.get(name, False) for name in ("allow_sync", "allow_channels", "allow_camera_upload")},
+            "plex_home": settings.get("plex_home", False),
+            "description": settings.get("description", ""),
+        }
+
+
+class ExpiryAmountMixin(forms.Form):
+    expires_amount = forms.IntegerField(
+        label=_("Invite expires after"), required=False, min_value=1, max_value=MAX_DAYS
+    )
+    expires_unit = forms.ChoiceField(label=_("Unit"), choices=EXPIRY_UNITS, initial=NEVER)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("expires_unit") != NEVER and not data.get("expires_amount"):
+            self.add_error("expires_amount", _("Say when, or choose “never”."))
+        return data
+
+
+class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
+    server = forms.ModelChoiceField(label=_("Server"), queryset=MediaServer.objects.all(), required=False)
+    code = forms.CharField(
+        label=_("Custom code"),
+        required=False,
+        max_length=32,
+        help_text=_("8 to 32 letters, digits, - or _. Leave empty for a random code."),
+    )
+    count = forms.IntegerField(
+        label=_("How many invites"),
+        min_value=1,
+        max_value=MAX_BULK,
+        initial=1,
+        help_text=_("More than one creates a batch with the same settings; you can download their links as CSV."),
+    )
+    save_as_template = forms.CharField(
+        label=_("Save these settings as a template named"), required=False, max_length=100
+    )
+
+    field_order = ["server", "usage_limit", "expires_amount", "expires_unit"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(self.servers) < 2:
+            del self.fields["server"]
+
+    def chosen_server(self) -> MediaServer | None:
+        if "server" in self.fields:
+            chosen: MediaServer | None = self.cleaned_data.get("server")
+            return chosen
+        return super().chosen_server()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "server" in self.fields and not data.get("server"):
+            self.add_error("server", _("Choose the server to invite people to."))
+        if (data.get("count") or 1) > 1 and data.get("code"):
+            self.add_error("code", _("A custom code fits one invite only; leave it empty to create several."))
+        return data
+
+    def invite_data(self, now: datetime | None = None) -> dict[str, Any]:
+        now = now or timezone.now()
+        data = self.invite_settings()
+        amount, unit = self.cleaned_data["expires_amount"], self.cleaned_data["expires_unit"]
+        if unit == NEVER:
+            data["expires_in_days"] = None
+        elif unit == "months":
+            data["expires_at"] = add_months(now, int(amount))
+        else:
+            data["expires_in_days"] = int(amount) * UNIT_DAYS[unit]
+        if self.cleaned_data.get("code"):
+            data["code"] = self.cleaned_data["code"]
+        server = self.chosen_server()
+        if server is not None and "server" in self.fields:
+            data["server_id"] = server.pk
+        return data
+
+    def template_settings(self) -> dict[str, Any]:
+        data = self.invite_settings()
+        data["expires_in_days"] = self._days("expires_amount", "expires_unit")
+        return data
+
+
+class InviteTemplateForm(ExpiryAmountMixin, InviteSettingsForm):
+    name = forms.CharField(label=_("Template name"), max_length=100)
+
+    field_order = ["name", "usage_limit", "expires_amount", "expires_unit"]
+
+    def template_settings(self) -> dict[str, Any]:
+        data = self.invite_settings()
+        data["expires_in_days"] = self._days("expires_amount", "expires_unit")
+        return data
+
+
+class InviteEditForm(InviteSettingsForm):
+    expires_at = forms.DateTimeField(
+        label=_("Expires at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty to never expire. An invite past this moment cannot be used."),
+    )
+
+    field_order = ["usage_limit", "expires_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_at"].help_text = f"{self.fields['expires_at'].help_text} {server_time_help()}"
+
+    def changes(self) -> dict[str, Any]:
+        data = self.invite_settings()
+        data["expires_at"] = self.cleaned_data["expires_at"]
+        return data
+
+
+class InviteFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False)
+    search = forms.CharField(label=_("Search"), required=False, max_length=200)
+    created_by = forms.ChoiceField(label=_("Created by"), required=False)
+    created_after = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_before = forms.DateField(
+        label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, statuses: list[str], creators: list[str], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        set_choices(self, "status", [(name, name) for name in statuses])
+        set_choices(self, "created_by", [("", _("Anyone")), *((name, name) for name in creators)])

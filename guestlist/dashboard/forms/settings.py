@@ -1,0 +1,183 @@
+"""Forms of the setup wizard and the settings pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guestlist.core.models import SiteSettings
+from guestlist.core.services import MAX_WELCOME_LENGTH
+from guestlist.dashboard.forms import set_choices
+from guestlist.dashboard.labels import ACTOR_KINDS
+from guestlist.plex.models import Library, MediaServer
+
+DAYS_HELP = _("In days. Leave empty for never.")
+
+
+def server_url(value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith(("http://", "https://")):
+        raise forms.ValidationError(
+            _("The address must start with http:// or https://, e.g. http://192.168.1.10:32400")
+        )
+    return value
+
+
+class ManualConnectForm(forms.Form):
+    url = forms.CharField(
+        label=_("Server address"),
+        max_length=500,
+        help_text=_("As Guestlist reaches it, e.g. http://192.168.1.10:32400"),
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    token = forms.CharField(
+        label=_("Plex token"),
+        max_length=200,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("The server owner's X-Plex-Token. It is stored encrypted and never shown again."),
+    )
+    name = forms.CharField(label=_("Name (optional)"), required=False, max_length=200)
+
+    def clean_url(self) -> str:
+        return server_url(self.cleaned_data["url"])
+
+
+class ServerChoiceForm(forms.Form):
+    machine_identifier = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    url = forms.CharField(
+        label=_("Use this address instead (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Only if Guestlist cannot reach the server at the addresses Plex knows."),
+    )
+
+    def clean_url(self) -> str:
+        return server_url(self.cleaned_data["url"])
+
+
+class DefaultsForm(forms.Form):
+    """Sign-up switches and what a one-click invite grants."""
+
+    signup_enabled = forms.BooleanField(
+        label=_("Enable sign up"),
+        required=False,
+        help_text=_("Invites can only be redeemed while this is on."),
+    )
+    email_redemption_enabled = forms.BooleanField(
+        label=_("Allow redeeming with just an e-mail address"),
+        required=False,
+        help_text=_("Off: people must sign in with Plex to redeem."),
+    )
+    default_usage_limit = forms.IntegerField(
+        label=_("Uses per invite"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Leave empty for unlimited."),
+    )
+    default_expires_in_days = forms.IntegerField(
+        label=_("Invites expire after"), required=False, min_value=1, max_value=36500, help_text=DAYS_HELP
+    )
+    default_user_expires_in_days = forms.IntegerField(
+        label=_("Membership lasts"), required=False, min_value=1, max_value=36500, help_text=DAYS_HELP
+    )
+    default_allow_sync = forms.BooleanField(label=_("Downloads"), required=False)
+    default_allow_channels = forms.BooleanField(label=_("Live TV"), required=False)
+    default_allow_camera_upload = forms.BooleanField(label=_("Camera upload"), required=False)
+    default_libraries = forms.MultipleChoiceField(
+        label=_("Default libraries"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What invites share unless they name libraries."),
+    )
+
+    SITE_FIELDS = (
+        "signup_enabled",
+        "email_redemption_enabled",
+        "default_usage_limit",
+        "default_expires_in_days",
+        "default_user_expires_in_days",
+        "default_allow_sync",
+        "default_allow_channels",
+        "default_allow_camera_upload",
+    )
+
+    def __init__(self, *args: Any, servers: list[MediaServer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.servers = servers
+        several = len(servers) > 1
+        libraries = Library.objects.filter(server__in=servers, is_present=True).select_related("server")
+        set_choices(
+            self,
+            "default_libraries",
+            (
+                (f"{lib.server_id}:{lib.key}", f"{lib.server.name} · {lib.title}" if several else lib.title)
+                for lib in libraries
+            ),
+        )
+        if not servers:
+            del self.fields["default_libraries"]
+
+    @classmethod
+    def initial_from(cls, site: SiteSettings, servers: list[MediaServer]) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(site, name) for name in cls.SITE_FIELDS}
+        initial["default_libraries"] = [
+            f"{lib.server_id}:{lib.key}"
+            for lib in Library.objects.filter(server__in=servers, is_present=True, is_default=True)
+        ]
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "default_libraries" in self.fields:
+            for server in self.servers:
+                if not self.default_keys(server, data.get("default_libraries") or []):
+                    self.add_error(
+                        "default_libraries", _("Tick at least one library of %(server)s.") % {"server": server}
+                    )
+        return data
+
+    @staticmethod
+    def default_keys(server: MediaServer, values: list[str]) -> list[int]:
+        keys = []
+        for value in values:
+            server_id, _sep, key = value.partition(":")
+            if int(server_id) == server.pk:
+                keys.append(int(key))
+        return keys
+
+    def site_changes(self) -> dict[str, object]:
+        return {name: self.cleaned_data[name] for name in self.SITE_FIELDS}
+
+
+class WelcomeForm(forms.Form):
+    welcome_markdown = forms.CharField(
+        label=_("Welcome page text"),
+        required=False,
+        max_length=MAX_WELCOME_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("Shown to people after they joined. Markdown: **bold**, lists, links, headings."),
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the key is for, e.g. “Home Assistant”."))
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    actor_kind = forms.ChoiceField(label=_("Who"), required=False)
+    search = forms.CharField(label=_("Search"), required=False, max_length=200)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, actions: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        set_choices(self, "action", [("", _("Any action")), *actions])
+        set_choices(self, "actor_kind", [("", _("Anyone")), *((k, str(v)) for k, v in ACTOR_KINDS.items())])

@@ -1,0 +1,180 @@
+"""Words for the machine names the services use (badges, statuses, audit actions, errors)."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from guestlist.core.errors import ServiceError
+
+INVITE_BADGES: dict[str, Promise] = {
+    "active": _("Active"),
+    "redeemed": _("Redeemed"),
+    "expired": _("Expired"),
+    "used_up": _("Used up"),
+    "disabled": _("Disabled"),
+}
+
+INVITE_FILTERS: dict[str, Promise] = {"all": _("All"), **INVITE_BADGES}
+
+MEMBER_STATUSES: dict[str, Promise] = {
+    "pending": _("Pending"),
+    "active": _("Active"),
+    "removing": _("Removing"),
+    "expired": _("Expired"),
+    "removed": _("Removed"),
+    "expiring": _("Expiring soon"),
+}
+
+# The members list's tabs: "live" is everyone with access (pending or active).
+MEMBER_FILTERS: dict[str, Promise] = {
+    "all": _("All"),
+    "live": _("Active"),
+    "expiring": _("Expiring within 7 days"),
+    "expired": _("Expired"),
+    "removed": _("Removed"),
+}
+
+REDEMPTION_METHODS: dict[str, Promise] = {"email": _("E-mail"), "oauth": _("Plex sign-in")}
+REDEMPTION_STATES: dict[str, Promise] = {"pending": _("In progress"), "done": _("Done"), "failed": _("Failed")}
+
+PLEX_OPERATIONS: dict[str, Promise] = {
+    "share": _("Share the server"),
+    "home_invite": _("Invite to Plex Home"),
+    "accept": _("Accept the invite"),
+    "update_share": _("Change access"),
+    "remove": _("Remove access"),
+}
+
+PLEX_OPERATION_STATES: dict[str, Promise] = {
+    "queued": _("Waiting"),
+    "done": _("Done"),
+    "failed": _("Failed"),
+    "cancelled": _("Cancelled"),
+}
+
+ACTOR_KINDS: dict[str, Promise] = {
+    "admin": _("Admin"),
+    "api_key": _("API key"),
+    "member": _("Member"),
+    "redeemer": _("Redeemer"),
+    "job": _("Background job"),
+    "system": _("System"),
+}
+
+AUDIT_ACTIONS: dict[str, Promise] = {
+    "admin.create": _("Admin added"),
+    "admin.remove": _("Admin removed"),
+    "apikey.create": _("API key created"),
+    "apikey.revoke": _("API key revoked"),
+    "invite.create": _("Invite created"),
+    "invite.bulk_create": _("Invites created in bulk"),
+    "invite.update": _("Invite changed"),
+    "invite.delete": _("Invite deleted"),
+    "invite.redeem": _("Invite redeemed"),
+    "template.create": _("Template created"),
+    "template.update": _("Template changed"),
+    "template.delete": _("Template deleted"),
+    "member.expiry": _("Expiry changed"),
+    "member.change_access": _("Access changed"),
+    "member.refresh": _("Refreshed from Plex"),
+    "member.remove_requested": _("Removal requested"),
+    "member.removed": _("Access removed"),
+    "member.expired": _("Membership expired"),
+    "member.removed_in_plex": _("Removed in Plex"),
+    "member.import": _("Imported from Plex"),
+    "server.connect": _("Server connected"),
+    "server.update": _("Server reconnected"),
+    "server.libraries_refresh": _("Libraries refreshed"),
+    "server.default_libraries": _("Default libraries changed"),
+    "settings.update": _("Settings changed"),
+}
+
+JOB_NAMES: dict[str, Promise] = {
+    "housekeeping": _("Housekeeping"),
+    "sync": _("Sync with Plex"),
+    "expiry": _("Expire memberships"),
+    "plex_operations": _("Plex work queue"),
+    "backup": _("Backup"),
+}
+
+# What the owner reads when a service refuses, by the contract's error code. Codes not
+# listed fall back to the service's own (English) sentence.
+ERRORS: dict[str, Promise] = {
+    "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
+    "code_taken": _("That code is already taken; pick another one."),
+    "invite_has_members": _("Members joined through this invite; confirm to delete it anyway."),
+    "plex_unavailable": _("Plex is not answering right now; try again in a moment."),
+    "plex_refused": _("Plex refused this."),
+    "plex_pass_required": _("Plex requires an active Plex Pass on the server owner's account for this."),
+    "already_member": _("This person already has access."),
+    "owner_account": _("The owner cannot be removed."),
+    "own_account": _("You cannot remove your own account."),
+    "username_taken": _("That username is already taken."),
+    "template_name_taken": _("A template with this name already exists."),
+    "not_active": _("Only members with access can have it changed."),
+    "pin_expired": _("The Plex sign-in expired; start again."),
+    "pin_waiting": _("Plex has not confirmed the sign-in yet; finish signing in first."),
+    "server_unreachable": _(
+        "Guestlist could not reach the server at any of its addresses; enter an address it can reach."
+    ),
+    "no_address": _("plex.tv knows no address for this server; enter its address by hand."),
+    "not_found": _("It is gone; reload the page."),
+}
+
+# A refusal about one field ("invalid" with details naming it) that the forms cannot catch
+# before the service sees the data.
+FIELD_ERRORS: dict[str, Promise] = {
+    "usage_limit": _("The usage limit cannot be lower than the uses already made."),
+    "code": _("A custom code needs 8 to 32 letters, digits, - or _."),
+    "libraries": _("Choose libraries the server has."),
+}
+
+# What services write into a member's ``reason``, and the start of what they write when
+# Plex refused for good (followed by Plex's own words).
+REASONS: dict[str, Promise] = {
+    "removed by admin": _("Removed by an admin."),
+    "removed in Plex": _("Removed in Plex."),
+    "imported from Plex": _("Imported from Plex."),
+    "Accept the invitation in the e-mail from Plex.": _(
+        "They still need to accept the invitation in the e-mail from Plex."
+    ),
+}
+REASON_PREFIXES: dict[str, Promise] = {
+    "Removal failed: ": _("Removal failed:"),
+    "Changing access failed: ": _("Changing access failed:"),
+    "Re-invitation failed: ": _("Re-invitation failed:"),
+}
+
+# For these the service's sentence carries facts the owner needs (Plex's own words, the
+# addresses tried), so it is shown after ours.
+ERRORS_WITH_DETAIL = frozenset({"plex_unavailable", "plex_refused", "server_unreachable"})
+
+
+def reason(text: str) -> str:
+    if text in REASONS:
+        return str(REASONS[text])
+    for prefix, words in REASON_PREFIXES.items():
+        if text.startswith(prefix):
+            return f"{words} {text.removeprefix(prefix)}"
+    return text
+
+
+def error_field(exc: ServiceError) -> str | None:
+    if isinstance(exc.details, list):
+        for detail in exc.details:
+            if isinstance(detail, dict) and isinstance(detail.get("field"), str):
+                return str(detail["field"])
+    return None
+
+
+def error_message(exc: ServiceError) -> str:
+    field = error_field(exc)
+    if exc.code == "invalid" and field in FIELD_ERRORS:
+        return str(FIELD_ERRORS[field])
+    ours = ERRORS.get(exc.code)
+    if ours is None:
+        return exc.message
+    if exc.code in ERRORS_WITH_DETAIL and exc.message:
+        return f"{ours} ({exc.message})"
+    return str(ours)

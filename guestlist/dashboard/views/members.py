@@ -1,0 +1,288 @@
+"""The members manager: the table, bulk expiry changes, and one member's page and actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from guestlist.core.audit import AuditQuery, search_events
+from guestlist.core.errors import NotFound, ServiceError
+from guestlist.dashboard.forms.members import EXTENSIONS, BulkMemberForm, ExpiryForm, MemberFilterForm, extension
+from guestlist.dashboard.labels import MEMBER_FILTERS
+from guestlist.dashboard.views.common import (
+    PAGE_SIZE,
+    actor,
+    admin_user,
+    dashboard_view,
+    is_htmx,
+    page_count,
+    report,
+)
+from guestlist.invites.models import Redemption
+from guestlist.members import services
+from guestlist.members.models import Member
+from guestlist.members.reinvite import reinvite
+from guestlist.members.sync import sync_now
+from guestlist.plex.models import Library, PlexOperation
+
+LIVE = ("pending", "active")
+
+
+def member_badges(member: Member, now: datetime) -> list[str]:
+    badges = [member.status]
+    if member.status in LIVE and member.expires_at and member.expires_at <= now + services.EXPIRING_WITHIN:
+        badges.append("expiring")
+    return badges
+
+
+def _member_or_404(member_id: int) -> Member:
+    try:
+        return services.get_member(member_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _link(request: HttpRequest, page: int) -> str:
+    params: QueryDict = request.GET.copy()
+    params["page"] = str(page)
+    return reverse("members") + "?" + params.urlencode()
+
+
+@dashboard_view
+@require_GET
+def member_list(request: HttpRequest) -> HttpResponse:
+    form = MemberFilterForm(request.GET, statuses=list(MEMBER_FILTERS))
+    data = form.cleaned_data if form.is_valid() else {}
+    query = services.MemberQuery(
+        search=data.get("search") or "", status=data.get("status") or "all", page=data.get("page") or 1
+    )
+    page = services.list_members(
+        services.MemberQuery(search=query.search, status=query.status, page=query.page, page_size=PAGE_SIZE)
+    )
+    now = timezone.now()
+    counts = services.member_queryset(services.MemberQuery(search=query.search)).aggregate(
+        **{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS}
+    )
+    pages = page_count(page.total, page.page_size)
+    context = {
+        "nav": "members",
+        "form": form,
+        "query": query,
+        "tabs": [(name, label, counts[name]) for name, label in MEMBER_FILTERS.items()],
+        "rows": [(member, member_badges(member, now)) for member in page.items],
+        "total": page.total,
+        "page": page.page,
+        "pages": pages,
+        "previous_url": _link(request, page.page - 1) if page.page > 1 else None,
+        "next_url": _link(request, page.page + 1) if page.page < pages else None,
+        "extensions": [(f"extend_{name}", label) for name, (label, _d, _m) in EXTENSIONS.items()],
+        "bulk_form": BulkMemberForm(),
+        "here": request.get_full_path(),
+        "oob": is_htmx(request),
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == "member-results":
+        return render(request, "dashboard/members/list.html#results", context)
+    return render(request, "dashboard/members/list.html", context)
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@dashboard_view
+@require_POST
+def member_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkMemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Select at least one member and an action."))
+        return _back(request, "members")
+    chosen = list(Member.objects.filter(pk__in=form.cleaned_data["ids"]).select_related("server"))
+    live = [member for member in chosen if member.status in LIVE]
+    action = form.cleaned_data["action"]
+    skipped = len(chosen) - len(live)
+    try:
+        if (period := extension(action)) is not None:
+            done = services.extend_expiry(live, days=period[0], months=period[1], actor=actor(request))
+            messages.success(request, ngettext("Extended %(n)s member.", "Extended %(n)s members.", done) % {"n": done})
+        elif action == "clear_expiry":
+            for member in live:
+                services.set_expiry(member, None, actor=actor(request))
+            messages.success(
+                request,
+                ngettext("%(n)s member no longer expires.", "%(n)s members no longer expire.", len(live))
+                % {"n": len(live)},
+            )
+        elif action == "remove":
+            queued = 0
+            for member in live:
+                outcome = services.remove_member(member, actor=actor(request), reason="removed by admin")
+                queued += 0 if outcome.done else 1
+            messages.success(
+                request,
+                ngettext("Removed %(n)s member.", "Removed %(n)s members.", len(live) - queued)
+                % {"n": len(live) - queued},
+            )
+            if queued:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Plex is not answering for %(n)s member; their removal will be retried.",
+                        "Plex is not answering for %(n)s members; their removal will be retried.",
+                        queued,
+                    )
+                    % {"n": queued},
+                )
+    except ServiceError as exc:
+        report(request, exc)
+    if skipped:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)s selected member has no access and was left alone.",
+                "%(n)s selected members have no access and were left alone.",
+                skipped,
+            )
+            % {"n": skipped},
+        )
+    return _back(request, "members")
+
+
+@dashboard_view
+@require_POST
+def member_sync(request: HttpRequest) -> HttpResponse:
+    import_friends = request.POST.get("import") == "1"
+    try:
+        outcome = sync_now(actor=actor(request), import_friends=import_friends)
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Synced with Plex: %(updated)s updated, %(removed)s removed in Plex, %(imported)s imported.")
+            % {"updated": outcome.updated, "removed": outcome.removed, "imported": outcome.imported},
+        )
+    return redirect("members")
+
+
+def _expiry_context(member: Member, form: ExpiryForm | None = None) -> dict[str, Any]:
+    return {
+        "member": member,
+        "badges": member_badges(member, timezone.now()),
+        "expiry_form": form
+        or ExpiryForm(initial={"expires_at": timezone.localtime(member.expires_at) if member.expires_at else None}),
+        "extensions": [(f"extend_{name}", label) for name, (label, _d, _m) in EXTENSIONS.items()],
+        "live": member.status in LIVE,
+    }
+
+
+@dashboard_view
+@require_GET
+def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    keys = member.library_keys or []
+    context = {
+        "nav": "members",
+        **_expiry_context(member),
+        "libraries": list(Library.objects.filter(server=member.server, key__in=keys)) if keys else [],
+        "all_libraries": member.library_keys == [],
+        "redemptions": list(Redemption.objects.filter(member=member).order_by("-created_at")[:50]),
+        "events": list(search_events(AuditQuery(object_type="member", object_id=str(member.pk)))[:50]),
+        "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
+    }
+    return render(request, "dashboard/members/detail.html", context)
+
+
+@dashboard_view
+@require_POST
+def member_expiry(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    form: ExpiryForm | None = ExpiryForm(request.POST)
+    if form is not None and form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "set":
+                services.set_expiry(member, form.cleaned_data["expires_at"], actor=actor(request))
+                messages.success(request, _("Expiry saved."))
+            elif action == "clear":
+                services.set_expiry(member, None, actor=actor(request))
+                messages.success(request, _("%(name)s no longer expires.") % {"name": member})
+            elif (period := extension(action)) is not None:
+                services.extend_expiry([member], days=period[0], months=period[1], actor=actor(request))
+                messages.success(request, _("Expiry extended."))
+        except ServiceError as exc:
+            report(request, exc)
+        member.refresh_from_db()
+        form = None
+    if is_htmx(request):
+        return render(
+            request, "dashboard/members/detail.html#expiry", {**_expiry_context(member, form), "oob_messages": True}
+        )
+    if form is not None:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+@require_POST
+def member_refresh(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    try:
+        services.refresh_from_plex(member, actor=actor(request))
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        messages.success(request, _("Refreshed %(name)s from Plex.") % {"name": member})
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+@require_POST
+def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    try:
+        outcome = services.remove_member(member, actor=actor(request), reason="removed by admin")
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        if outcome.done:
+            messages.success(request, _("%(name)s no longer has access to your server.") % {"name": member})
+        else:
+            messages.warning(
+                request,
+                _("Plex is not answering; removing %(name)s will be retried until it works.") % {"name": member},
+            )
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+@require_POST
+def member_reinvite(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    try:
+        invite = reinvite(
+            member,
+            actor=actor(request),
+            created_by=admin_user(request),
+            description=_("Re-invite for %(name)s") % {"name": member},
+        )
+    except ServiceError as exc:
+        report(request, exc)
+        return redirect("member-detail", member_id=member.pk)
+    messages.success(
+        request, _("Send this link to %(name)s: it works once and brings back their access.") % {"name": member}
+    )
+    return redirect("invite-detail", invite_id=invite.pk)

@@ -1,0 +1,111 @@
+"""Invite templates: named presets of invite settings, picked in the create form (Komandorr roadmap).
+
+A template holds the same settings an invite does, minus what belongs to one invite only
+(its code, its server). Creating an invite from a template passes every setting explicitly,
+so the owner's defaults never leak into a template's invites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.core.errors import Conflict, Invalid, NotFound
+from guestlist.invites.models import InviteTemplate
+from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT
+from guestlist.plex import libraries
+from guestlist.plex.models import MediaServer
+
+SETTINGS = (
+    "usage_limit",
+    "expires_in_days",
+    "user_expires_in_days",
+    *BOOLEAN_FIELDS,
+    "libraries",
+    "description",
+)
+
+
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(message, details=[{"field": field, "message": message}])
+
+
+def _whole(value: object, field: str, high: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise _invalid(field, f"{field} must be a whole number from 1 to {high}, or empty.")
+    return value
+
+
+def _apply(template: InviteTemplate, name: str, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(SETTINGS)
+    if unknown:
+        raise Invalid(f"Unknown template fields: {', '.join(sorted(unknown))}.")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise _invalid("name", "A template needs a name of at most 100 characters.")
+    template.name = name
+    if "usage_limit" in data:
+        template.usage_limit = _whole(data["usage_limit"], "usage_limit", MAX_USAGE_LIMIT)
+    for field in ("expires_in_days", "user_expires_in_days"):
+        if field in data:
+            setattr(template, field, _whole(data[field], field, MAX_DAYS))
+    for field in BOOLEAN_FIELDS:
+        if field in data:
+            if not isinstance(data[field], bool):
+                raise _invalid(field, f"{field} must be true or false.")
+            setattr(template, field, data[field])
+    if "libraries" in data:
+        # Checked against the server when there is exactly one; with several, the keys are
+        # checked again when an invite is made from the template.
+        servers = list(MediaServer.objects.all()[:2])
+        template.libraries = libraries.normalize_selection(data["libraries"], servers[0] if len(servers) == 1 else None)
+    if "description" in data:
+        description = data["description"] or ""
+        if not isinstance(description, str) or len(description) > 500:
+            raise _invalid("description", "description must be text of at most 500 characters.")
+        template.description = description.strip()
+
+
+def _save(template: InviteTemplate, actor: Actor, action: str) -> InviteTemplate:
+    try:
+        with transaction.atomic():
+            template.save()
+            audit.record(actor, action, template, settings=template_settings(template))
+    except IntegrityError:
+        raise Conflict(f"A template named {template.name!r} already exists.", code="template_name_taken") from None
+    return template
+
+
+def create_template(name: str, data: Mapping[str, Any], *, actor: Actor) -> InviteTemplate:
+    template = InviteTemplate()
+    _apply(template, name, data)
+    return _save(template, actor, "template.create")
+
+
+def update_template(template: InviteTemplate, name: str, data: Mapping[str, Any], *, actor: Actor) -> InviteTemplate:
+    _apply(template, name, data)
+    return _save(template, actor, "template.update")
+
+
+def delete_template(template: InviteTemplate, *, actor: Actor) -> None:
+    with transaction.atomic():
+        audit.record(actor, "template.delete", template)
+        template.delete()
+
+
+def get_template(template_id: int) -> InviteTemplate:
+    template = InviteTemplate.objects.filter(pk=template_id).first()
+    if template is None:
+        raise NotFound(f"There is no template with id {template_id}.")
+    return template
+
+
+def template_settings(template: InviteTemplate) -> dict[str, Any]:
+    """Every setting of the template, ready for ``invites.services.create_invite``."""
+    return {name: getattr(template, name) for name in SETTINGS}
