@@ -78,7 +78,16 @@ def build_parser() -> Parser:
     plexsim.add_argument("--state", help="JSON file to load the state from and save it to")
     plexsim.add_argument("--seed-demo", action="store_true", help="start with the demo owner, server and friends")
 
-    commands.add_parser("sync", help="read the Plex server's users once and update members")
+    sync = commands.add_parser("sync", help="read the Plex server's users once and update members")
+    sync.add_argument(
+        "--import-friends", action="store_true", help="also make members of people who have access but are not members"
+    )
+
+    backup = commands.add_parser("backup", help="copy the database and the secret key into FILE while running")
+    backup.add_argument("file", metavar="FILE", help="the backup file to write (a ZIP), e.g. guestlist-backup.zip")
+
+    restore = commands.add_parser("restore", help="restore a backup FILE into this (stopped) install")
+    restore.add_argument("file", metavar="FILE", help="a file written by 'guestlist backup'")
     return parser
 
 
@@ -156,8 +165,41 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from guestlist.core.audit import Actor
     from guestlist.members.sync import sync_now
 
-    outcome = sync_now(actor=Actor.system())
+    outcome = sync_now(actor=Actor.system(), import_friends=args.import_friends)
     print(f"Synced with Plex: {outcome}.")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    setup_django()
+    from pathlib import Path
+
+    from guestlist.core.backup import BackupError, backup_install
+
+    try:
+        summary = backup_install(Path(args.file))
+    except BackupError as exc:
+        raise CommandFailed(str(exc)) from exc
+    print(f"Backed up {summary.describe()} and the secret key to {summary.path}.")
+    print("The file holds the secret key that unlocks the stored Plex tokens: keep it private.")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    setup_django()
+    from pathlib import Path
+
+    from guestlist.core.backup import BackupError, restore_install
+
+    try:
+        summary = restore_install(Path(args.file))
+    except BackupError as exc:
+        raise CommandFailed(str(exc)) from exc
+    print(f"Restored the backup made {summary.created_at}: {summary.describe()}.")
+    if summary.previous is not None:
+        print(f"The database it replaced is kept as {summary.previous}.")
+    if summary.migrations_pending:
+        print("The backup is from an older Guestlist; 'guestlist serve' updates it when it starts.")
     return EXIT_OK
 
 
@@ -175,6 +217,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plexsim": cmd_plexsim,
     "demo": cmd_demo,
     "sync": cmd_sync,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 

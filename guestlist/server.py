@@ -53,8 +53,13 @@ class RunnerSupervisor:
         self.thread.start()
 
     def _spawn(self) -> None:
+        from guestlist.jobs.runner import PARENT_ENV
+
+        # The runner watches for this process to disappear (SIGKILL leaves no chance to
+        # stop it), so it never lives on unsupervised.
+        env = os.environ.copy() | {PARENT_ENV: str(os.getpid())}
         # The command is our own interpreter and module, never user input.
-        self.process = subprocess.Popen(self.command, env=os.environ.copy())  # noqa: S603
+        self.process = subprocess.Popen(self.command, env=env)  # noqa: S603
 
     def _watch(self) -> None:
         failures = 0

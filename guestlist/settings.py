@@ -17,6 +17,7 @@ from guestlist.lib.env import (
     env_networks,
     env_origin,
     env_path_prefix,
+    env_seconds,
     env_secret,
     env_str,
     env_url,
@@ -32,6 +33,8 @@ SECRET_KEY = check_secret_key(_secret, "GUESTLIST_SECRET_KEY") if _secret else l
 BASE_URL = env_origin("GUESTLIST_BASE_URL", "http://127.0.0.1:8484")
 URL_BASE = env_path_prefix("GUESTLIST_URL_BASE")
 PLEX_TV_URL = env_url("GUESTLIST_PLEX_TV_URL")
+# Short, so a Plex that hangs holds up neither a redeemer nor a stopping job runner.
+PLEX_TIMEOUT = env_seconds("GUESTLIST_PLEX_TIMEOUT", 5.0, low=0.1, high=60.0)
 RATE_LIMITS_ENABLED = env_bool("GUESTLIST_RATE_LIMITS", True)
 TRUSTED_PROXIES = env_networks("GUESTLIST_TRUSTED_PROXIES")
 LOG_LEVEL = env_log_level("GUESTLIST_LOG_LEVEL", "INFO")

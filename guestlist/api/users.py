@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
+from pydantic import Field, StrictBool, StrictInt, ValidationError
 
 from guestlist.api.auth import admin_auth
 from guestlist.api.invites import principal
@@ -14,11 +16,14 @@ from guestlist.api.schemas import (
     MemberAccessIn,
     MemberDetailOut,
     MemberListOut,
+    MemberOut,
     RedeemStatusOut,
+    StrictSchema,
     SyncOut,
     member_detail_out,
     member_out,
 )
+from guestlist.core.errors import Invalid
 from guestlist.members import services
 
 router = Router(tags=["users"], auth=admin_auth)
@@ -43,12 +48,96 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[st
     }
 
 
-@router.post("/sync", response=SyncOut, summary="Read Plex's users now and update members")
+class SyncIn(StrictSchema):
+    import_friends: StrictBool = False
+
+
+def _sync_options(request: HttpRequest) -> SyncIn:
+    # The body is optional (a bare POST is the common call), which ninja cannot express;
+    # a form post (an HTMX button) may carry the flag as a field.
+    if request.content_type != "application/json":
+        return SyncIn(import_friends=request.POST.get("import_friends", "").lower() in ("true", "on", "1"))
+    if not request.body.strip():
+        return SyncIn()
+    try:
+        return SyncIn.model_validate_json(request.body)
+    except ValidationError as exc:
+        raise Invalid("The body may only hold import_friends: true or false.") from exc
+
+
+@router.post(
+    "/sync",
+    response=SyncOut,
+    summary="Read Plex's users now and update members",
+    openapi_extra={
+        "requestBody": {"required": False, "content": {"application/json": {"schema": SyncIn.model_json_schema()}}}
+    },
+)
 def sync_members(request: HttpRequest) -> dict[str, int]:
     from guestlist.members.sync import sync_now
 
-    outcome = sync_now(actor=principal(request).actor)
+    options = _sync_options(request)
+    outcome = sync_now(actor=principal(request).actor, import_friends=options.import_friends)
     return {"updated": outcome.updated, "removed": outcome.removed, "imported": outcome.imported}
+
+
+class ImportableOut(Schema):
+    plex_id: str
+    username: str
+    email: str
+    thumb: str
+    plex_home: bool
+    server_id: int
+    last_seen: datetime | None
+
+
+class ImportableListOut(Schema):
+    items: list[ImportableOut]
+    total: int
+
+
+@router.get("/importable", response=ImportableListOut, summary="Plex users with access who are not members yet")
+def list_importable(request: HttpRequest) -> dict[str, Any]:
+    from guestlist.members.sync import importable_friends
+    from guestlist.plex.models import MediaServer
+
+    items = [
+        {
+            "plex_id": str(user.id),
+            "username": user.username or user.title,
+            "email": user.email,
+            "thumb": user.thumb,
+            "plex_home": user.home,
+            "server_id": server.pk,
+            "last_seen": user.last_seen_at,
+        }
+        for server in MediaServer.objects.all()
+        for user in importable_friends(server)
+    ]
+    return {"items": items, "total": len(items)}
+
+
+class ImportIn(StrictSchema):
+    plex_ids: list[StrictInt | str] = Field(min_length=1, max_length=500)
+    expires_at: datetime | None = None
+
+
+class ImportOut(Schema):
+    imported: int
+    items: list[MemberOut]
+
+
+@router.post("/import", response=ImportOut, summary="Make members of chosen Plex users")
+def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
+    from guestlist.members.sync import import_chosen
+
+    ids = []
+    for value in payload.plex_ids:
+        if isinstance(value, str) and not value.isdigit():
+            raise Invalid("plex_ids must be Plex account ids (numbers).")
+        ids.append(int(value))
+    members = import_chosen(ids, actor=principal(request).actor, expires_at=payload.expires_at)
+    return {"imported": len(members), "items": [member_out(member) for member in members]}
 
 
 @router.get("/{int:member_id}", response=MemberDetailOut, summary="One member with their share")

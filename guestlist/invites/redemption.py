@@ -32,6 +32,7 @@ from guestlist.plex.models import MediaServer, PlexOperation
 
 LIVE_MEMBER_STATUSES = (Member.Status.PENDING, Member.Status.ACTIVE, Member.Status.REMOVING)
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
+PENDING_MESSAGE = "Plex is not answering right now. Your invite is saved and will finish on its own."
 
 # The seeds' own words, shown on the public pages.
 MESSAGES = {
@@ -130,6 +131,11 @@ def _existing_result(invite: Invite, member: Member) -> RedeemResult | None:
     live = Redemption.objects.filter(invite=invite, member=member, state__in=LIVE_REDEMPTION_STATES).first()
     if live is None:
         return None
+    waiting = PlexOperation.objects.filter(redemption=live, state=PlexOperation.State.QUEUED).exclude(last_error="")
+    if live.state == Redemption.State.PENDING and waiting.exists():
+        # Honest about it: Plex failed and their access is still owed, not done. (A double
+        # click while the first attempt is under way is simply the same membership.)
+        return RedeemResult("pending", member, PENDING_MESSAGE)
     return RedeemResult("existing", member)
 
 
@@ -254,9 +260,7 @@ def redeem(code: str, identity: Identity, *, actor: Actor) -> RedeemResult:
         raise services.as_service_error(outcome.exc or PlexError(outcome.error))
     member = Member.objects.get(pk=op.member_id or 0)
     if outcome.state != PlexOperation.State.DONE:
-        return RedeemResult(
-            "pending", member, "Plex is not answering right now. Your invite is saved and will finish on its own."
-        )
+        return RedeemResult("pending", member, PENDING_MESSAGE)
     if op.redemption_id and identity.token:
         _run_accept_inline(op.redemption_id)
         member.refresh_from_db()

@@ -2,9 +2,92 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
 from guestlist.core import ratelimit
+from guestlist.core.audit import Actor
+from guestlist.lib import shutdown
+
+JOB_ACTOR = Actor.job("housekeeping")
+# A redeemer polling an expired sign-in is told "expired" for a day before it is forgotten.
+PIN_KEEP = timedelta(days=1)
+# Finished Plex work stays visible on the dashboard for a while, failed work until handled.
+FINISHED_OPERATIONS_KEEP = timedelta(days=90)
+
+
+@dataclass
+class Housekeeping:
+    orphaned_invites: int = 0
+    qr_files: int = 0
+    pins: int = 0
+    rate_limit_counters: int = 0
+    operations: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"deleted {self.orphaned_invites} orphaned invites, {self.qr_files} cached QR codes, "
+            f"{self.pins} expired sign-ins, {self.operations} old Plex operations; "
+            f"pruned {self.rate_limit_counters} rate-limit counters"
+        )
+
+
+def delete_orphaned_invites() -> int:
+    """The Komandorr seed: a used-up invite whose last member has left is deleted.
+
+    Removal deletes it at once; this sweep catches the ones left behind (a member marked
+    removed in Plex by the sync, or an expiry confirmed while the invite was not used up).
+    """
+    from guestlist.invites import status
+    from guestlist.invites.models import Invite
+    from guestlist.invites.services import delete_if_orphaned
+    from guestlist.members.models import Member
+
+    held = Member.objects.filter(invite=OuterRef("pk"), status__in=("pending", "active", "removing"))
+    candidates = (
+        Invite.objects.filter(status.filter_q("used_up", timezone.now()))
+        .filter(members__isnull=False)
+        .exclude(Exists(held))
+        .distinct()
+        .values_list("id", flat=True)
+    )
+    deleted = 0
+    for invite_id in list(candidates):
+        if shutdown.requested():
+            break
+        if delete_if_orphaned(invite_id, actor=JOB_ACTOR):
+            deleted += 1
+    return deleted
+
+
+def delete_expired_pins(now: datetime) -> int:
+    from guestlist.plex.models import PlexPin
+
+    deleted, _ = PlexPin.objects.filter(expires_at__lt=now - PIN_KEEP).delete()
+    return deleted
+
+
+def delete_old_operations(now: datetime) -> int:
+    from guestlist.plex.models import PlexOperation
+
+    finished = (PlexOperation.State.DONE, PlexOperation.State.CANCELLED)
+    deleted, _ = PlexOperation.objects.filter(
+        state__in=finished, finished_at__lt=now - FINISHED_OPERATIONS_KEEP
+    ).delete()
+    return deleted
 
 
 def run() -> str:
-    pruned = ratelimit.prune()
-    return f"pruned {pruned} rate-limit counters"
+    from guestlist.invites.qr import prune_qr_cache
+
+    now = timezone.now()
+    done = Housekeeping()
+    done.orphaned_invites = delete_orphaned_invites()
+    done.qr_files = prune_qr_cache()
+    done.pins = delete_expired_pins(now)
+    done.operations = delete_old_operations(now)
+    done.rate_limit_counters = ratelimit.prune()
+    return str(done)

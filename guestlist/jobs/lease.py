@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from datetime import timedelta
 
@@ -12,30 +10,35 @@ from django.db.models import Q
 from django.utils import timezone
 
 from guestlist.jobs.models import JobLease
+from guestlist.lib import liveness
 
 LEASE_NAME = "runner"
 LEASE_SECONDS = 30
 
 
 def new_holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{liveness.identity()}:{uuid.uuid4().hex[:8]}"
 
 
 def acquire(holder: str, *, seconds: int = LEASE_SECONDS, name: str = LEASE_NAME) -> bool:
     """Take or renew the lease; True while ``holder`` owns it.
 
     A conditional UPDATE decides between competing runners: only a row that is free,
-    expired or already ours matches, so two runners can never both see success.
+    expired, already ours, or held by a process known to be dead matches, so two runners
+    can never both see success.
     """
     now = timezone.now()
     until = now + timedelta(seconds=seconds)
-    taken = (
-        JobLease.objects.filter(name=name)
-        .filter(Q(holder=holder) | Q(holder="") | Q(expires_at__isnull=True) | Q(expires_at__lt=now))
-        .update(holder=holder, expires_at=until)
-    )
+    free = Q(holder=holder) | Q(holder="") | Q(expires_at__isnull=True) | Q(expires_at__lt=now)
+    current = JobLease.objects.filter(name=name).values_list("holder", flat=True).first()
+    if current and current != holder and liveness.is_gone(current):
+        # Killed without a chance to let go (SIGKILL, OOM): no need to wait out its lease.
+        free |= Q(holder=current)
+    taken = JobLease.objects.filter(name=name).filter(free).update(holder=holder, expires_at=until)
     if taken:
         return True
+    if current is not None:
+        return False
     try:
         with transaction.atomic():
             JobLease.objects.create(name=name, holder=holder, expires_at=until)
@@ -50,4 +53,6 @@ def release(holder: str, *, name: str = LEASE_NAME) -> None:
 
 def current_holder(*, name: str = LEASE_NAME) -> str | None:
     lease = JobLease.objects.filter(name=name, expires_at__gt=timezone.now()).first()
-    return lease.holder if lease and lease.holder else None
+    if lease is None or not lease.holder or liveness.is_gone(lease.holder):
+        return None
+    return lease.holder

@@ -23,6 +23,8 @@ class JobStatus(models.Model):
     last_ok = models.BooleanField(null=True, blank=True)
     last_summary = models.TextField(blank=True)
     last_error = models.TextField(blank=True)
+    # Which runner ran it last: with several instances, the one holding the lease.
+    last_holder = models.CharField(max_length=100, blank=True)
 
     def __str__(self) -> str:
         return self.name

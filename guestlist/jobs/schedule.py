@@ -14,5 +14,10 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    # Plex work owed (shares, accepts, removals) that failed or was cut off; cheap when idle.
+    Job("plex_operations", "guestlist.plex.outbox:process_due", every_seconds=15, first_after_seconds=2),
+    # Expiries are enforced within a minute of falling due.
+    Job("expiry", "guestlist.members.expiry:run", every_seconds=60, first_after_seconds=10),
+    Job("sync", "guestlist.members.sync:sync_job", every_seconds=15 * 60, first_after_seconds=60),
     Job("housekeeping", "guestlist.jobs.housekeeping:run", every_seconds=3600, first_after_seconds=30),
 )

@@ -41,3 +41,12 @@ def decrypt(ciphertext: str) -> str:
         raise DecryptionError(
             "A stored Plex token cannot be decrypted: the secret key changed since it was saved."
         ) from exc
+
+
+def opens_with(secret_key: str, ciphertext: str) -> bool:
+    """Whether ``ciphertext`` was encrypted under ``secret_key`` (checking a backup's key)."""
+    try:
+        _fernet(secret_key).decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True

@@ -35,6 +35,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean: use on/off, true/false or 1/0.")
 
 
+def env_seconds(name: str, default: float, *, low: float, high: float) -> float:
+    raw = env_str(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} must be a number of seconds from {low:g} to {high:g}.")
+    return value
+
+
 def env_origin(name: str, default: str) -> str:
     """A public origin: ``scheme://host[:port]`` without a path."""
     raw = env_str(name, default) or default

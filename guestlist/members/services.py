@@ -14,7 +14,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.members.models import Member
-from guestlist.plex import libraries, outbox, services
+from guestlist.plex import libraries, outbox
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import PlexOperation
 
@@ -81,20 +81,41 @@ def list_members(query: MemberQuery) -> MemberPage:
 
 
 def set_expiry(member: Member, expires_at: datetime | None, *, actor: Actor) -> Member:
+    """Set or clear when their access ends; a later date also calls off an expiry in progress."""
     if expires_at is not None and timezone.is_naive(expires_at):
         expires_at = timezone.make_aware(expires_at, timezone.get_current_timezone())
-    before = member.expires_at
-    member.expires_at = expires_at
-    member.expiry_warned_at = None
-    member.save(update_fields=["expires_at", "expiry_warned_at", "updated_at"])
-    audit.record(
-        actor,
-        "member.expiry",
-        member,
-        before=before.isoformat() if before else None,
-        after=expires_at.isoformat() if expires_at else None,
-    )
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        before = member.expires_at
+        member.expires_at = expires_at
+        member.expiry_warned_at = None
+        member.save(update_fields=["expires_at", "expiry_warned_at", "updated_at"])
+        if expires_at is None or expires_at > timezone.now():
+            _call_off_expiry(member, actor)
+        audit.record(
+            actor,
+            "member.expiry",
+            member,
+            before=before.isoformat() if before else None,
+            after=expires_at.isoformat() if expires_at else None,
+        )
     return member
+
+
+def _call_off_expiry(member: Member, actor: Actor) -> None:
+    """An expiry still waiting for Plex (it was down) no longer applies: the member stays."""
+    if member.status != Status.REMOVING:
+        return
+    removal = PlexOperation.objects.filter(
+        member=member, kind=PlexOperation.Kind.REMOVE, state=PlexOperation.State.QUEUED
+    ).first()
+    if removal is None or removal.payload.get("final_status") != Status.EXPIRED:
+        return
+    outbox.cancel_open(member.pk, kinds=(PlexOperation.Kind.REMOVE,))
+    member.status = removal.payload.get("previous_status") or Status.ACTIVE
+    member.reason = ""
+    member.save(update_fields=["status", "reason", "updated_at"])
+    audit.record(actor, "member.expiry_called_off", member)
 
 
 def extend_expiry(members: list[Member], *, days: int = 0, months: int = 0, actor: Actor) -> int:
@@ -121,26 +142,55 @@ def remove_member(
     member: Member, *, actor: Actor, reason: str = "", final_status: str = Status.REMOVED
 ) -> RemovalOutcome:
     """Take away their Plex access, then mark them; a Plex failure leaves them ``removing``."""
-    if member.status in (Status.REMOVED, Status.EXPIRED):
-        return RemovalOutcome(member, True)
-    if member.status == Status.REMOVING:
-        existing = PlexOperation.objects.filter(
-            member=member, kind=PlexOperation.Kind.REMOVE, state=PlexOperation.State.QUEUED
-        ).first()
-        if existing is not None:
-            return RemovalOutcome(member, False, existing.last_error)
     with transaction.atomic():
-        outbox.cancel_open(member.pk)
-        Member.objects.filter(pk=member.pk).update(
-            status=Status.REMOVING, reason=reason[:200], updated_at=timezone.now()
-        )
-        op = outbox.enqueue(
-            PlexOperation.Kind.REMOVE, member=member, payload={"final_status": final_status}, reason=reason[:200]
-        )
-        audit.record(actor, "member.remove_requested", member, reason=reason, final_status=final_status)
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        op = queue_removal(locked, actor=actor, reason=reason, final_status=final_status)
+    if op is None:
+        member.refresh_from_db()
+        if member.status in (Status.REMOVED, Status.EXPIRED):
+            return RemovalOutcome(member, True)
+        queued = open_removal(member)
+        return RemovalOutcome(member, False, queued.last_error if queued else "")
     outcome = outbox.run(op)
     member.refresh_from_db()
     return RemovalOutcome(member, outcome.done, outcome.error)
+
+
+def open_removal(member: Member) -> PlexOperation | None:
+    return PlexOperation.objects.filter(
+        member=member, kind=PlexOperation.Kind.REMOVE, state=PlexOperation.State.QUEUED
+    ).first()
+
+
+def queue_removal(
+    member: Member, *, actor: Actor, reason: str, final_status: str, inline: bool = True
+) -> PlexOperation | None:
+    """Mark them ``removing`` and queue the Plex removal, exactly once.
+
+    Call inside a transaction holding the member's row (``select_for_update``). Returns
+    None when there is nothing to start: they are gone already, or a removal is queued.
+    A member whose earlier removal Plex refused for good may be removed again. With
+    ``inline`` the caller runs the operation right after committing; without, the
+    outbox job does.
+    """
+    if member.status in (Status.REMOVED, Status.EXPIRED):
+        return None
+    if member.status == Status.REMOVING and open_removal(member) is not None:
+        return None
+    previous = member.status if member.status in LIVE else None
+    outbox.cancel_open(member.pk)
+    member.status = Status.REMOVING
+    member.reason = reason[:200]
+    member.save(update_fields=["status", "reason", "updated_at"])
+    op = outbox.enqueue(
+        PlexOperation.Kind.REMOVE,
+        member=member,
+        payload={"final_status": final_status, "previous_status": previous},
+        reason=reason[:32],
+        inline=inline,
+    )
+    audit.record(actor, "member.remove_requested", member, reason=reason, final_status=final_status)
+    return op
 
 
 def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> RemovalOutcome:
@@ -168,12 +218,18 @@ def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> R
     outcome = outbox.run(op)
     member.refresh_from_db()
     if outcome.state == PlexOperation.State.FAILED and outcome.exc is not None:
+        from guestlist.plex import services
+
         raise services.as_service_error(outcome.exc)
     return RemovalOutcome(member, outcome.done, outcome.error)
 
 
 def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
     """Re-read username, avatar and access from Plex's list of users."""
+    # Imported here: the gateway brings plexapi, which the job runner loads only once a
+    # job really talks to Plex.
+    from guestlist.plex import services
+
     try:
         users = services.gateway_for(member.server).users()
     except PlexError as exc:

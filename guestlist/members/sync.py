@@ -1,27 +1,46 @@
 """Keeping members in step with Plex's own list of users.
 
-Wizarr once deleted every user when Plex answered with an empty list (wizarr#1356). Here a
-failed or empty answer changes nobody, and members whose invite is still pending are never
-marked removed: plex.tv's user list leaves unaccepted invites out.
+Wizarr once deleted every user when Plex answered with an empty list (wizarr#1356), and a
+scan with the wrong account removed everyone (wizarr#339). Here nobody is marked removed
+unless the answer is definite:
+
+- a failed answer changes nobody, on any server (every list is read before anything is
+  written);
+- an empty answer, or one in which nobody at all has access to the server, is not
+  definite: it is what a glitch or the wrong account looks like;
+- members whose invitation is still ``pending`` are never marked removed, because
+  plex.tv's user list leaves out unaccepted invitations;
+- only members who were ``active`` before the list was read, and have not changed since,
+  can be marked removed, so a redemption finishing during the sync is not mistaken for a
+  disappearance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
+from guestlist.core.errors import Invalid, PlexUnavailableError
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
-from guestlist.plex import services
-from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
 from guestlist.plex.records import PlexUser
 
+logger = logging.getLogger(__name__)
+
 Status = Member.Status
+REMOVED_IN_PLEX = "removed in Plex"
+IMPORTED = "imported from Plex"
+# Members in these states are looked after elsewhere: the outbox is removing them, or
+# they are gone. An import never takes over someone in one of the first three.
+HELD = (Status.PENDING, Status.ACTIVE, Status.REMOVING)
 
 
 @dataclass
@@ -29,92 +48,198 @@ class SyncOutcome:
     updated: int = 0
     removed: int = 0
     imported: int = 0
+    skipped_servers: list[str] = field(default_factory=list)
 
     def add(self, other: SyncOutcome) -> None:
         self.updated += other.updated
         self.removed += other.removed
         self.imported += other.imported
+        self.skipped_servers += other.skipped_servers
 
     def __str__(self) -> str:
-        return f"{self.updated} updated, {self.removed} removed in Plex, {self.imported} imported"
+        text = f"{self.updated} updated, {self.removed} removed in Plex, {self.imported} imported"
+        if self.skipped_servers:
+            text += f"; removals skipped on {', '.join(self.skipped_servers)} (answer not definite)"
+        return text
 
 
-def _match(member: Member, users: list[PlexUser]) -> PlexUser | None:
+def has_access(member: Member, user: PlexUser) -> bool:
+    return user.share_id is not None or (member.is_home and user.home)
+
+
+def match(member: Member, users: Iterable[PlexUser]) -> PlexUser | None:
+    """Their Plex user: by Plex account id, else by e-mail for those not known by id."""
+    users = list(users)
+    if member.plex_id is not None:
+        by_id = next((user for user in users if user.id == member.plex_id), None)
+        if by_id is not None:
+            return by_id
     email = member.email.lower()
-    for user in users:
-        if member.plex_id is not None and user.id == member.plex_id:
-            return user
-    for user in users:
-        if email and user.email.lower() == email:
-            return user
-    return None
+    return next((user for user in users if email and user.email.lower() == email), None)
 
 
-def sync_server(server: MediaServer, *, actor: Actor, import_friends: bool = False) -> SyncOutcome:
-    users = services.gateway_for(server).users()  # raises on failure: then nobody changes
+def is_definite(users: list[PlexUser]) -> bool:
+    """Can this answer be trusted to say who lost access? (see the module docstring)
+
+    An owner who really took everyone's access away by hand is not noticed; leaving
+    members listed is the harmless way to be wrong.
+    """
+    return any(user.share_id is not None for user in users)
+
+
+def read_users(server: MediaServer) -> list[PlexUser]:
+    from guestlist.plex import services
+    from guestlist.plex.errors import PlexError
+
+    try:
+        return services.gateway_for(server).users()
+    except PlexError as exc:
+        raise PlexUnavailableError(
+            f"Could not read the users of {server.name} from Plex; nothing was changed. {exc}", retry_after=60
+        ) from exc
+
+
+def apply_users(
+    server: MediaServer, users: list[PlexUser], snapshot: list[Member], *, actor: Actor, now: datetime
+) -> SyncOutcome:
+    """Bring ``snapshot`` (members read before ``users`` was) in line with ``users``."""
     outcome = SyncOutcome()
-    members = list(Member.objects.filter(server=server, status__in=(Status.PENDING, Status.ACTIVE)))
-    known_ids = set(Member.objects.filter(server=server, plex_id__isnull=False).values_list("plex_id", flat=True))
-    known_emails = {email.lower() for email in Member.objects.filter(server=server).values_list("email", flat=True)}
-    definite = bool(users)
-    now = timezone.now()
-    for member in members:
-        user = _match(member, users)
-        has_share = user is not None and (user.share_id is not None or (member.is_home and user.home))
-        if has_share and user is not None:
-            if apply_plex_user(member, user):
+    definite = is_definite(users)
+    for member in snapshot:
+        user = match(member, users)
+        if user is not None and has_access(member, user):
+            fresh = Member.objects.filter(pk=member.pk, status__in=(Status.PENDING, Status.ACTIVE)).first()
+            if fresh is not None and apply_plex_user(fresh, user):
                 outcome.updated += 1
             continue
-        if member.status == Status.PENDING or not definite:
+        if member.status != Status.ACTIVE:
+            continue  # pending: plex.tv leaves unaccepted invitations out of the list
+        if not definite:
+            if server.name not in outcome.skipped_servers:
+                outcome.skipped_servers.append(server.name)
             continue
         with transaction.atomic():
-            changed = Member.objects.filter(pk=member.pk, status=Status.ACTIVE).update(
-                status=Status.REMOVED, removed_at=now, reason="removed in Plex", updated_at=now
+            changed = Member.objects.filter(pk=member.pk, status=Status.ACTIVE, updated_at=member.updated_at).update(
+                status=Status.REMOVED, removed_at=now, reason=REMOVED_IN_PLEX, updated_at=now
             )
             if changed:
                 audit.record(actor, "member.removed_in_plex", member)
                 outcome.removed += 1
-    if import_friends:
-        for user in users:
-            if user.share_id is None or user.id in known_ids or (user.email and user.email.lower() in known_emails):
-                continue
-            member = Member(
-                server=server,
-                person_key=f"plex:{user.id}",
-                status=Status.ACTIVE,
-                reason="imported from Plex",
-            )
-            member.is_home = user.home
-            apply_plex_user(member, user)
-            audit.record(actor, "member.import", member, plex_id=user.id)
-            outcome.imported += 1
+    if outcome.skipped_servers:
+        logger.warning("Plex listed nobody with access to %s; no member was marked removed in Plex.", server.name)
     return outcome
 
 
-def importable_friends(server: MediaServer) -> list[PlexUser]:
-    """Plex users who share the server but are not members yet (people invited by hand)."""
-    users = services.gateway_for(server).users()
-    known_ids = set(Member.objects.filter(server=server, plex_id__isnull=False).values_list("plex_id", flat=True))
-    known_emails = {email.lower() for email in Member.objects.filter(server=server).values_list("email", flat=True)}
-    return [
-        user
-        for user in users
-        if user.share_id is not None
-        and user.id not in known_ids
-        and not (user.email and user.email.lower() in known_emails)
-    ]
+def sync_server(server: MediaServer, *, actor: Actor, import_friends: bool = False) -> SyncOutcome:
+    return sync_servers([server], actor=actor, import_friends=import_friends)
+
+
+def sync_servers(servers: Iterable[MediaServer], *, actor: Actor, import_friends: bool = False) -> SyncOutcome:
+    now = timezone.now()
+    servers = list(servers)
+    snapshots = {
+        server.pk: list(Member.objects.filter(server=server, status__in=(Status.PENDING, Status.ACTIVE)))
+        for server in servers
+    }
+    # Every list first: if any server fails to answer, nobody anywhere changes.
+    answers = {server.pk: read_users(server) for server in servers}
+    total = SyncOutcome()
+    for server in servers:
+        users = answers[server.pk]
+        total.add(apply_users(server, users, snapshots[server.pk], actor=actor, now=now))
+        if import_friends:
+            total.imported += len(import_users(server, users, actor=actor))
+    if actor.kind != Actor.job("sync").kind or total.updated or total.removed or total.imported:
+        # The scheduled sync runs every 15 minutes; an unchanged result is not worth a row.
+        audit.record(actor, "members.sync", updated=total.updated, removed=total.removed, imported=total.imported)
+    return total
 
 
 def sync_now(*, actor: Actor, import_friends: bool = False) -> SyncOutcome:
-    """Sync every server; a server whose user list cannot be read changes nobody."""
-    total = SyncOutcome()
-    try:
-        for server in MediaServer.objects.all():
-            total.add(sync_server(server, actor=actor, import_friends=import_friends))
-    except PlexError as exc:
-        raise services.as_service_error(exc) from exc
-    return total
+    """Sync every server (``POST /api/users/sync``, ``guestlist sync``, the job)."""
+    return sync_servers(MediaServer.objects.all(), actor=actor, import_friends=import_friends)
 
 
 def sync_job() -> str:
     return str(sync_now(actor=Actor.job("sync")))
+
+
+# Importing people who were given access before Guestlist (or by hand in Plex).
+
+
+def importable(server: MediaServer, users: list[PlexUser]) -> list[PlexUser]:
+    """Plex users with access to the server whom no member currently stands for."""
+    held = list(Member.objects.filter(server=server, status__in=HELD))
+    found = []
+    for user in users:
+        if user.managed or not (user.share_id is not None or user.home):
+            continue
+        if any(match(member, [user]) is not None for member in held):
+            continue
+        found.append(user)
+    return found
+
+
+def importable_friends(server: MediaServer) -> list[PlexUser]:
+    return importable(server, read_users(server))
+
+
+def import_users(
+    server: MediaServer,
+    users: list[PlexUser],
+    *,
+    actor: Actor,
+    plex_ids: set[int] | None = None,
+    expires_at: datetime | None = None,
+) -> list[Member]:
+    """Make members of importable users (all, or those in ``plex_ids``).
+
+    Someone who was a member before (removed or expired, then given access again by hand)
+    gets their old row back, so their history stays in one place.
+    """
+    imported = []
+    for user in importable(server, users):
+        if plex_ids is not None and user.id not in plex_ids:
+            continue
+        member = match_any(server, user) or Member(server=server, person_key=f"plex:{user.id}")
+        member.status = Status.ACTIVE
+        member.reason = IMPORTED
+        member.is_home = user.home
+        member.removed_at = None
+        member.expires_at = expires_at
+        member.expiry_warned_at = None
+        try:
+            with transaction.atomic():
+                if member.pk is not None:
+                    member.save()
+                apply_plex_user(member, user)
+                audit.record(actor, "member.import", member, plex_id=user.id)
+        except IntegrityError:
+            logger.info("Plex user %s became a member while being imported; skipped.", user.id)
+            continue
+        imported.append(member)
+    return imported
+
+
+def match_any(server: MediaServer, user: PlexUser) -> Member | None:
+    """Any member row of this person on the server, whatever its state."""
+    by_id = Member.objects.filter(server=server, plex_id=user.id).order_by("-created_at").first()
+    if by_id is not None:
+        return by_id
+    if not user.email:
+        return None
+    return Member.objects.filter(server=server, email__iexact=user.email).order_by("-created_at").first()
+
+
+def import_chosen(
+    plex_ids: list[int], *, actor: Actor, expires_at: datetime | None = None, server: MediaServer | None = None
+) -> list[Member]:
+    """``POST /api/users/import``: import the chosen Plex users of the (only) server."""
+    if not plex_ids:
+        raise Invalid("Name at least one Plex user to import (plex_ids).")
+    servers = [server] if server is not None else list(MediaServer.objects.all())
+    wanted = set(plex_ids)
+    imported: list[Member] = []
+    for each in servers:
+        imported += import_users(each, read_users(each), actor=actor, plex_ids=wanted, expires_at=expires_at)
+    return imported

@@ -65,6 +65,10 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             fields["library_keys"] = op.payload["library_keys"]
         Member.objects.filter(pk=member.pk).update(**fields, updated_at=now)
     elif op.kind == Kind.REMOVE:
+        if op.payload.get("compensation"):
+            # Taking back a share that was granted after the member had already left.
+            audit.record(JOB_ACTOR, "member.late_share_removed", member)
+            return
         final = op.payload.get("final_status", Member.Status.REMOVED)
         Member.objects.filter(pk=member.pk).update(
             status=final, removed_at=now, reason=op.reason or member.reason, plex_share_id=None, updated_at=now
@@ -73,6 +77,42 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
         from guestlist.invites.services import delete_if_orphaned
 
         delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
+
+
+def on_done_after_cancel(op: PlexOperation, result: dict[str, Any]) -> None:
+    """Plex finished an operation that was cancelled while it ran.
+
+    Only a grant matters: if the member left in the meantime, the share Plex just made
+    must not outlive them, so it is taken back.
+    """
+    if op.kind not in (Kind.SHARE, Kind.HOME_INVITE) or op.member_id is None:
+        return
+    member = Member.objects.filter(pk=op.member_id).first()
+    if member is None or member.status in (Member.Status.PENDING, Member.Status.ACTIVE):
+        return
+    # Even with the member's own removal still queued: it may already have looked for
+    # the share before Plex made it. A second removal of nothing counts as done.
+    from guestlist.plex.outbox import enqueue
+
+    if result.get("user_id") and member.plex_id is None:
+        Member.objects.filter(pk=member.pk).update(plex_id=result["user_id"])
+        member.plex_id = result["user_id"]
+    enqueue(Kind.REMOVE, member=member, payload={"compensation": True}, reason="late share", inline=False)
+
+
+def on_cancelled(op: PlexOperation) -> None:
+    """Runs inside the transaction that cancels ``op`` (the member is being removed)."""
+    if op.kind == Kind.ACCEPT or op.kind in (Kind.SHARE, Kind.HOME_INVITE):
+        # The redeemer's token is kept only for work still to do.
+        Redemption.objects.filter(pk=op.redemption_id or 0).update(user_token_encrypted="")
+    if op.kind in (Kind.SHARE, Kind.HOME_INVITE) and op.redemption_id:
+        # Their use was spent on a membership that ended before Plex confirmed it; it is
+        # settled rather than left pending for ever, and not given back (they redeemed).
+        Redemption.objects.filter(pk=op.redemption_id, state=Redemption.State.PENDING).update(
+            state=Redemption.State.DONE,
+            completed_at=timezone.now(),
+            error="Removed before Plex confirmed the share.",
+        )
 
 
 def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:

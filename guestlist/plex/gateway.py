@@ -366,7 +366,15 @@ class PlexGateway:
         members (`PlexUnexpected` with Plex's words).
         """
         self._global_ids(settings)  # fail on an unknown library before changing anything
-        user_id = self._create_home_user({"invitedEmail": invitee}, "adding the person to Plex Home")
+        try:
+            user_id = self._create_home_user({"invitedEmail": invitee}, "adding the person to Plex Home")
+        except PlexUnexpected:
+            # A retry after an answer that never arrived: they joined our Home already,
+            # and only the share may be missing. Someone in another Home is still refused.
+            member_id = self._home_member_id(invitee)
+            if member_id is None:
+                raise
+            user_id = member_id
         return self._create_share(
             {"invited_id": user_id},
             settings,
@@ -392,6 +400,21 @@ class PlexGateway:
             whose="owner",
             what="this Plex Home member",
         )
+
+    def _home_member_id(self, invitee: str) -> int | None:
+        root = self._http.xml(
+            "GET",
+            f"{PLEX_TV}/api/home/users",
+            token=self._token,
+            whose="owner",
+            what="the Plex Home's members",
+        )
+        wanted = invitee.strip().lower()
+        for node in [] if root is None else root.iter("User"):
+            names = (node.get("email", "").lower(), node.get("username", "").lower())
+            if wanted and wanted in names:
+                return as_int(node.get("id"))
+        return None
 
     # Internals
 

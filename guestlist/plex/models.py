@@ -130,6 +130,9 @@ class PlexOperation(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
+    # The process working on it (``lib.liveness.identity``): if that process is killed,
+    # the runner takes the operation over without waiting for ``locked_until``.
+    locked_by = models.CharField(max_length=100, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

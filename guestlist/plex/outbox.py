@@ -2,9 +2,11 @@
 
 Every row is written in the same transaction as the decision behind it (a claimed invite
 use, a removal), then run straight away by the request that made it. If the request dies,
-or Plex is down, the job runner picks the row up once its lock lapses. Handlers are
-idempotent on Plex's side ("already sharing" counts as done; removing someone who is
-already gone counts as done), so a retry after a crash never doubles anything.
+or Plex is down, the job runner picks the row up once its lock lapses, or at once when
+the lock names a process of this machine that no longer exists (``lib.liveness``).
+Handlers are idempotent on Plex's side ("already sharing" counts as done; removing
+someone who is already gone counts as done), so a retry after a crash never doubles
+anything. Rows are the only record of owed work: nothing is lost on restart.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -21,12 +23,13 @@ from django.utils import timezone
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.lib import crypto
+from guestlist.lib import crypto, liveness, shutdown
 from guestlist.members.models import Member
-from guestlist.plex import services
-from guestlist.plex.errors import PlexError, PlexNotFound
+from guestlist.plex.errors import PlexError, PlexNotFound, PlexUnavailable
 from guestlist.plex.models import PlexOperation
-from guestlist.plex.records import ShareSettings
+
+if TYPE_CHECKING:
+    from guestlist.plex.records import ShareSettings
 
 logger = logging.getLogger(__name__)
 
@@ -80,17 +83,28 @@ def enqueue(
         reason=reason,
         next_attempt_at=now,
         locked_until=now + timedelta(seconds=LOCK_SECONDS) if inline else None,
+        locked_by=liveness.identity() if inline else "",
         attempts=1 if inline else 0,
     )
+
+
+def _unlocked(now: datetime, ops: Any = None) -> Q:
+    """Operations nobody is working on: never locked, lock lapsed, or locked by a dead process."""
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    held = (ops if ops is not None else PlexOperation.objects.filter(state=State.QUEUED)).filter(locked_until__gte=now)
+    holders = set(held.exclude(locked_by="").values_list("locked_by", flat=True).distinct())
+    gone = [holder for holder in holders if liveness.is_gone(holder)]
+    if gone:
+        free |= Q(locked_by__in=gone)
+    return free
 
 
 def claim(op_id: int, *, now: datetime | None = None) -> PlexOperation | None:
     """Take a due operation for this worker; a conditional UPDATE makes it exclusive."""
     now = now or timezone.now()
-    taken = (
-        PlexOperation.objects.filter(pk=op_id, state=State.QUEUED, next_attempt_at__lte=now)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + timedelta(seconds=LOCK_SECONDS), attempts=F("attempts") + 1)
+    due = PlexOperation.objects.filter(pk=op_id, state=State.QUEUED, next_attempt_at__lte=now)
+    taken = due.filter(_unlocked(now, due)).update(
+        locked_until=now + timedelta(seconds=LOCK_SECONDS), locked_by=liveness.identity(), attempts=F("attempts") + 1
     )
     if not taken:
         return None
@@ -101,25 +115,34 @@ def due_ids(limit: int = 50, *, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     return list(
         PlexOperation.objects.filter(state=State.QUEUED, next_attempt_at__lte=now)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .filter(_unlocked(now))
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
 
 
 def process_due(limit: int = 50) -> str:
-    """The job: run every operation that is due and not held by a live request."""
+    """The job: run every operation that is due and not held by a live process."""
     counts = {State.DONE: 0, "retry": 0, State.FAILED: 0}
     for op_id in due_ids(limit):
+        if shutdown.requested():
+            break
         op = claim(op_id)
         if op is None:
             continue
-        outcome = run(op)
+        try:
+            outcome = run(op)
+        except Exception as exc:
+            # A bug or a broken row must not block the queue behind it: note it and move on.
+            logger.exception("Plex %s %s failed unexpectedly", op.kind, op.pk)
+            outcome = _retry(op, f"Unexpected error: {type(exc).__name__}: {exc}", None)
         counts[outcome.state] = counts.get(outcome.state, 0) + 1
     return f"{counts[State.DONE]} done, {counts['retry']} to retry, {counts[State.FAILED]} failed"
 
 
 def settings_from(payload: dict[str, Any]) -> ShareSettings:
+    from guestlist.plex.records import ShareSettings
+
     return ShareSettings(
         library_keys=tuple(int(key) for key in payload.get("library_keys", ())),
         allow_sync=bool(payload.get("allow_sync")),
@@ -150,15 +173,18 @@ def _finish(op: PlexOperation, result: dict[str, Any]) -> Outcome:
 
     with transaction.atomic():
         updated = PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
-            state=State.DONE, finished_at=timezone.now(), locked_until=None, last_error=""
+            state=State.DONE, finished_at=timezone.now(), locked_until=None, locked_by="", last_error=""
         )
         if updated:
             effects.on_done(op, result)
+        else:
+            # Cancelled while Plex was doing it (the member was removed meanwhile).
+            effects.on_done_after_cancel(op, result)
     return Outcome(State.DONE)
 
 
 def _fail_or_retry(op: PlexOperation, exc: PlexError) -> Outcome:
-    retryable = services.is_transient(exc) or op.kind == Kind.REMOVE
+    retryable = exc.transient or op.kind == Kind.REMOVE
     if retryable:
         return _retry(op, str(exc), exc)
     return _fail(op, str(exc), exc)
@@ -169,7 +195,7 @@ def _retry(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
     if op.attempts >= limit:
         return _fail(op, f"Gave up after {op.attempts} attempts: {error}", exc)
     PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
-        next_attempt_at=timezone.now() + backoff(op.attempts), locked_until=None, last_error=error[:2000]
+        next_attempt_at=timezone.now() + backoff(op.attempts), locked_until=None, locked_by="", last_error=error[:2000]
     )
     logger.warning("Plex %s for member %s will be retried: %s", op.kind, op.member_id, error)
     return Outcome("retry", error, exc)
@@ -180,7 +206,7 @@ def _fail(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
 
     with transaction.atomic():
         updated = PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
-            state=State.FAILED, finished_at=timezone.now(), locked_until=None, last_error=error[:2000]
+            state=State.FAILED, finished_at=timezone.now(), locked_until=None, locked_by="", last_error=error[:2000]
         )
         if updated:
             effects.on_failed(op, error, exc)
@@ -190,30 +216,46 @@ def _fail(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
 
 
 def cancel_open(member_id: int, *, kinds: tuple[str, ...] | None = None) -> int:
+    """Cancel a member's queued operations; call inside the transaction that decided it."""
+    from guestlist.plex import effects
+
     ops = PlexOperation.objects.filter(member_id=member_id, state=State.QUEUED)
     if kinds:
         ops = ops.filter(kind__in=kinds)
-    return ops.update(state=State.CANCELLED, finished_at=timezone.now(), locked_until=None)
+    cancelled = 0
+    for op in ops:
+        if PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
+            state=State.CANCELLED, finished_at=timezone.now(), locked_until=None, locked_by=""
+        ):
+            effects.on_cancelled(op)
+            cancelled += 1
+    return cancelled
 
 
 def release_lock(op: PlexOperation) -> None:
-    PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(locked_until=None)
+    PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(locked_until=None, locked_by="")
 
 
 # Handlers: one Plex action each; they return a result dict, None for "not yet", or raise.
 
 
 def _share(op: PlexOperation) -> dict[str, Any]:
+    from guestlist.plex import services
+
     result = services.gateway_for(op.server).share(op.payload["invitee"], settings_from(op.payload))
     return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
 
 
 def _home_invite(op: PlexOperation) -> dict[str, Any]:
+    from guestlist.plex import services
+
     result = services.gateway_for(op.server).add_home_user(op.payload["invitee"], settings_from(op.payload))
     return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
 
 
 def _accept(op: PlexOperation) -> dict[str, Any] | None:
+    from guestlist.plex import services
+
     redemption = op.redemption
     if redemption is None or not redemption.user_token_encrypted:
         return {"skipped": "no token"}
@@ -226,7 +268,22 @@ def _accept(op: PlexOperation) -> dict[str, Any] | None:
         attempts=int(op.payload.get("attempts", 3)),
         delay=float(op.payload.get("delay", 1.5)),
     )
-    return {"accepted": True} if accepted else None
+    if accepted:
+        return {"accepted": True}
+    if _share_accepted(op):
+        # Accepted already: from Plex's e-mail, or by an earlier try whose answer was lost.
+        return {"accepted": True, "already": True}
+    return None
+
+
+def _share_accepted(op: PlexOperation) -> bool:
+    from guestlist.plex import services
+
+    member = op.member
+    if member is None or member.plex_id is None:
+        return False
+    users = services.gateway_for(op.server).users()  # lists only people who accepted
+    return any(user.id == member.plex_id and user.share_id is not None for user in users)
 
 
 def _member(op: PlexOperation) -> Member:
@@ -236,6 +293,8 @@ def _member(op: PlexOperation) -> Member:
 
 
 def _update_share(op: PlexOperation) -> dict[str, Any]:
+    from guestlist.plex import services
+
     member = _member(op)
     if member.plex_id is None:
         raise PlexNotFound("This member's Plex account is not known yet; refresh them from Plex first.")
@@ -244,14 +303,32 @@ def _update_share(op: PlexOperation) -> dict[str, Any]:
 
 
 def _remove(op: PlexOperation) -> dict[str, Any]:
+    from guestlist.plex import services
+
     member = _member(op)
+    if op.payload.get("compensation") and member.status in (Member.Status.PENDING, Member.Status.ACTIVE):
+        return {"skipped": "invited again since"}
     gw = services.gateway_for(op.server)
-    if member.is_home and member.plex_id is not None:
-        gw.remove_home_user(int(member.plex_id))
-    else:
-        # A share never accepted has no Plex user id yet; Plex still knows its address.
-        gw.remove_share(int(member.plex_id) if member.plex_id is not None else None, email=member.email or None)
+    try:
+        if member.is_home and member.plex_id is not None:
+            gw.remove_home_user(int(member.plex_id))
+        else:
+            # A share never accepted has no Plex user id yet; Plex still knows its address.
+            gw.remove_share(int(member.plex_id) if member.plex_id is not None else None, email=member.email or None)
+    except PlexNotFound:
+        # "Not there" is the answer that lets us record them gone, so it must not come
+        # from a glitch: the list of users, asked separately, has to agree.
+        if any(_still_has_access(member, user) for user in gw.users()):
+            raise PlexUnavailable("Plex still lists this person's access but did not find it to remove.") from None
+        raise
     return {}
+
+
+def _still_has_access(member: Member, user: Any) -> bool:
+    same = (member.plex_id is not None and user.id == member.plex_id) or (
+        bool(member.email) and user.email.lower() == member.email.lower()
+    )
+    return same and (user.share_id is not None or (member.is_home and user.home))
 
 
 HANDLERS: dict[str, Callable[[PlexOperation], dict[str, Any] | None]] = {

@@ -21,7 +21,11 @@ from guestlist.plex.invitee import PlexInviteeGateway
 from guestlist.plex.models import Library, MediaServer
 from guestlist.plex.records import LibraryInfo
 
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 5.0  # seconds; settings.PLEX_TIMEOUT (GUESTLIST_PLEX_TIMEOUT) overrides it
+
+
+def timeout() -> float:
+    return float(getattr(settings, "PLEX_TIMEOUT", DEFAULT_TIMEOUT))
 
 
 def client_identifier() -> str:
@@ -35,7 +39,7 @@ def gateway(token: str, *, server_url: str | None = None, machine_identifier: st
         server_url=server_url,
         machine_identifier=machine_identifier,
         plex_tv_url=settings.PLEX_TV_URL,
-        timeout=DEFAULT_TIMEOUT,
+        timeout=timeout(),
     )
 
 
@@ -46,7 +50,7 @@ def gateway_for(server: MediaServer) -> plex.PlexGateway:
 def sign_in() -> PlexInviteeGateway:
     """PIN sign-in and accept calls, made with Guestlist's own client identifier."""
     return PlexInviteeGateway(
-        client_identifier=client_identifier(), plex_tv_url=settings.PLEX_TV_URL, timeout=DEFAULT_TIMEOUT
+        client_identifier=client_identifier(), plex_tv_url=settings.PLEX_TV_URL, timeout=timeout()
     )
 
 
