@@ -6,8 +6,6 @@ keeps a pasted <script> or an onerror= attribute from ever reaching a redeemer's
 
 from __future__ import annotations
 
-import markdown
-import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -18,6 +16,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "t
 
 
 def render_markdown(text: str) -> SafeString:
+    import markdown
+    import nh3
+
     html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
     clean = nh3.clean(
         html,

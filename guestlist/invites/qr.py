@@ -7,7 +7,6 @@ import io
 import secrets
 from pathlib import Path
 
-import segno
 from django.conf import settings
 
 from guestlist.invites.models import Invite
@@ -39,6 +38,8 @@ def render_qr(invite: Invite, fmt: str) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         pass
+    import segno  # only once a picture is actually drawn
+
     qr = segno.make(invite_url(invite.code), error="m", micro=False)
     buffer = io.BytesIO()
     if fmt == "png":

@@ -29,7 +29,7 @@ from guestlist.invites.redemption import RedeemResult, redeem
 from guestlist.invites.refusals import Refusal
 from guestlist.invites.services import find_by_code
 from guestlist.members.models import Member
-from guestlist.plex.transport import auth_page_base
+from guestlist.plex.addresses import auth_page_base
 
 PIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 

@@ -1,211 +1,200 @@
-"""The background job runner: ``python -m guestlist.jobs.runner`` (started by ``guestlist serve``).
+"""The job runner: ``python -m guestlist.jobs.runner`` (started and watched by ``guestlist serve``).
 
-APScheduler fires each job of ``schedule.JOBS`` on its interval; a job runs only while
-this process holds the database lease, so several instances sharing one database still
-act as one. A separate thread renews the lease, so a long job never loses it.
+It holds the database lease, so that of several instances sharing one database exactly one
+acts, and APScheduler tells it when each job of ``schedule.JOBS`` is due. It does not run jobs itself:
+when one is due and has work (a cheap question to the database), it starts a worker
+(``python -m guestlist.jobs.worker``) that runs them and exits. Django and the Plex library
+therefore live in memory only while there is work; an idle install keeps just this small
+process beside the web app.
 
-Stopping (SIGTERM, SIGINT, or the ``serve`` process that started us going away) sets a
-flag jobs check between items, waits a few seconds for the current item, lets go of the
-lease and exits. Anything unfinished is still queued in the database; the next runner
-picks it up.
+Stopping (SIGTERM, SIGINT, or the ``serve`` process that started it going away) passes the
+stop on to a running worker, waits a few seconds for it, lets go of the lease and exits.
+Anything unfinished is still queued in the database for the next runner.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
 
+from guestlist.jobs.dbwindow import Database, is_integrity_error
 from guestlist.jobs.schedule import JOBS, Job
-from guestlist.lib import shutdown
+from guestlist.lib import liveness
 
 logger = logging.getLogger("guestlist.jobs")
 
-SETTINGS_MODULE = "guestlist.jobs.settings"
 PARENT_ENV = "GUESTLIST_RUNNER_PARENT"
+HOLDER_ENV = "GUESTLIST_RUNNER_HOLDER"
+LEASE_NAME = "runner"
+LEASE_SECONDS = 30
 RENEW_EVERY_SECONDS = 5.0
-STOP_GRACE_SECONDS = 5.0
-WORKERS = 3
-
-_busy = 0
-_busy_changed = threading.Condition()
+TICK_SECONDS = 1.0
+STOP_GRACE_SECONDS = 6.0
 
 
-def _resolve(target: str) -> Callable[[], object]:
-    module_name, _, function_name = target.partition(":")
-    function: Callable[[], object] = getattr(importlib.import_module(module_name), function_name)
-    return function
+def new_holder_id() -> str:
+    return f"{liveness.identity()}:{uuid.uuid4().hex[:8]}"
 
 
-def _track(delta: int) -> None:
-    global _busy
-    with _busy_changed:
-        _busy += delta
-        _busy_changed.notify_all()
+class Lease:
+    """``jobs.lease`` in plain SQL: a conditional UPDATE decides between competing runners."""
 
+    def __init__(self, db: Database, holder: str) -> None:
+        self.db = db
+        self.holder = holder
 
-def wait_until_idle(seconds: float) -> bool:
-    """True once no job is running; False if one still runs after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    with _busy_changed:
-        while _busy > 0:
-            left = deadline - time.monotonic()
-            if left <= 0:
+    def acquire(self) -> bool:
+        now = datetime.now(UTC)
+        until = self.db.moment(now + timedelta(seconds=LEASE_SECONDS))
+        rows = self.db.rows("SELECT holder FROM jobs_joblease WHERE name = %s", [LEASE_NAME])
+        current = str(rows[0][0] or "") if rows else None
+        free = "holder = %s OR holder = '' OR expires_at IS NULL OR expires_at < %s"
+        params: list[object] = [until, LEASE_NAME, self.holder, self.db.moment(now)]
+        if current and current != self.holder and liveness.is_gone(current):
+            # Killed without a chance to let go (SIGKILL, OOM): no need to wait out its lease.
+            free += " OR holder = %s"
+            params.append(current)
+        taken = self.db.rows(
+            f"UPDATE jobs_joblease SET holder = %s, expires_at = %s WHERE name = %s AND ({free})",  # noqa: S608
+            [self.holder, *params],
+        )
+        if taken and taken[0][0]:
+            return True
+        if current is not None:
+            return False
+        try:
+            self.db.rows(
+                "INSERT INTO jobs_joblease (name, holder, expires_at) VALUES (%s, %s, %s)",
+                [LEASE_NAME, self.holder, until],
+            )
+        except Exception as error:
+            if is_integrity_error(error):
                 return False
-            _busy_changed.wait(left)
+            raise
+        return True
+
+    def release(self) -> None:
+        self.db.rows(
+            "UPDATE jobs_joblease SET holder = '', expires_at = NULL WHERE name = %s AND holder = %s",
+            [LEASE_NAME, self.holder],
+        )
+
+    def current_holder(self) -> str | None:
+        rows = self.db.rows(
+            "SELECT holder FROM jobs_joblease WHERE name = %s AND expires_at > %s",
+            [LEASE_NAME, self.db.moment(datetime.now(UTC))],
+        )
+        holder = str(rows[0][0] or "") if rows else ""
+        return holder if holder and not liveness.is_gone(holder) else None
+
+
+def has_work(db: Database, job: Job, now: datetime) -> bool:
+    """Whether a job would find anything to do; jobs without a cheap question always run."""
+    at = db.moment(now)
+    if job.name == "plex_operations":
+        rows = db.rows(
+            "SELECT locked_until, locked_by FROM plex_plexoperation "
+            "WHERE state = 'queued' AND next_attempt_at <= %s ORDER BY next_attempt_at LIMIT 50",
+            [at],
+        )
+        return any(until is None or until < at or (by and liveness.is_gone(str(by))) for until, by in rows)
+    if job.name == "expiry":
+        days = db.rows("SELECT expiry_warning_days FROM core_sitesettings WHERE id = 1")
+        horizon = db.moment(now + timedelta(days=int(days[0][0]) if days else 7))
+        return bool(
+            db.rows(
+                "SELECT 1 FROM members_member WHERE status IN ('pending', 'active') AND expires_at IS NOT NULL "
+                "AND (expires_at <= %s OR (expiry_warned_at IS NULL AND expires_at <= %s)) LIMIT 1",
+                [at, horizon],
+            )
+        )
+    if job.name == "sync":
+        return bool(db.rows("SELECT 1 FROM plex_mediaserver LIMIT 1"))
     return True
 
 
-def run_job(job: Job, *, holder: str | None = None) -> bool:
-    """Run one job now and record the outcome; with ``holder``, only while it holds the lease.
-
-    Returns whether the job ran.
-    """
-    if shutdown.requested():
-        return False
-    _track(+1)
-    try:
-        return _run_recorded(job, holder)
-    finally:
-        _track(-1)
-
-
-def _fresh_connection() -> None:
-    from django.db import close_old_connections, connection
-
-    # Inside a transaction (a test calling a job) the connection is not ours to close.
-    if not connection.in_atomic_block:
-        close_old_connections()
-
-
-def _run_recorded(job: Job, holder: str | None) -> bool:
-    from django.utils import timezone
-
-    from guestlist.jobs.models import JobStatus
-
-    _fresh_connection()
-    try:
-        if holder is not None:
-            from guestlist.jobs.lease import acquire
-
-            if not acquire(holder):
-                return False
-        status, _ = JobStatus.objects.get_or_create(name=job.name)
-        status.last_started_at = timezone.now()
-        status.last_holder = holder or ""
-        status.save(update_fields=["last_started_at", "last_holder"])
-        try:
-            summary = _resolve(job.target)()
-        except Exception as exc:
-            logger.exception("Job %s failed", job.name)
-            status.last_ok, status.last_error = False, f"{type(exc).__name__}: {exc}"[:2000]
-        else:
-            status.last_ok, status.last_error = True, ""
-            status.last_summary = str(summary or "")[:2000]
-        status.last_finished_at = timezone.now()
-        status.save()
-        return True
-    finally:
-        _fresh_connection()
-
-
 class Runner:
-    def __init__(self, jobs: Sequence[Job], *, holder: str | None = None, parent_pid: int | None = None) -> None:
+    def __init__(self, jobs: Sequence[Job], *, db: Database | None = None, parent_pid: int | None = None) -> None:
         from apscheduler.schedulers.blocking import BlockingScheduler
 
-        from guestlist.jobs.lease import new_holder_id
-
         self.jobs = tuple(jobs)
-        self.holder = holder or new_holder_id()
+        self.db = db or Database()
+        self.holder = new_holder_id()
+        self.lease = Lease(self.db, self.holder)
         self.parent_pid = parent_pid
         self.stopping = threading.Event()
         self.holding: bool | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.waiting: dict[str, Job] = {}  # due, with work, not yet handed to a worker
+        # One thread: the runner's own steps are quick database questions, never the jobs.
         self.scheduler = BlockingScheduler(
             timezone=UTC,
-            executors={"default": {"type": "threadpool", "max_workers": WORKERS}},
+            executors={"default": {"type": "threadpool", "max_workers": 1}},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         )
-        self.lease_thread = threading.Thread(target=self._keep_lease, name="job-lease", daemon=True)
 
     def run(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
         now = datetime.now(UTC)
+        self.scheduler.add_job(self._keep_lease, "interval", seconds=RENEW_EVERY_SECONDS, next_run_time=now)
+        self.scheduler.add_job(self._dispatch, "interval", seconds=TICK_SECONDS, next_run_time=now)
         for job in self.jobs:
             self.scheduler.add_job(
-                run_job,
+                self._check,
                 "interval",
                 seconds=job.every_seconds,
                 next_run_time=now + timedelta(seconds=job.first_after_seconds),
-                kwargs={"job": job, "holder": self.holder},
+                args=[job],
                 id=job.name,
             )
-        self._renew()
-        self.lease_thread.start()
-        logger.info("Job runner started as %s", self.holder)
         if not self.stopping.is_set():
             self.scheduler.start()
-        finished = wait_until_idle(STOP_GRACE_SECONDS)
-        self._let_go()
-        if not finished:
-            # The unfinished item keeps its lock, which names this process; the next
-            # runner sees that the process is gone and takes the item over.
-            logger.warning("A job was still running after %s s; leaving it to the next runner.", STOP_GRACE_SECONDS)
-            logging.shutdown()
-            os._exit(0)
+        self._stop_worker()
+        try:
+            self.lease.release()
+        except Exception as error:
+            logger.warning("Could not release the job lease (it lapses on its own): %s", error)
+        self.db.close()
         logger.info("Job runner stopped.")
         return 0
 
     def stop(self, why: str) -> None:
+        from apscheduler.schedulers import SchedulerNotRunningError
+
         if self.stopping.is_set():
             return
         logger.info("Job runner stopping: %s", why)
         self.stopping.set()
-        shutdown.request()
-        self._stop_scheduler()
+        with contextlib.suppress(SchedulerNotRunningError):
+            self.scheduler.shutdown(wait=False)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stop(signal.Signals(signum).name)
 
-    def _stop_scheduler(self) -> None:
-        from apscheduler.schedulers import SchedulerNotRunningError
-
-        # Not started yet: run() sees the flag and does not start it.
-        with contextlib.suppress(SchedulerNotRunningError):
-            self.scheduler.shutdown(wait=False)
+    def _orphaned(self) -> bool:
+        if self.parent_pid is not None and os.getppid() != self.parent_pid:
+            self.stop("the serve process that started this runner is gone")
+            return True
+        return False
 
     def _keep_lease(self) -> None:
-        next_renewal = time.monotonic() + RENEW_EVERY_SECONDS
-        while not self.stopping.wait(1.0):
-            if self.parent_pid is not None and os.getppid() != self.parent_pid:
-                self.stop("the serve process that started this runner is gone")
-                break
-            if time.monotonic() >= next_renewal:
-                self._renew()
-                next_renewal = time.monotonic() + RENEW_EVERY_SECONDS
-        if self.scheduler.running:
-            self._stop_scheduler()
-
-    def _renew(self) -> None:
-        from django.db import DatabaseError, close_old_connections
-
-        from guestlist.jobs.lease import acquire, current_holder
-
-        close_old_connections()
+        if self._orphaned():
+            return
         try:
-            holding = acquire(self.holder)
-            other = None if holding else current_holder()
-        except DatabaseError as exc:
-            logger.warning("Could not renew the job lease: %s", exc)
+            holding = self.lease.acquire()
+            other = None if holding else self.lease.current_holder()
+        except Exception as error:
+            logger.warning("Could not renew the job lease: %s", error)
             holding, other = False, None
         if holding != self.holding:
             if holding:
@@ -214,31 +203,62 @@ class Runner:
                 logger.info("Another runner holds the job lease (%s); standing by.", other or "unknown")
         self.holding = holding
 
-    def _let_go(self) -> None:
-        from django.db import DatabaseError, close_old_connections
-
-        from guestlist.jobs.lease import release
-
-        close_old_connections()
+    def _check(self, job: Job) -> None:
+        """A job fell due: keep it for the next worker if it has work (and we hold the lease)."""
+        if not self.holding or job.name in self.waiting:
+            return
         try:
-            release(self.holder)
-        except DatabaseError as exc:
-            logger.warning("Could not release the job lease (it lapses on its own): %s", exc)
+            busy = has_work(self.db, job, datetime.now(UTC))
+        except Exception as error:
+            logger.warning("Could not ask whether %s has work (running it anyway): %s", job.name, error)
+            busy = True
+        if busy:
+            self.waiting[job.name] = job
+
+    def _dispatch(self) -> None:
+        if self._orphaned():
+            return
+        if self.worker is not None:
+            if self.worker.poll() is None:
+                return  # one worker at a time; what falls due meanwhile waits for it
+            if self.worker.returncode:
+                logger.error("A job worker exited with code %s.", self.worker.returncode)
+            self.worker = None
+        if not self.waiting or not self.holding or self.stopping.is_set():
+            return
+        names = list(self.waiting)
+        self.waiting.clear()
+        env = {**os.environ, HOLDER_ENV: self.holder}
+        # The command is our own interpreter and module, never user input.
+        self.worker = subprocess.Popen([sys.executable, "-m", "guestlist.jobs.worker", *names], env=env)  # noqa: S603
+
+    def _stop_worker(self) -> None:
+        worker = self.worker
+        if worker is None or worker.poll() is not None:
+            return
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            # Its unfinished item keeps a lock naming the worker; the next runner sees the
+            # worker is gone and takes the item over.
+            logger.warning("A job was still running after %s s; leaving it to the next runner.", STOP_GRACE_SECONDS)
+            worker.kill()
+            worker.wait()
 
 
-def _parent_pid(environ: Any) -> int | None:
-    value = environ.get(PARENT_ENV, "")
+def _parent_pid() -> int | None:
+    value = os.environ.get(PARENT_ENV, "")
     return int(value) if value.isdigit() else None
 
 
 def main() -> int:
-    # The runner's own settings module, whatever the environment says: the web-only apps
-    # must stay out of this process.
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-    from guestlist.cli import setup_django
+    from guestlist.lib.env import env_log_level
 
-    setup_django(migrate=False)
-    return Runner(JOBS, parent_pid=_parent_pid(os.environ)).run()
+    logging.basicConfig(
+        level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return Runner(JOBS, parent_pid=_parent_pid()).run()
 
 
 if __name__ == "__main__":

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import functools
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 class DecryptionError(Exception):
@@ -21,6 +22,10 @@ class DecryptionError(Exception):
 
 @functools.cache
 def _fernet(secret_key: str) -> Fernet:
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     derived = HKDF(
         algorithm=hashes.SHA256(),
         length=32,
@@ -35,6 +40,8 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(ciphertext: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet(settings.SECRET_KEY).decrypt(ciphertext.encode()).decode()
     except InvalidToken as exc:
@@ -45,6 +52,8 @@ def decrypt(ciphertext: str) -> str:
 
 def opens_with(secret_key: str, ciphertext: str) -> bool:
     """Whether ``ciphertext`` was encrypted under ``secret_key`` (checking a backup's key)."""
+    from cryptography.fernet import InvalidToken
+
     try:
         _fernet(secret_key).decrypt(ciphertext.encode())
     except InvalidToken:

@@ -6,6 +6,7 @@ Everything here calls Plex only through ``guestlist.plex.gateway``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -15,11 +16,13 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexRefused, PlexUnavailableError
 from guestlist.core.services import ensure_site_settings
-from guestlist.plex import gateway as plex
 from guestlist.plex.errors import PlexError, PlexPassRequired, PlexTokenRejected
-from guestlist.plex.invitee import PlexInviteeGateway
 from guestlist.plex.models import Library, MediaServer
 from guestlist.plex.records import LibraryInfo
+
+if TYPE_CHECKING:
+    from guestlist.plex.gateway import PlexGateway
+    from guestlist.plex.invitee import PlexInviteeGateway
 
 DEFAULT_TIMEOUT = 5.0  # seconds; settings.PLEX_TIMEOUT (GUESTLIST_PLEX_TIMEOUT) overrides it
 
@@ -32,8 +35,12 @@ def client_identifier() -> str:
     return ensure_site_settings().plex_client_identifier
 
 
-def gateway(token: str, *, server_url: str | None = None, machine_identifier: str | None = None) -> plex.PlexGateway:
-    return plex.PlexGateway(
+def gateway(token: str, *, server_url: str | None = None, machine_identifier: str | None = None) -> PlexGateway:
+    # Imported on first use: plexapi and requests would add half a second and several
+    # megabytes to every process that merely might talk to Plex one day.
+    from guestlist.plex.gateway import PlexGateway
+
+    return PlexGateway(
         token,
         client_identifier=client_identifier(),
         server_url=server_url,
@@ -43,11 +50,13 @@ def gateway(token: str, *, server_url: str | None = None, machine_identifier: st
     )
 
 
-def gateway_for(server: MediaServer) -> plex.PlexGateway:
+def gateway_for(server: MediaServer) -> PlexGateway:
     return gateway(server.admin_token, server_url=server.base_url, machine_identifier=server.machine_identifier)
 
 
 def sign_in() -> PlexInviteeGateway:
+    from guestlist.plex.invitee import PlexInviteeGateway
+
     """PIN sign-in and accept calls, made with Guestlist's own client identifier."""
     return PlexInviteeGateway(
         client_identifier=client_identifier(), plex_tv_url=settings.PLEX_TV_URL, timeout=timeout()

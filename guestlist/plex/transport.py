@@ -14,8 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-PLEX_TV_HOSTS = ("plex.tv", "clients.plex.tv")
-PLEX_AUTH_PAGE = "https://app.plex.tv/auth"
+from guestlist.plex.addresses import PLEX_TV_HOSTS, auth_page_base
+
+__all__ = ["PLEX_TV_HOSTS", "PlexTvRedirect", "auth_page_base", "build_session"]
 
 
 class PlexTvRedirect(HTTPAdapter):
@@ -67,9 +68,3 @@ def build_session(plex_tv_url: str | None) -> requests.Session:
         # simulator.
         session.trust_env = False
     return session
-
-
-def auth_page_base(plex_tv_url: str | None) -> str:
-    if plex_tv_url:
-        return f"{plex_tv_url.rstrip('/')}/auth"
-    return PLEX_AUTH_PAGE

@@ -17,7 +17,7 @@ from guestlist.invites.models import Invite
 from guestlist.invites.qr import render_qr
 from guestlist.jobs import housekeeping
 from guestlist.jobs.models import JobStatus
-from guestlist.jobs.runner import run_job
+from guestlist.jobs.worker import run_job
 from guestlist.jobs.schedule import JOBS
 from guestlist.members import sync
 from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
