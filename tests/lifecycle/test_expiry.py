@@ -13,8 +13,8 @@ from django.utils import timezone
 from guestlist.core.audit import Actor
 from guestlist.core.models import AuditEvent, SiteSettings
 from guestlist.jobs.models import JobStatus
-from guestlist.jobs.worker import run_job
 from guestlist.jobs.schedule import JOBS
+from guestlist.jobs.worker import run_job
 from guestlist.members import expiry
 from guestlist.members.models import Member
 from guestlist.members.services import set_expiry

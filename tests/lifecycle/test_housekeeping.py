@@ -17,8 +17,8 @@ from guestlist.invites.models import Invite
 from guestlist.invites.qr import render_qr
 from guestlist.jobs import housekeeping
 from guestlist.jobs.models import JobStatus
-from guestlist.jobs.worker import run_job
 from guestlist.jobs.schedule import JOBS
+from guestlist.jobs.worker import run_job
 from guestlist.members import sync
 from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
 from guestlist.plexsim import PlexSimulator

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from guestlist.jobs import lease
 from guestlist.jobs.models import JobLease, JobStatus
-from guestlist.jobs.worker import run_job, wait_until_idle
 from guestlist.jobs.schedule import JOBS, Job
+from guestlist.jobs.worker import run_job, wait_until_idle
 from guestlist.lib import liveness, shutdown
 from tests.lifecycle.conftest import later
 

@@ -61,7 +61,9 @@ def test_owed_plex_work_counts_as_work_unless_a_live_process_holds_it(window: Da
     assert has_work(window, JOB["plex_operations"], now)
     from guestlist.lib import liveness
 
-    PlexOperation.objects.filter(pk=op.pk).update(locked_until=now + timedelta(minutes=1), locked_by=liveness.identity())
+    PlexOperation.objects.filter(pk=op.pk).update(
+        locked_until=now + timedelta(minutes=1), locked_by=liveness.identity()
+    )
     assert not has_work(window, JOB["plex_operations"], now), "held by this very (live) process"
     PlexOperation.objects.filter(pk=op.pk).update(locked_until=now - timedelta(seconds=1))
     assert has_work(window, JOB["plex_operations"], now), "its lock lapsed"
