@@ -127,7 +127,8 @@ def has_access_on_plex(server: MediaServer, identity: Identity) -> bool:
     return False
 
 
-def _existing_result(invite: Invite, member: Member) -> RedeemResult | None:
+def existing_result(invite: Invite, member: Member) -> RedeemResult | None:
+    """The answer for someone asking again: their membership, or "pending" while Plex owes it."""
     live = Redemption.objects.filter(invite=invite, member=member, state__in=LIVE_REDEMPTION_STATES).first()
     if live is None:
         return None
@@ -231,7 +232,7 @@ def redeem(code: str, identity: Identity, *, actor: Actor) -> RedeemResult:
         raise Conflict(MESSAGES["owner_account"], code="owner_account")
     existing = find_member(server, identity)
     if existing is not None:
-        again = _existing_result(invite, existing)
+        again = existing_result(invite, existing)
         if again is not None:
             return again
         if existing.status in LIVE_MEMBER_STATUSES:
@@ -250,7 +251,7 @@ def redeem(code: str, identity: Identity, *, actor: Actor) -> RedeemResult:
     except IntegrityError:
         # The same person won a race against themselves (double click, two tabs).
         member = find_member(server, identity)
-        again = _existing_result(invite, member) if member is not None else None
+        again = existing_result(invite, member) if member is not None else None
         if again is None:
             raise Conflict(MESSAGES["already_member"], code="already_member") from None
         return again

@@ -17,7 +17,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, Invalid, NotFound
 from guestlist.invites import codes
 from guestlist.invites.models import Redemption
-from guestlist.invites.redemption import Identity, RedeemResult, redeem, usable_invite
+from guestlist.invites.redemption import Identity, RedeemResult, existing_result, redeem, usable_invite
 from guestlist.plex import services
 from guestlist.plex.errors import PinExpired, PlexError
 from guestlist.plex.models import PlexPin
@@ -80,9 +80,10 @@ def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | 
     pin = _pin_for(public_id, code)
     if pin.state == PlexPin.State.USED and pin.redemption is not None:
         member = pin.redemption.member
-        if member is None:
+        again = existing_result(pin.invite, member) if member is not None and pin.invite is not None else None
+        if again is None:
             raise Gone("This sign-in was already used and did not succeed; start again.", code="pin_expired")
-        return PollResult(False, RedeemResult("existing", member), again=True)
+        return PollResult(False, again, again=True)
     if pin.expires_at <= now or pin.state == PlexPin.State.EXPIRED:
         PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
         raise Gone("The Plex sign-in took too long and expired; start again.", code="pin_expired")

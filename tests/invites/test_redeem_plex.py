@@ -190,3 +190,18 @@ def test_plex_trouble_while_polling_is_a_503_to_retry(
     assert response.json()["error"] == "plex_unavailable"
     assert response["Retry-After"]
     assert poll(client, invite["code"], started["pin_id"]).status_code == 202
+
+
+def test_polling_again_while_plex_still_owes_the_share_stays_pending(
+    client: Client, api: Client, server: MediaServer, sim: PlexSimulator
+) -> None:
+    invite = make_invite(api)
+    started = start(client, invite["code"])
+    sign_in(sim, started["pin_id"], "guest")
+    sim.inject_fault("POST", "/api/servers/*/shared_servers", status=503, times=None)
+    first = poll(client, invite["code"], started["pin_id"])
+    again = poll(client, invite["code"], started["pin_id"])
+    assert first.status_code == 202
+    assert again.status_code == 202
+    assert again.json()["id"] == first.json()["id"]
+    assert Invite.objects.get().used_count == 1
