@@ -59,6 +59,7 @@ def sim(plexsim: PlexSimulator, settings: Any) -> Iterator[PlexSimulator]:
 def settings_read_fresh(settings: Any) -> None:
     """Tests change settings rows directly; production caches them for a couple of seconds."""
     settings.SITE_SETTINGS_CACHE_SECONDS = 0
+    settings.PIN_POLL_MIN_SECONDS = 0
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -205,3 +206,22 @@ def test_polling_again_while_plex_still_owes_the_share_stays_pending(
     assert again.status_code == 202
     assert again.json()["id"] == first.json()["id"]
     assert Invite.objects.get().used_count == 1
+
+
+def test_each_pin_is_put_to_plex_at_most_once_per_interval(
+    client: Client, api: Client, server: MediaServer, sim: PlexSimulator, settings: Any
+) -> None:
+    settings.PIN_POLL_MIN_SECONDS = 60
+    invite = make_invite(api)
+    started = start(client, invite["code"])
+
+    def pin_checks() -> list[dict[str, Any]]:
+        return [r for r in sim.request_log() if r["method"] == "GET" and "/api/v2/pins/" in r["path"]]
+
+    assert poll(client, invite["code"], started["pin_id"]).status_code == 202
+    assert len(pin_checks()) == 1
+    sign_in(sim, started["pin_id"], "guest")
+    assert poll(client, invite["code"], started["pin_id"]).status_code == 202
+    assert len(pin_checks()) == 1, "the second poll within the interval did not reach plex.tv"
+    PlexPin.objects.update(last_polled_at=timezone.now() - timedelta(seconds=61))
+    assert poll(client, invite["code"], started["pin_id"]).status_code == 201
