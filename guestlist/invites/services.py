@@ -286,9 +286,14 @@ class InvitePage:
 
 
 def _search_q(term: str) -> Q:
-    # One pass over the members, not one lookup per invite: an IN list, not a correlated EXISTS.
-    members = Member.objects.filter(Q(email__icontains=term) | Q(username__icontains=term), invite__isnull=False)
-    return Q(code__contains=term.upper()) | Q(description__icontains=term) | Q(pk__in=members.values("invite_id"))
+    members = Member.objects.filter(
+        Q(email__icontains=term) | Q(username__icontains=term), invite__isnull=False
+    ).values_list("invite_id", flat=True)
+    # The members' invites as a literal id list, read first: beside a subquery Postgres cannot
+    # OR its trigram indexes together and scans instead. A huge list stays a subquery.
+    invite_ids = list(members.order_by().distinct()[: SEARCH_HIT_LIMIT + 1])
+    by_member = Q(pk__in=invite_ids) if len(invite_ids) <= SEARCH_HIT_LIMIT else Q(pk__in=members)
+    return Q(code__contains=term.upper()) | Q(description__icontains=term) | by_member
 
 
 def invite_queryset(query: InviteQuery) -> QuerySet[Invite]:
