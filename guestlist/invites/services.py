@@ -36,6 +36,7 @@ CREATABLE_FIELDS = frozenset(
         "description",
         "code",
         "server_id",
+        "trial",
     }
 )
 UPDATABLE_FIELDS = (CREATABLE_FIELDS - {"code", "server_id"}) | {"is_active"}
@@ -117,6 +118,10 @@ def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, cre
         invite.is_active = _boolean(data, "is_active")
     if "libraries" in data:
         invite.libraries = libraries.normalize_selection(data["libraries"], invite.server)
+    if "trial" in data:
+        from guestlist.members.trials import clean_trial_field
+
+        invite.trial_days = clean_trial_field(data["trial"])
     if "description" in data:
         description = data["description"] or ""
         if not isinstance(description, str) or len(description) > 500:
@@ -182,6 +187,7 @@ def _audit_fields(invite: Invite) -> dict[str, Any]:
         "libraries": invite.libraries,
         **{field: getattr(invite, field) for field in BOOLEAN_FIELDS},
         "is_active": invite.is_active,
+        "trial_days": invite.trial_days,
     }
 
 
@@ -289,8 +295,10 @@ def _search_q(term: str) -> Q:
     return Q(code__contains=term.upper()) | Q(description__icontains=term) | Q(pk__in=members.values("invite_id"))
 
 
-def invite_queryset(query: InviteQuery) -> QuerySet[Invite]:
+def invite_queryset(query: InviteQuery, *, created_by_id: int | None = None) -> QuerySet[Invite]:
     invites = Invite.objects.all()
+    if created_by_id is not None:
+        invites = invites.filter(created_by_id=created_by_id)
     if query.search.strip():
         invites = invites.filter(_search_q(query.search.strip()))
     if query.created_by.strip():
@@ -328,12 +336,13 @@ def status_counts(base: QuerySet[Invite], now: datetime, *, narrowed: bool) -> d
     return {name: int(value) for name, value in zip(status.FILTERS, row, strict=True)}
 
 
-def list_invites(query: InviteQuery) -> InvitePage:
+def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> InvitePage:
+    """A page of invites; ``created_by_id`` narrows it to one account's (the member area)."""
     if query.status not in status.FILTERS:
         raise _invalid("status", f"status must be one of {', '.join(status.FILTERS)}.")
     now = timezone.now()
-    base = invite_queryset(query)
-    narrowed = bool(query.search.strip())
+    base = invite_queryset(query, created_by_id=created_by_id)
+    narrowed = bool(query.search.strip()) or created_by_id is not None
     counts = status_counts(base, now, narrowed=narrowed)
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     page = max(1, query.page)
