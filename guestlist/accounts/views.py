@@ -24,6 +24,7 @@ from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
 from guestlist.core.ratelimit import RateLimited
+from guestlist.dashboard.labels import member_error_message
 from guestlist.members import accounts as member_accounts
 from guestlist.members import permissions
 
@@ -112,13 +113,13 @@ def _signin_problem(request: HttpRequest, exc: ServiceError | RateLimited, *, fl
     if isinstance(exc, RateLimited):
         return _too_many(request, exc.retry_after)
     if flow == "link":
-        messages.error(request, exc.message)
+        messages.error(request, member_error_message(exc))
         return redirect("me")
     form = SignInForm(request)
     response = render(
         request,
         "accounts/login.html",
-        {"form": form, "plex_problem": exc.message, "plex_signin_url": reverse("login-plex")},
+        {"form": form, "plex_problem": member_error_message(exc), "plex_signin_url": reverse("login-plex")},
         status=exc.status,
     )
     if exc.retry_after:
@@ -168,7 +169,8 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
             return redirect("me")
         user = member_accounts.user_for_plex_account(signed_in.account, ip=ip)
     except (ServiceError, RateLimited) as exc:
-        if not isinstance(exc, RateLimited) and exc.code in ("pin_expired", "not_found", "not_a_member"):
+        if not isinstance(exc, RateLimited) and exc.code != "plex_unavailable":
+            # The PIN is spent or unusable; a new attempt starts a new one.
             request.session.pop(PIN_SESSION_KEY, None)
         return _signin_problem(request, exc, flow=flow)
     login(request, user, backend=BACKEND)
