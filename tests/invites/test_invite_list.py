@@ -101,3 +101,27 @@ def test_the_number_of_queries_does_not_grow_with_the_page_size(api: Client, ass
     with CaptureQueriesContext(connection) as large:
         api.get("/api/invites/?page_size=25")
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.parametrize("tab", ["all", "active", "redeemed", "expired", "used_up", "disabled"])
+def test_a_search_counts_and_pages_each_tab_as_the_sql_filters_do(
+    api: Client, assortment: dict[str, int], tab: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Invite.objects.update(description="club night")
+    searched = api.get(f"/api/invites/?search=club&status={tab}&page_size=2").json()
+    monkeypatch.setattr(services, "SEARCH_HIT_LIMIT", 0)
+    through_sql = api.get(f"/api/invites/?search=club&status={tab}&page_size=2").json()
+    assert searched["counts"] == through_sql["counts"] == api.get("/api/invites/").json()["counts"]
+    assert searched["total"] == through_sql["total"]
+    assert ids_in_order(searched) == ids_in_order(through_sql)
+    second = api.get(f"/api/invites/?search=club&status={tab}&page_size=2&page=2").json()
+    assert not set(ids_in_order(second)) & set(ids_in_order(through_sql))
+
+
+def ids_in_order(page: dict[str, list[dict[str, int]]]) -> list[int]:
+    return [item["id"] for item in page["items"]]
+
+
+def test_the_creator_filter_ignores_case(api: Client, server: MediaServer, owner: User) -> None:
+    mine = services.create_invite({}, actor=Actor.admin(owner), created_by=owner)
+    assert ids(api.get("/api/invites/?created_by=OWNER")) == {mine.pk}

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invites', '0004_invite_trial_days'),
+        ('invites', '0006_invite_trial_days'),
         ('members', '0002_initial'),
         ('plex', '0002_plexoperation_locked_by'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invites', '0003_invite_status_indexes'),
+        ('invites', '0005_trigram_search'),
     ]
 
     operations = [
