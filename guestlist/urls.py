@@ -16,5 +16,6 @@ urlpatterns = [
     re_path(r"^api/.*$", api_catch_all),
     path("", include("guestlist.accounts.urls")),
     path("", include("guestlist.invites.urls")),
+    path("", include("guestlist.members.urls")),
     path("", include("guestlist.dashboard.urls")),
 ]

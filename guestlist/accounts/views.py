@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guestlist.accounts import services
@@ -14,26 +23,83 @@ from guestlist.accounts.setup import check_setup_token, close_setup
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
+from guestlist.core.ratelimit import RateLimited
+from guestlist.dashboard.labels import member_error_message
+from guestlist.members import accounts as member_accounts
+from guestlist.members import permissions
 
-_login = LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
+PIN_SESSION_KEY = "member_plex_pin"
+MAX_AUTO_ROUNDS = 20
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+REFUSALS = {
+    "local_accounts_disabled": gettext_lazy("Signing in with a password is switched off; sign in with Plex."),
+    "not_a_member": gettext_lazy("This account has no membership here any more."),
+}
+
+
+class SignInForm(AuthenticationForm):
+    """Admins and members share the page; members' passwords work only while the owner
+    allows local accounts and their membership lasts."""
+
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        reason = member_accounts.may_sign_in_with_password(user)
+        if reason is not None:
+            raise forms.ValidationError(REFUSALS[reason], code=reason)
+
+
+def landing_for(user: AbstractBaseUser | AnonymousUser, request: HttpRequest) -> str:
+    """Admins go where they were headed (or the dashboard); members to their own area."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    if getattr(user, "is_staff", False):
+        return target if target and safe else reverse("dashboard")
+    me = reverse("me")
+    return target if target and safe and target.startswith(me) else me
+
+
+class SignInView(LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        return landing_for(self.request.user, self.request)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["plex_signin_url"] = reverse("login-plex")
+        return context
+
+
+_login = SignInView.as_view()
+
+
+def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = render(
+        request,
+        "error.html",
+        {
+            "title": _("Too many sign-in attempts"),
+            "message": _("Wait %(seconds)s seconds, then try again.") % {"seconds": retry_after},
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
-        verdict = ratelimit.hit(ratelimit.LOGIN, ratelimit.client_ip(request))
-        if not verdict.allowed:
-            response = render(
-                request,
-                "error.html",
-                {
-                    "title": _("Too many sign-in attempts"),
-                    "message": _("Wait %(seconds)s seconds, then try again.") % {"seconds": verdict.retry_after},
-                },
-                status=429,
-            )
-            response["Retry-After"] = str(verdict.retry_after)
-            return response
+        for limit, subject in (
+            (ratelimit.LOGIN, ratelimit.client_ip(request)),
+            (ratelimit.LOGIN_USER, request.POST.get("username", "").strip().lower()[:150]),
+        ):
+            verdict = ratelimit.hit(limit, subject)
+            if not verdict.allowed:
+                return _too_many(request, verdict.retry_after)
     return _login(request)
 
 
@@ -41,6 +107,74 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("login")
+
+
+def _signin_problem(request: HttpRequest, exc: ServiceError | RateLimited, *, flow: str) -> HttpResponse:
+    if isinstance(exc, RateLimited):
+        return _too_many(request, exc.retry_after)
+    if flow == "link":
+        messages.error(request, member_error_message(exc))
+        return redirect("me")
+    form = SignInForm(request)
+    response = render(
+        request,
+        "accounts/login.html",
+        {"form": form, "plex_problem": member_error_message(exc), "plex_signin_url": reverse("login-plex")},
+        status=exc.status,
+    )
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@require_POST
+def plex_start(request: HttpRequest) -> HttpResponse:
+    """Sign in (or, from the member's page, link) with Plex: the server makes the PIN."""
+    flow = "link" if request.POST.get("flow") == "link" and request.user.is_authenticated else "login"
+    forward = settings.BASE_URL + reverse("login-plex-continue")
+    try:
+        ratelimit.enforce(ratelimit.OAUTH_START, request)
+        started = member_accounts.start_plex_sign_in(forward_url=forward)
+    except (ServiceError, RateLimited) as exc:
+        return _signin_problem(request, exc, flow=flow)
+    # The PIN's id stays in this browser's session: nobody else can finish this sign-in.
+    request.session[PIN_SESSION_KEY] = {"id": started.public_id, "flow": flow}
+    return HttpResponseRedirect(started.auth_url, status=303)
+
+
+@require_http_methods(["GET", "POST"])
+def plex_continue(request: HttpRequest) -> HttpResponse:
+    """Where Plex sends the person back. GET shows the page (its script presses Continue)."""
+    pending = request.session.get(PIN_SESSION_KEY) or {}
+    flow = str(pending.get("flow", "login"))
+    if not pending.get("id"):
+        return redirect("me" if flow == "link" else "login")
+    rounds = min(int(request.POST.get("round", "0") or 0) if request.POST.get("round", "").isdigit() else 0, 99)
+    context = {"round": rounds + 1, "auto": rounds < MAX_AUTO_ROUNDS, "not_yet": request.method == "POST"}
+    if request.method == "GET":
+        return render(request, "accounts/plex_continue.html", context)
+    ip = ratelimit.client_ip(request)
+    try:
+        ratelimit.enforce(ratelimit.PIN_POLL, request)
+        signed_in = member_accounts.poll_plex_sign_in(str(pending["id"]))
+        if signed_in is None:
+            return render(request, "accounts/plex_continue.html", context, status=202)
+        request.session.pop(PIN_SESSION_KEY, None)
+        if flow == "link":
+            if not isinstance(request.user, User):
+                return redirect("login")
+            caller = permissions.caller_for(request.user, ip)
+            member_accounts.link_plex_account(caller, signed_in)
+            messages.success(request, _("Your Plex account is linked; the server is shared with it."))
+            return redirect("me")
+        user = member_accounts.user_for_plex_account(signed_in.account, ip=ip)
+    except (ServiceError, RateLimited) as exc:
+        if not isinstance(exc, RateLimited) and exc.code != "plex_unavailable":
+            # The PIN is spent or unusable; a new attempt starts a new one.
+            request.session.pop(PIN_SESSION_KEY, None)
+        return _signin_problem(request, exc, flow=flow)
+    login(request, user, backend=BACKEND)
+    return redirect(landing_for(user, request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,7 +200,7 @@ def setup_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             close_setup()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             messages.success(request, _("Welcome! Now connect your Plex server."))
             return redirect("setup-plex")
     return render(request, "accounts/setup.html", {"form": form, "token": token})

@@ -13,6 +13,8 @@ from guestlist.accounts import services as accounts
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Forbidden
 from guestlist.core.ratelimit import client_ip
+from guestlist.members import permissions
+from guestlist.members.permissions import Caller
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -69,3 +71,33 @@ class AdminAuth(AuthBase):
 
 
 admin_auth = AdminAuth()
+
+
+class SessionAuth(AuthBase):
+    """The member area's API: a signed-in session (a member's, or an admin's) with CSRF on
+    writes. API keys are for the admin API and are not taken here."""
+
+    openapi_type = "apiKey"
+    openapi_in = "cookie"
+    openapi_name = "guestlist_session"
+
+    def __call__(self, request: HttpRequest) -> Caller | None:
+        from django.contrib.auth.models import User
+
+        user = request.user
+        if not user.is_authenticated or not isinstance(user, User):
+            return None
+        if request.method not in SAFE_METHODS and not _passes_csrf(request):
+            raise Forbidden("The CSRF token is missing or wrong; reload the page and try again.", code="csrf_failed")
+        return permissions.caller_for(user, client_ip(request))
+
+
+session_auth = SessionAuth()
+
+
+def admin_caller(principal: Principal) -> Caller:
+    """The admin API's principal as a caller of the member-area services (staff: all rights)."""
+    from django.contrib.auth.models import User
+
+    user = principal.user if isinstance(principal.user, User) else None
+    return Caller.admin(principal.actor, user)

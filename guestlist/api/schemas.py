@@ -13,6 +13,7 @@ from guestlist.invites import status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
 from guestlist.members.models import Member
+from guestlist.members.trials import trial_as_api
 from guestlist.plex.libraries import selection_as_api
 
 
@@ -33,6 +34,8 @@ class InviteCreateIn(StrictSchema):
     description: str | None = Field(default=None, max_length=500)
     code: str | None = None
     server_id: StrictInt | None = None
+    # "inherit" (the owner's trial setting), "none", or a trial of N days.
+    trial: StrictInt | str | None = None
 
 
 class InviteUpdateIn(StrictSchema):
@@ -47,12 +50,40 @@ class InviteUpdateIn(StrictSchema):
     libraries: str | list[StrictInt] | None = None
     description: str | None = Field(default=None, max_length=500)
     is_active: StrictBool = True
+    trial: StrictInt | str | None = None
 
 
 class ErrorOut(Schema):
     error: str
     message: str
     details: Any = None
+
+
+class QuotaOut(Schema):
+    limit: int | None
+    days: int
+    used: int
+    remaining: int | None
+    restricted: bool
+    exempt: bool
+    overridden: bool
+    next_slot_at: datetime | None
+
+
+class TrialOut(Schema):
+    active: bool
+    ends_at: datetime | None
+    outcome: str | None
+    settled_at: datetime | None
+
+
+class ExtensionOut(Schema):
+    id: int
+    state: str
+    message: str
+    created_at: datetime
+    decided_at: datetime | None
+    days: int | None
 
 
 class MemberOut(Schema):
@@ -79,6 +110,13 @@ class MemberDetailOut(MemberOut):
     plex_home: bool
     reason: str
     removed_at: datetime | None
+    has_account: bool
+    local_account: bool
+    account_username: str | None
+    permissions: list[str]
+    quota: QuotaOut
+    trial: TrialOut
+    extension_request: ExtensionOut | None
 
 
 class InviteOut(Schema):
@@ -103,6 +141,7 @@ class InviteOut(Schema):
     badges: list[str]
     status: str
     streamarr_status: str
+    trial: str | int
 
 
 class InviteDetailOut(InviteOut):
@@ -180,6 +219,9 @@ class RedeemIn(Schema):
     code: str = Field(max_length=64)
     email: str | None = Field(default=None, max_length=254)
     pin_id: str | None = Field(default=None, max_length=100)
+    # With ``email``, a password chooses the local-account path (the owner's setting).
+    username: str | None = Field(default=None, max_length=150)
+    password: str | None = Field(default=None, max_length=1000)
 
 
 class ValidateOut(Schema):
@@ -248,6 +290,7 @@ def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]
         "badges": invite_badges,
         "status": invite_badges[0],
         "streamarr_status": status.streamarr_status(invite, now),
+        "trial": trial_as_api(invite.trial_days),
     }
 
 
@@ -269,8 +312,11 @@ def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
 
 
 def member_detail_out(member: Member) -> dict[str, Any]:
+    from guestlist.members.own import member_state
+
     return {
         **member_out(member),
+        **member_state(member),
         "server_id": member.server_id,
         "libraries": [int(key) for key in (member.library_keys or [])],
         "allow_sync": member.allow_sync,

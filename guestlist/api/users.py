@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt, ValidationError
 
-from guestlist.api.auth import admin_auth
+from guestlist.api.auth import admin_auth, admin_caller
 from guestlist.api.invites import principal
+from guestlist.api.me import PermissionsIn, QuotaIn, TrialActionIn
 from guestlist.api.schemas import (
     ExpirationIn,
     MemberAccessIn,
@@ -24,7 +25,7 @@ from guestlist.api.schemas import (
     member_out,
 )
 from guestlist.core.errors import Invalid
-from guestlist.members import services
+from guestlist.members import own, services
 
 router = Router(tags=["users"], auth=admin_auth)
 
@@ -172,3 +173,23 @@ def remove_member(request: HttpRequest, member_id: int) -> Status[dict[str, Any]
     if outcome.done:
         return Status(204, None)
     return Status(202, {"status": "removing", "message": outcome.error or None, "member": member_out(outcome.member)})
+
+
+@router.put("/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")
+def set_permissions(request: HttpRequest, member_id: int, payload: PermissionsIn) -> dict[str, Any]:
+    member = own.set_permissions(admin_caller(principal(request)), member_id, list(payload.permissions))
+    return member_detail_out(member)
+
+
+@router.put("/{int:member_id}/quota", response=MemberDetailOut, summary="Override a member's invite quota")
+def set_quota(request: HttpRequest, member_id: int, payload: QuotaIn) -> dict[str, Any]:
+    member = own.set_quota(admin_caller(principal(request)), member_id, payload.limit, payload.days)
+    return member_detail_out(member)
+
+
+@router.post("/{int:member_id}/trial", response=MemberDetailOut, summary="Extend, end, approve or deny a trial")
+def trial_action(request: HttpRequest, member_id: int, payload: TrialActionIn) -> dict[str, Any]:
+    member = own.trial_action(
+        admin_caller(principal(request)), member_id, payload.action, days=payload.days, message=payload.message
+    )
+    return member_detail_out(member)

@@ -56,6 +56,15 @@ class SiteSettings(models.Model):
     default_libraries = models.CharField(max_length=512, default="default")
     welcome_markdown = models.TextField(blank=True)
     expiry_warning_days = models.PositiveSmallIntegerField(default=7)
+    # The Streamarr model: members who sign in and invite (contract.md "Members' own area").
+    local_accounts_enabled = models.BooleanField(default=False)
+    default_member_permissions = models.JSONField(default=list, blank=True)
+    # null limit: no quota; days 0: the limit counts for the member's whole lifetime.
+    default_quota_limit = models.PositiveSmallIntegerField(null=True, blank=True, default=5)
+    default_quota_days = models.PositiveSmallIntegerField(default=30)
+    trial_enabled = models.BooleanField(default=False)
+    trial_days = models.PositiveSmallIntegerField(default=7)
+    trial_outcome = models.CharField(max_length=16, default="promote")
     plex_client_identifier = models.CharField(max_length=64, blank=True)
     setup_token_hash = models.CharField(max_length=128, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -22,6 +22,8 @@ REDEEM = Limit("redeem", 10, 60)
 OAUTH_START = Limit("oauth_start", 10, 60)
 PIN_POLL = Limit("pin_poll", 120, 60)
 LOGIN = Limit("login", 10, 60)
+# Per account name, whatever the address: slows guessing one member's password from many IPs.
+LOGIN_USER = Limit("login_user", 10, 900)
 EXTENSION_REQUEST = Limit("extension_request", 3, 3600)
 
 

@@ -28,6 +28,8 @@ BOOLEAN_SETTINGS = frozenset(
         "default_allow_sync",
         "default_allow_channels",
         "default_allow_camera_upload",
+        "local_accounts_enabled",
+        "trial_enabled",
     }
 )
 # name: (lowest, highest, may be empty)
@@ -36,8 +38,16 @@ NUMBER_SETTINGS: dict[str, tuple[int, int, bool]] = {
     "default_expires_in_days": (1, 36500, True),
     "default_user_expires_in_days": (1, 36500, True),
     "expiry_warning_days": (1, 365, False),
+    "default_quota_limit": (0, 1000, True),
+    "default_quota_days": (0, 3650, False),
+    "trial_days": (1, 365, False),
 }
-EDITABLE_SETTINGS = BOOLEAN_SETTINGS | set(NUMBER_SETTINGS) | {"default_libraries", "welcome_markdown"}
+EDITABLE_SETTINGS = (
+    BOOLEAN_SETTINGS
+    | set(NUMBER_SETTINGS)
+    | {"default_libraries", "welcome_markdown", "default_member_permissions", "trial_outcome"}
+)
+TRIAL_OUTCOMES = ("promote", "deactivate")
 MAX_WELCOME_LENGTH = 20000
 
 
@@ -54,6 +64,16 @@ def _setting_value(name: str, value: object) -> object:
         if not isinstance(value, str) or len(value) > MAX_WELCOME_LENGTH:
             raise _refuse(name, f"{name} must be text of at most {MAX_WELCOME_LENGTH} characters.")
         return value
+    if name == "trial_outcome":
+        if value not in TRIAL_OUTCOMES:
+            raise _refuse(name, "trial_outcome must be promote or deactivate.")
+        return value
+    if name == "default_member_permissions":
+        from guestlist.members.permissions import clean_permissions
+
+        if not isinstance(value, list | tuple):
+            raise _refuse(name, f"{name} must be a list of permissions.")
+        return clean_permissions(value)
     if name == "default_libraries":
         from guestlist.plex.libraries import normalize_selection
 

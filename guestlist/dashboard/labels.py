@@ -24,6 +24,8 @@ MEMBER_STATUSES: dict[str, Promise] = {
     "expired": _("Expired"),
     "removed": _("Removed"),
     "expiring": _("Expiring soon"),
+    "unlinked": _("Plex not linked yet"),
+    "trial": _("Trial"),
 }
 
 # The members list's tabs: "live" is everyone with access (pending or active).
@@ -122,6 +124,27 @@ ERRORS: dict[str, Promise] = {
     "not_found": _("It is gone; reload the page."),
 }
 
+# The member area's refusals (the same codes in the API, contract.md "Members' own area").
+MEMBER_ERRORS: dict[str, Promise] = {
+    "permission_denied": _("You do not have the permission for this."),
+    "advanced_invites_required": _("Only members with Advanced Invites can choose these settings."),
+    "field_not_allowed": _("Some of these settings are the owner's to choose."),
+    "owner_only": _("Only the server's owner can do this."),
+    "trial_member": _("Members in their trial period cannot create invites yet."),
+    "quota_exceeded": _("You have used all your invites for now."),
+    "invite_used": _("Someone joined through this invite, so it stays."),
+    "extension_pending": _("Your request is waiting for an answer already."),
+    "not_in_trial": _("There is no trial period running."),
+    "no_extension_request": _("There is no open extension request."),
+    "own_membership": _("You cannot change your own membership."),
+    "not_a_member": _("This account has no membership here any more."),
+    "email_mismatch": _("Sign in with the Plex account that uses your e-mail address."),
+    "already_linked": _("Your Plex account is linked already."),
+    "owner_account": _("This is the server owner's own Plex account."),
+    "local_accounts_disabled": _("Local accounts are switched off."),
+    "rate_limited": _("Too many requests; wait a little and try again."),
+}
+
 # A refusal about one field ("invalid" with details naming it) that the forms cannot catch
 # before the service sees the data.
 FIELD_ERRORS: dict[str, Promise] = {
@@ -166,6 +189,12 @@ def error_field(exc: ServiceError) -> str | None:
             if isinstance(detail, dict) and isinstance(detail.get("field"), str):
                 return str(detail["field"])
     return None
+
+
+def member_error_message(exc: ServiceError) -> str:
+    """What a member reads for a refusal: the member area's words, else the dashboard's."""
+    ours = MEMBER_ERRORS.get(exc.code)
+    return str(ours) if ours is not None else error_message(exc)
 
 
 def error_message(exc: ServiceError) -> str:

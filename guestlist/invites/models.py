@@ -33,6 +33,9 @@ class Invite(models.Model):
     # "all", "default", or comma-separated PMS section keys ("1,2,3"), as in the Komandorr seed.
     libraries = models.CharField(max_length=512, default="default")
     is_active = models.BooleanField(default=True)
+    # The trial of people redeeming it: null follows the owner's setting, 0 means none,
+    # N a trial of N days.
+    trial_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # Kept by the database itself, so the "used up" filter and count can use an index.
     is_used_up = models.GeneratedField(
         expression=ExpressionWrapper(
@@ -80,6 +83,7 @@ class Redemption(models.Model):
     class Method(models.TextChoices):
         EMAIL = "email"
         OAUTH = "oauth"
+        LOCAL = "local"
 
     class State(models.TextChoices):
         PENDING = "pending"

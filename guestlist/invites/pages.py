@@ -33,6 +33,7 @@ class Lookup:
     code: str
     found: public.PublicInvite
     email_enabled: bool
+    local_enabled: bool = False
 
     @property
     def reason(self) -> str:
@@ -53,8 +54,9 @@ class Lookup:
 
 def look_up(code: str) -> Lookup:
     found = public.describe(code)
-    email_enabled = SiteSettings.current().email_redemption_enabled if found.invite is not None else False
-    return Lookup(code, found, email_enabled)
+    site = SiteSettings.current()
+    known = found.invite is not None
+    return Lookup(code, found, known and site.email_redemption_enabled, known and site.local_accounts_enabled)
 
 
 def _cache_key(lookup: Lookup) -> str:
@@ -73,6 +75,7 @@ def _cache_key(lookup: Lookup) -> str:
         found.expires_at,
         found.user_expires_in_days,
         lookup.email_enabled,
+        lookup.local_enabled,
     )
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
     return f"invite-page:{translation.get_language()}:{digest}"
@@ -95,6 +98,8 @@ def _context(lookup: Lookup) -> dict[str, Any]:
         server_name=found.server_name,
         library_titles=found.library_titles,
         email_enabled=lookup.email_enabled,
+        local_enabled=lookup.local_enabled,
+        local_url=reverse("invite-local", args=[code]),
         page_url=reverse("invite", args=[code]),
         plex_start_url=reverse("invite-plex", args=[code]),
         email_url=reverse("invite-email", args=[code]),
@@ -104,16 +109,16 @@ def _context(lookup: Lookup) -> dict[str, Any]:
     return context
 
 
-def invite_html(lookup: Lookup, *, problem: Refusal | None = None, email: str = "") -> str:
+def invite_html(lookup: Lookup, *, problem: Refusal | None = None, email: str = "", username: str = "") -> str:
     """The page with ``CSRF_SLOT`` where the visitor's token goes; cached unless personal."""
-    personal = problem is not None or bool(email)
+    personal = problem is not None or bool(email) or bool(username)
     key = _cache_key(lookup)
     if not personal:
         html = cache.get(key)
         if html is not None:
             return str(html)
     context = _context(lookup)
-    context.update(problem=problem, email=email)
+    context.update(problem=problem, email=email, username=username)
     html = render_to_string("invites/invite.html", context)
     if not personal:
         cache.set(key, html, PAGE_SECONDS)

@@ -9,6 +9,7 @@ nothing or a row the job runner finishes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +31,7 @@ from guestlist.plex import libraries, outbox, services
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer, PlexOperation
 
-LIVE_MEMBER_STATUSES = (Member.Status.PENDING, Member.Status.ACTIVE, Member.Status.REMOVING)
+LIVE_MEMBER_STATUSES = (Member.Status.PENDING, Member.Status.ACTIVE, Member.Status.REMOVING, Member.Status.UNLINKED)
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
 PENDING_MESSAGE = "Plex is not answering right now. Your invite is saved and will finish on its own."
 
@@ -44,6 +45,7 @@ MESSAGES = {
     "already_member": "You already have access to this Plex server",
     "owner_account": "This is the server owner's own Plex account",
     "not_configured": "This Guestlist has no Plex server connected yet",
+    "local_accounts_disabled": "Local accounts are switched off",
 }
 
 
@@ -146,8 +148,22 @@ def _member_expiry(invite: Invite, now: datetime) -> datetime | None:
     return now + timedelta(days=invite.user_expires_in_days)
 
 
-def _claim(invite: Invite, identity: Identity, existing: Member | None, actor: Actor, now: datetime) -> PlexOperation:
-    """One short transaction: take a use, record member + redemption + the Plex work owed."""
+def _claim(
+    invite: Invite,
+    identity: Identity,
+    existing: Member | None,
+    actor: Actor,
+    now: datetime,
+    on_claimed: Callable[[Member], None] | None = None,
+) -> tuple[Member, PlexOperation | None]:
+    """One short transaction: take a use, record member + redemption + the Plex work owed.
+
+    A local account (``Redemption.Method.LOCAL``) owes Plex nothing yet: the member is
+    ``unlinked`` and the redemption stays pending until they link their Plex account.
+    """
+    from guestlist.members.trials import start_trial
+
+    local = identity.method == Redemption.Method.LOCAL
     with transaction.atomic():
         claimed = (
             Invite.objects.filter(pk=invite.pk).filter(status.redeemable_q(now)).update(used_count=F("used_count") + 1)
@@ -163,7 +179,7 @@ def _claim(invite: Invite, identity: Identity, existing: Member | None, actor: A
         member.plex_id = identity.plex_id if identity.plex_id is not None else member.plex_id
         member.thumb = identity.thumb or member.thumb
         member.invite = invite
-        member.status = Member.Status.PENDING
+        member.status = Member.Status.UNLINKED if local else Member.Status.PENDING
         member.is_home = invite.plex_home
         member.library_keys = list(libraries.resolve_keys(invite.libraries, invite.server))
         member.allow_sync = invite.allow_sync
@@ -173,6 +189,7 @@ def _claim(invite: Invite, identity: Identity, existing: Member | None, actor: A
         member.expiry_warned_at = None
         member.removed_at = None
         member.reason = ""
+        start_trial(member, invite, now)
         member.save()
         redemption = Redemption.objects.create(
             invite=invite,
@@ -186,16 +203,8 @@ def _claim(invite: Invite, identity: Identity, existing: Member | None, actor: A
             client_ip=actor.ip,
             user_token_encrypted=crypto.encrypt(identity.token) if identity.token else "",
         )
-        payload: dict[str, Any] = {
-            "invitee": identity.email.strip() or identity.username,
-            "library_keys": member.library_keys,
-            "allow_sync": invite.allow_sync,
-            "allow_channels": invite.allow_channels,
-            "allow_camera_upload": invite.allow_camera_upload,
-            "previous_status": previous_status,
-        }
-        kind = PlexOperation.Kind.HOME_INVITE if invite.plex_home else PlexOperation.Kind.SHARE
-        op = outbox.enqueue(kind, member=member, redemption=redemption, payload=payload)
+        if on_claimed is not None:
+            on_claimed(member)
         audit.record(
             actor,
             "invite.redeem",
@@ -206,7 +215,19 @@ def _claim(invite: Invite, identity: Identity, existing: Member | None, actor: A
             method=identity.method,
             reinvited=previous_status is not None,
         )
-    return op
+        if local:
+            return member, None
+        payload: dict[str, Any] = {
+            "invitee": identity.email.strip() or identity.username,
+            "library_keys": member.library_keys,
+            "allow_sync": invite.allow_sync,
+            "allow_channels": invite.allow_channels,
+            "allow_camera_upload": invite.allow_camera_upload,
+            "previous_status": previous_status,
+        }
+        kind = PlexOperation.Kind.HOME_INVITE if invite.plex_home else PlexOperation.Kind.SHARE
+        op = outbox.enqueue(kind, member=member, redemption=redemption, payload=payload)
+    return member, op
 
 
 def _run_accept_inline(redemption_id: int) -> None:
@@ -219,7 +240,11 @@ def _run_accept_inline(redemption_id: int) -> None:
             outbox.run(claimed)
 
 
-def redeem(code: str, identity: Identity, *, actor: Actor) -> RedeemResult:
+def redeem(
+    code: str, identity: Identity, *, actor: Actor, on_claimed: Callable[[Member], None] | None = None
+) -> RedeemResult:
+    """Redeem ``code`` for ``identity``; ``on_claimed`` runs inside the claiming transaction
+    (the local-account path makes the member's user there)."""
     now = timezone.now()
     invite = find_by_code(code)
     if invite is None:
@@ -227,6 +252,8 @@ def redeem(code: str, identity: Identity, *, actor: Actor) -> RedeemResult:
     site = SiteSettings.load()
     if not site.signup_enabled or (identity.method == Redemption.Method.EMAIL and not site.email_redemption_enabled):
         raise gone("signup_disabled")
+    if identity.method == Redemption.Method.LOCAL and not site.local_accounts_enabled:
+        raise gone("local_accounts_disabled")
     server = invite.server
     if is_owner(server, identity):
         raise Conflict(MESSAGES["owner_account"], code="owner_account")
@@ -247,14 +274,16 @@ def redeem(code: str, identity: Identity, *, actor: Actor) -> RedeemResult:
         # Nothing is kept yet, so an honest "try again" loses nothing.
         raise services.as_service_error(exc) from exc
     try:
-        op = _claim(invite, identity, existing, actor, now)
+        member, op = _claim(invite, identity, existing, actor, now, on_claimed)
     except IntegrityError:
         # The same person won a race against themselves (double click, two tabs).
-        member = find_member(server, identity)
-        again = existing_result(invite, member) if member is not None else None
+        raced = find_member(server, identity)
+        again = existing_result(invite, raced) if raced is not None else None
         if again is None:
             raise Conflict(MESSAGES["already_member"], code="already_member") from None
         return again
+    if op is None:
+        return RedeemResult("created", member)
     outcome = outbox.run(op)
     if outcome.state == PlexOperation.State.FAILED:
         # The use was given back and no access remains (see plex.effects.give_back_use).

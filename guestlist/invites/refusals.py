@@ -18,6 +18,7 @@ from guestlist.core.errors import ServiceError
 from guestlist.core.ratelimit import RateLimited
 
 EMAIL_DISABLED = "email_disabled"
+ACCOUNT_INVALID = "account_invalid"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,24 @@ _WORDS: dict[str, tuple[str | Promise, str | Promise, int]] = {
         _("Wait a minute, then try again."),
         429,
     ),
+    "username_taken": (
+        _("That username is taken"),
+        _("Pick another username."),
+        409,
+    ),
+    "local_accounts_disabled": (
+        _("Accounts with a password are switched off"),
+        _("Use “Sign in with Plex” instead."),
+        410,
+    ),
+    ACCOUNT_INVALID: (
+        _("That username or password cannot be used"),
+        _(
+            "A username needs 3 to 150 letters, digits or . - _ @ +; a password at least 10 characters that "
+            "are not too common or too close to the username."
+        ),
+        422,
+    ),
     "invalid": (
         _("That does not look like an e-mail address"),
         _("Check it for typos and send it again."),
@@ -136,6 +155,10 @@ def from_error(exc: ServiceError | RateLimited) -> Refusal:
     if isinstance(exc, RateLimited):
         return refusal("rate_limited", retry_after=exc.retry_after)
     words = _plex_words(exc.message) if exc.code in _PLEX_SPEAKS else ""
+    if exc.code == "invalid" and isinstance(exc.details, list):
+        fields = {item.get("field") for item in exc.details if isinstance(item, dict)}
+        if fields & {"username", "password"}:
+            return refusal(ACCOUNT_INVALID)
     return refusal(exc.code, plex_words=words, retry_after=exc.retry_after)
 
 

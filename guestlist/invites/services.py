@@ -37,6 +37,7 @@ CREATABLE_FIELDS = frozenset(
         "description",
         "code",
         "server_id",
+        "trial",
     }
 )
 UPDATABLE_FIELDS = (CREATABLE_FIELDS - {"code", "server_id"}) | {"is_active"}
@@ -119,6 +120,10 @@ def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, cre
         invite.is_active = _boolean(data, "is_active")
     if "libraries" in data:
         invite.libraries = libraries.normalize_selection(data["libraries"], invite.server)
+    if "trial" in data:
+        from guestlist.members.trials import clean_trial_field
+
+        invite.trial_days = clean_trial_field(data["trial"])
     if "description" in data:
         description = data["description"] or ""
         if not isinstance(description, str) or len(description) > 500:
@@ -184,6 +189,7 @@ def _audit_fields(invite: Invite) -> dict[str, Any]:
         "libraries": invite.libraries,
         **{field: getattr(invite, field) for field in BOOLEAN_FIELDS},
         "is_active": invite.is_active,
+        "trial_days": invite.trial_days,
     }
 
 
@@ -296,8 +302,10 @@ def _search_q(term: str) -> Q:
     return Q(code__contains=term.upper()) | Q(description__icontains=term) | by_member
 
 
-def invite_queryset(query: InviteQuery) -> QuerySet[Invite]:
+def invite_queryset(query: InviteQuery, *, created_by_id: int | None = None) -> QuerySet[Invite]:
     invites = Invite.objects.all()
+    if created_by_id is not None:
+        invites = invites.filter(created_by_id=created_by_id)
     if query.search.strip():
         invites = invites.filter(_search_q(query.search.strip()))
     if query.created_by.strip():
@@ -369,18 +377,25 @@ def _page_of_search(base: QuerySet[Invite], query: InviteQuery, now: datetime, p
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)
 
 
-def list_invites(query: InviteQuery) -> InvitePage:
+def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> InvitePage:
+    """A page of invites; ``created_by_id`` narrows it to one account's (the member area)."""
     if query.status not in status.FILTERS:
         raise _invalid("status", f"status must be one of {', '.join(status.FILTERS)}.")
     now = timezone.now()
-    base = invite_queryset(query)
+    base = invite_queryset(query, created_by_id=created_by_id)
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     query = replace(query, page=max(1, query.page))
     if query.search.strip():
         found = _page_of_search(base, query, now, page_size)
         if found is not None:
             return found
-    narrowed = bool(query.search.strip() or query.created_by.strip() or query.created_after or query.created_before)
+    narrowed = bool(
+        query.search.strip()
+        or query.created_by.strip()
+        or query.created_after
+        or query.created_before
+        or created_by_id is not None
+    )
     counts = status_counts(base, now, narrowed=narrowed)
     filtered = base.filter(status.filter_q(query.status, now)) if query.status != "all" else base
     offset = (query.page - 1) * page_size

@@ -13,6 +13,7 @@ urlpatterns = [
     path("invite/<str:code>/plex", views.plex_start, name="invite-plex"),
     path("invite/<str:code>/plex/continue", views.plex_continue, name="invite-plex-continue"),
     path("invite/<str:code>/email", views.email_redeem, name="invite-email"),
+    path("invite/<str:code>/local", views.local_redeem, name="invite-local"),
     path("signup", views.signup_page, name="invite-signup"),
     path("join", views.join_page, name="invite-join"),
     path("welcome/<str:token>", views.welcome_page, name="invite-welcome"),

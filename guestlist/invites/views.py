@@ -54,10 +54,10 @@ def _finish(response: HttpResponse, *, plex_form: bool = False) -> HttpResponse:
 
 
 def _invite_response(
-    request: HttpRequest, code: str, *, problem: Refusal | None = None, email: str = ""
+    request: HttpRequest, code: str, *, problem: Refusal | None = None, email: str = "", username: str = ""
 ) -> HttpResponse:
     lookup = pages.look_up(code)
-    html = pages.invite_html(lookup, problem=problem, email=email)
+    html = pages.invite_html(lookup, problem=problem, email=email, username=username)
     status = problem.status if problem is not None else lookup.status
     response = HttpResponse(html.replace(pages.CSRF_SLOT, get_token(request)), status=status)
     if problem is not None and problem.retry_after:
@@ -171,6 +171,31 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
             problem = refusals.refusal(refusals.EMAIL_DISABLED)
         return _invite_response(request, code, problem=problem, email=email)
     return _welcome_redirect(result, welcome.VIA_EMAIL)
+
+
+@require_POST
+def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
+    """Streamarr's local-account path: a username and password now, Plex linked later."""
+    from django.contrib.auth import login
+
+    from guestlist.members.accounts import redeem_with_local_account
+
+    email = request.POST.get("email", "").strip()[:254]
+    username = request.POST.get("username", "").strip()[:150]
+    try:
+        ratelimit.enforce(ratelimit.REDEEM, request)
+        result = redeem_with_local_account(
+            code,
+            email,
+            username,
+            request.POST.get("password", "")[:1000],
+            actor=Actor.redeemer(email, ratelimit.client_ip(request)),
+        )
+    except (ServiceError, RateLimited) as exc:
+        return _invite_response(request, code, problem=refusals.from_error(exc), email=email, username=username)
+    if result.member.user is not None:
+        login(request, result.member.user, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponseRedirect(reverse("me"), status=303)
 
 
 @require_safe

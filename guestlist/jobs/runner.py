@@ -117,6 +117,14 @@ def has_work(db: Database, job: Job, now: datetime) -> bool:
                 [at, horizon],
             )
         )
+    if job.name == "trials":
+        return bool(
+            db.rows(
+                "SELECT 1 FROM members_member WHERE trial_settled_at IS NULL AND trial_ends_at IS NOT NULL "
+                "AND trial_ends_at <= %s AND status IN ('pending', 'active', 'unlinked') LIMIT 1",
+                [at],
+            )
+        )
     if job.name == "sync":
         return bool(db.rows("SELECT 1 FROM plex_mediaserver LIMIT 1"))
     return True

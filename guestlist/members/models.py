@@ -24,6 +24,13 @@ class Member(models.Model):
         REMOVING = "removing"
         EXPIRED = "expired"
         REMOVED = "removed"
+        # A local account made while redeeming: a use is claimed, nothing is shared on Plex
+        # until they link a Plex account with the same e-mail.
+        UNLINKED = "unlinked"
+
+    class TrialOutcome(models.TextChoices):
+        PROMOTE = "promote"
+        DEACTIVATE = "deactivate"
 
     server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="members")
     person_key = models.CharField(max_length=300)
@@ -58,6 +65,14 @@ class Member(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
+    # Invite quota overrides; null takes the owner's default (SiteSettings.default_quota_*).
+    invite_quota_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    invite_quota_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A trial runs while trial_ends_at is set and trial_settled_at is not; the daily job
+    # sets trial_settled_at in the transaction that applies the outcome, so it happens once.
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    trial_outcome = models.CharField(max_length=16, choices=TrialOutcome.choices, blank=True)
+    trial_settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -69,7 +84,47 @@ class Member(models.Model):
             models.Index(fields=["invite"], name="member_invite_idx"),
             models.Index(fields=["email"], name="member_email_idx"),
             models.Index(fields=["-created_at", "-id"], name="member_newest_idx"),
+            models.Index(fields=["trial_settled_at", "trial_ends_at"], name="member_trial_idx"),
+        ]
+        # Assigned to members' Django users (the owner and other staff have them all).
+        permissions = [
+            ("manage_users", "Manage Users"),
+            ("manage_invites", "Manage Invites"),
+            ("advanced_invites", "Advanced Invites"),
+            ("create_invites", "Create Invites"),
+            ("view_invites", "View Invites"),
         ]
 
     def __str__(self) -> str:
         return self.username or self.email or self.person_key
+
+    @property
+    def in_trial(self) -> bool:
+        return self.trial_ends_at is not None and self.trial_settled_at is None
+
+
+class TrialExtensionRequest(models.Model):
+    """A trial member asking for more time; one open request per member at a time."""
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        APPROVED = "approved"
+        DENIED = "denied"
+        CLOSED = "closed"  # the trial ended or was settled before anyone decided
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="extension_requests")
+    message = models.CharField(max_length=1000, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by_label = models.CharField(max_length=150, blank=True)
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["member"], condition=Q(state="open"), name="extension_one_open_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"extension for member {self.member_id} ({self.state})"

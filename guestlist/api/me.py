@@ -1,0 +1,236 @@
+"""The member area's API (contract.md "Members' own area"): a signed-in member's own
+invites, quota and trial, and what Manage Users holders do to other members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Query, Router, Schema, Status
+from pydantic import Field, StrictInt
+
+from guestlist.api.auth import session_auth
+from guestlist.api.schemas import (
+    ExpirationIn,
+    ExtensionOut,
+    InviteCounts,
+    InviteCreateIn,
+    InviteOut,
+    InviteUpdateIn,
+    MemberDetailOut,
+    MemberOut,
+    QuotaOut,
+    StrictSchema,
+    TrialOut,
+    invite_out,
+    member_detail_out,
+)
+from guestlist.core.errors import Invalid
+from guestlist.invites import qr
+from guestlist.invites.services import InviteQuery
+from guestlist.members import own, permissions
+from guestlist.members.models import Member
+from guestlist.members.permissions import Caller
+from guestlist.members.services import MemberQuery
+
+router = Router(tags=["me"], auth=session_auth)
+
+
+def caller(request: HttpRequest) -> Caller:
+    auth: Caller = request.auth  # type: ignore[attr-defined]
+    return auth
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    is_admin: bool
+    local_account: bool
+    permissions: list[str]
+    member: MemberOut | None
+    quota: QuotaOut
+    trial: TrialOut | None
+    extension_request: ExtensionOut | None
+    can_create_invites: bool
+    advanced_invites: bool
+
+
+def redeemed_by(invite_id: int) -> list[str]:
+    members = Member.objects.filter(invite_id=invite_id).order_by("created_at")
+    return [member.username or member.email for member in members]
+
+
+class MeInviteOut(InviteOut):
+    redeemed_by: list[str]
+    qr_url: str
+
+
+class MeInviteListOut(Schema):
+    items: list[MeInviteOut]
+    total: int
+    page: int
+    page_size: int
+    counts: InviteCounts
+
+
+def invite_with_extras(request: HttpRequest, invite: Any) -> dict[str, Any]:
+    return {
+        **invite_out(invite),
+        "redeemed_by": redeemed_by(invite.pk),
+        "qr_url": settings.BASE_URL + reverse("api:me_invite_qr", args=[invite.pk]),
+    }
+
+
+@router.get("", response=MeOut, summary="Who I am: permissions, quota left, trial")
+def me(request: HttpRequest) -> dict[str, Any]:
+    from guestlist.api.schemas import member_out
+
+    who = caller(request)
+    view = own.overview(who)
+    member = who.member
+    user = who.user
+    return {
+        "username": user.get_username() if user is not None else "",
+        "display_name": who.actor.label,
+        "is_admin": who.staff,
+        "local_account": bool(user is not None and user.has_usable_password() and not who.staff),
+        "permissions": [perm for perm in permissions.ALL if who.has(perm)],
+        "member": member_out(member) if member is not None else None,
+        "quota": view.quota.as_api(),
+        "trial": own.trial_state(member) if member is not None and member.trial_ends_at is not None else None,
+        "extension_request": own.extension_out(view.last_extension) if view.last_extension is not None else None,
+        "can_create_invites": view.can_create,
+        "advanced_invites": who.has(permissions.ADVANCED_INVITES),
+    }
+
+
+class MeInviteFilters(Schema):
+    scope: str = "own"
+    status: str = "all"
+    search: str = ""
+    page: int = 1
+    page_size: int = 50
+
+
+@router.get("/invites", response=MeInviteListOut, summary="My invites (scope=all: everyone's, Manage Invites)")
+def me_list_invites(request: HttpRequest, filters: Query[MeInviteFilters]) -> dict[str, Any]:
+    if filters.scope not in ("own", "all"):
+        raise Invalid("scope must be own or all.", details=[{"field": "scope", "message": filters.scope}])
+    query = InviteQuery(status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size)
+    page = own.list_invites(caller(request), query, everyone=filters.scope == "all")
+    return {
+        "items": [invite_with_extras(request, invite) for invite in page.items],
+        "total": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+        "counts": page.counts,
+    }
+
+
+@router.post("/invites", response={201: MeInviteOut}, summary="Create an invite within my rights and quota")
+def me_create_invite(request: HttpRequest, payload: InviteCreateIn) -> Status[dict[str, Any]]:
+    invite = own.create_invite(caller(request), payload.model_dump(exclude_unset=True))
+    return Status(201, invite_with_extras(request, invite))
+
+
+@router.get("/invites/{int:invite_id}", response=MeInviteOut, summary="One of my invites")
+def me_get_invite(request: HttpRequest, invite_id: int) -> dict[str, Any]:
+    return invite_with_extras(request, own.get_invite(caller(request), invite_id))
+
+
+@router.patch("/invites/{int:invite_id}", response=MeInviteOut, summary="Change an invite (Manage Invites)")
+def me_update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn) -> dict[str, Any]:
+    invite = own.update_invite(caller(request), invite_id, payload.model_dump(exclude_unset=True))
+    return invite_with_extras(request, invite)
+
+
+@router.delete("/invites/{int:invite_id}", response={204: None}, summary="Delete an invite")
+def me_delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> Status[None]:
+    own.delete_invite(caller(request), invite_id, force=force)
+    return Status(204, None)
+
+
+@router.get("/invites/{int:invite_id}/qr", summary="QR code of my invite's link (PNG or SVG)")
+def me_invite_qr(request: HttpRequest, invite_id: int, format: str = "svg") -> HttpResponse:
+    if format not in qr.FORMATS:
+        raise Invalid("format must be png or svg.", details=[{"field": "format", "message": "png or svg"}])
+    invite = own.get_invite(caller(request), invite_id)
+    response = HttpResponse(qr.render_qr(invite, format), content_type=qr.FORMATS[format])
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+class ExtensionIn(StrictSchema):
+    message: str = Field(default="", max_length=1000)
+
+
+@router.post("/trial/extension", response={201: ExtensionOut}, summary="Ask for a longer trial")
+def me_request_extension(request: HttpRequest, payload: ExtensionIn) -> Status[dict[str, Any]]:
+    extension = own.request_extension(caller(request), payload.message)
+    return Status(201, own.extension_out(extension))
+
+
+# -- Manage Users ------------------------------------------------------------------------
+
+
+class MemberFilters(Schema):
+    search: str = ""
+    status: str = "all"
+    page: int = 1
+    page_size: int = 50
+
+
+class ManagedListOut(Schema):
+    items: list[MemberDetailOut]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("/members", response=ManagedListOut, summary="Members (Manage Users)")
+def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
+    page = own.list_members(caller(request), MemberQuery(**filters.model_dump()))
+    return {
+        "items": [member_detail_out(member) for member in page.items],
+        "total": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+    }
+
+
+class PermissionsIn(StrictSchema):
+    permissions: list[str] = Field(max_length=10)
+
+
+class QuotaIn(StrictSchema):
+    limit: StrictInt | None
+    days: StrictInt | None
+
+
+class TrialActionIn(StrictSchema):
+    action: str
+    days: StrictInt | None = None
+    message: str = Field(default="", max_length=1000)
+
+
+@router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")
+def me_set_expiration(request: HttpRequest, member_id: int, payload: ExpirationIn) -> dict[str, Any]:
+    return member_detail_out(own.set_expiry(caller(request), member_id, payload.expires_at))
+
+
+@router.put("/members/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")
+def me_set_permissions(request: HttpRequest, member_id: int, payload: PermissionsIn) -> dict[str, Any]:
+    return member_detail_out(own.set_permissions(caller(request), member_id, list(payload.permissions)))
+
+
+@router.put("/members/{int:member_id}/quota", response=MemberDetailOut, summary="Override a member's invite quota")
+def me_set_quota(request: HttpRequest, member_id: int, payload: QuotaIn) -> dict[str, Any]:
+    return member_detail_out(own.set_quota(caller(request), member_id, payload.limit, payload.days))
+
+
+@router.post("/members/{int:member_id}/trial", response=MemberDetailOut, summary="Act on a member's trial")
+def me_trial_action(request: HttpRequest, member_id: int, payload: TrialActionIn) -> dict[str, Any]:
+    member = own.trial_action(caller(request), member_id, payload.action, days=payload.days, message=payload.message)
+    return member_detail_out(member)

@@ -1,0 +1,318 @@
+"""Members' own accounts: the Django user behind a member, signing in, local accounts and
+linking a Plex account to one.
+
+A member's user is never staff. It is made when the member first signs in with Plex, when
+they create a local account while redeeming, or when someone sets their permissions.
+Plex sign-in works as for redeemers: Guestlist creates and polls the PIN, reads who the
+person is with their token and forgets the token at once (linking hands it to the
+redemption, which keeps it encrypted only until the share is accepted).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from guestlist.core.models import AuditEvent, SiteSettings
+from guestlist.invites.models import Redemption
+from guestlist.invites.redemption import Identity, RedeemResult
+from guestlist.lib import crypto
+from guestlist.members import permissions
+from guestlist.members.models import Member
+from guestlist.members.permissions import Caller
+from guestlist.plex import outbox, services
+from guestlist.plex.errors import PinExpired, PlexError
+from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
+from guestlist.plex.records import PlexAccount
+
+PIN_LIFETIME = timedelta(minutes=15)
+USERNAME_ALLOWED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@+"
+
+
+def default_permissions(site: SiteSettings | None = None) -> list[str]:
+    site = site or SiteSettings.current()
+    return [perm for perm in permissions.ALL if perm in (site.default_member_permissions or [])]
+
+
+def ensure_user(member: Member, *, actor: Actor) -> User:
+    """The member's Django user, made on first need with the owner's default permissions
+    (none while a trial runs: the trial's promotion grants them)."""
+    if member.user_id is not None and member.user is not None:
+        return member.user
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.user_id is not None:
+            member.user = User.objects.get(pk=locked.user_id)
+            return member.user
+        base = f"plex-{locked.plex_id}" if locked.plex_id is not None else f"member-{locked.pk}"
+        username = base
+        while User.objects.filter(username__iexact=username).exists():
+            username = f"{base}-{secrets.token_hex(2)}"
+        user = User(username=username, email=locked.email, is_staff=False, is_superuser=False)
+        user.set_unusable_password()
+        user.save()
+        if not locked.in_trial:
+            permissions.set_user_permissions(user, default_permissions())
+        Member.objects.filter(pk=locked.pk).update(user=user)
+        audit.record(actor, "member.account_created", locked, username=username, local=False)
+    member.user = user
+    return user
+
+
+def check_local_account(username: str, password: str, email: str) -> str:
+    """A local username and password someone chose while redeeming; the cleaned username."""
+    username = username.strip()
+    if not 3 <= len(username) <= 150 or any(ch not in USERNAME_ALLOWED for ch in username):
+        raise Invalid(
+            "A username needs 3 to 150 letters, digits or . - _ @ +.",
+            details=[{"field": "username", "message": "invalid"}],
+        )
+    if username.lower().startswith(("plex-", "member-")):
+        raise Invalid("Pick another username.", details=[{"field": "username", "message": "reserved"}])
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"The username {username!r} is taken.", code="username_taken")
+    try:
+        validate_password(password, User(username=username, email=email))
+    except ValidationError as exc:
+        raise Invalid(
+            " ".join(exc.messages), details=[{"field": "password", "message": m} for m in exc.messages]
+        ) from exc
+    return username
+
+
+def create_local_user(member: Member, username: str, password: str, *, actor: Actor) -> User:
+    """Inside the redemption's transaction: the member's user, with the password hashed (Argon2)."""
+    user = User.objects.create_user(username=username, email=member.email, password=password)
+    if not member.in_trial:
+        permissions.set_user_permissions(user, default_permissions())
+    Member.objects.filter(pk=member.pk).update(user=user)
+    member.user = user
+    audit.record(actor, "member.account_created", member, username=username, local=True)
+    return user
+
+
+def may_sign_in_with_password(user: User) -> str | None:
+    """Why a password sign-in is refused (None: it is fine). Admins always may."""
+    if user.is_staff:
+        return None
+    if not SiteSettings.current().local_accounts_enabled:
+        return "local_accounts_disabled"
+    member = permissions.member_of_user(user)
+    if member is None or member.status not in permissions.SIGN_IN_STATUSES:
+        return "not_a_member"
+    return None
+
+
+# -- Plex sign-in -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartedPlexSignIn:
+    public_id: str
+    auth_url: str
+
+
+def start_plex_sign_in(*, forward_url: str) -> StartedPlexSignIn:
+    client = services.sign_in()
+    try:
+        plex_pin = client.create_pin()
+    except PlexError as exc:
+        raise services.as_service_error(exc) from exc
+    pin = PlexPin.objects.create(
+        public_id=secrets.token_urlsafe(24),
+        plex_pin_id=plex_pin.id,
+        code=plex_pin.code,
+        purpose=PlexPin.Purpose.MEMBER_LOGIN,
+        expires_at=min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME),
+    )
+    return StartedPlexSignIn(
+        pin.public_id, client.auth_url(plex_pin.code, forward_url=forward_url.replace("{pin}", pin.public_id))
+    )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: PlexAccount
+    token: str
+
+
+def poll_plex_sign_in(public_id: str, *, now: datetime | None = None) -> SignedIn | None:
+    """One look at the PIN: None while Plex waits; the account (and its token, for this
+    call only) once signed in. Each PIN is used once."""
+    now = now or timezone.now()
+    pin = PlexPin.objects.filter(public_id=public_id, purpose=PlexPin.Purpose.MEMBER_LOGIN).first()
+    if pin is None:
+        raise NotFound("This sign-in is unknown; start again.", code="not_found")
+    if pin.state == PlexPin.State.USED:
+        raise Gone("This sign-in was already used; start again.", code="pin_expired")
+    if pin.state == PlexPin.State.EXPIRED or pin.expires_at <= now:
+        PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
+        raise Gone("The Plex sign-in took too long and expired; start again.", code="pin_expired")
+    interval = timedelta(seconds=float(getattr(settings, "PIN_POLL_MIN_SECONDS", 2.0)))
+    slot = Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=now - interval)
+    if not PlexPin.objects.filter(pk=pin.pk).filter(slot).update(last_polled_at=now):
+        return None
+    client = services.sign_in()
+    try:
+        checked = client.check_pin(pin.plex_pin_id)
+        if not checked.auth_token:
+            return None
+        account = client.account_for_token(checked.auth_token)
+    except PinExpired as exc:
+        PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
+        raise Gone("The Plex sign-in expired; start again.", code="pin_expired") from exc
+    except PlexError as exc:
+        raise services.as_service_error(exc) from exc
+    # Claimed once: a second poll of the same PIN cannot sign anyone in again.
+    if not PlexPin.objects.filter(pk=pin.pk).exclude(state=PlexPin.State.USED).update(state=PlexPin.State.USED):
+        raise Gone("This sign-in was already used; start again.", code="pin_expired")
+    return SignedIn(account, checked.auth_token)
+
+
+def owner_user_for(account: PlexAccount) -> User | None:
+    """The owner's admin account when this Plex account owns a connected server."""
+    owns = MediaServer.objects.filter(owner_plex_id=account.id).exists() or (
+        bool(account.email) and MediaServer.objects.filter(owner_email__iexact=account.email).exists()
+    )
+    if not owns:
+        return None
+    return User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+
+
+def member_for_account(account: PlexAccount) -> Member | None:
+    """A pending or active member of this install, by Plex id first, then by e-mail."""
+    live = Member.objects.filter(status__in=(Member.Status.PENDING, Member.Status.ACTIVE)).select_related("user")
+    by_id = live.filter(plex_id=account.id).order_by("-created_at").first()
+    if by_id is not None:
+        return by_id
+    if account.email:
+        return live.filter(plex_id__isnull=True, email__iexact=account.email).order_by("-created_at").first()
+    return None
+
+
+def user_for_plex_account(account: PlexAccount, *, ip: str | None) -> User:
+    """Who signs in with this Plex account: the owner, or a member; anyone else is refused."""
+    owner = owner_user_for(account)
+    if owner is not None:
+        audit.record(Actor.admin(owner, ip), "admin.sign_in", owner, method="plex")
+        return owner
+    member = member_for_account(account)
+    if member is None:
+        raise Forbidden("This Plex account is not a member of this server.", code="not_a_member")
+    actor = Actor(AuditEvent.Actor.MEMBER, member.username or member.email, member.user_id, ip)
+    user = ensure_user(member, actor=actor)
+    if member.plex_id is None:
+        Member.objects.filter(pk=member.pk).update(plex_id=account.id)
+    audit.record(actor, "member.sign_in", member, method="plex")
+    return user
+
+
+# -- Linking a Plex account to a local account --------------------------------------------
+
+
+def link_plex_account(caller: Caller, signed_in: SignedIn) -> Member:
+    """Share the server with a local account's member now that they signed in with Plex.
+
+    The Plex account must have the member's e-mail. The share uses the settings copied
+    from the invite at redemption, through the outbox (retried if Plex is down), and is
+    accepted with their token as on the Plex redemption path.
+    """
+    member = caller.member
+    if member is None:
+        raise Forbidden("Only members link a Plex account.", code="not_a_member")
+    account = signed_in.account
+    if member.status != Member.Status.UNLINKED:
+        raise Conflict("Your Plex account is linked already.", code="already_linked")
+    if not account.email or account.email.strip().lower() != member.email.strip().lower():
+        raise Conflict(
+            f"Sign in with the Plex account of {member.email}; that one uses another e-mail address.",
+            code="email_mismatch",
+        )
+    if member.expires_at is not None and member.expires_at <= timezone.now():
+        raise Gone("Your membership has ended.", code="expired")
+    owner = owner_user_for(account)
+    if owner is not None:
+        raise Conflict("This is the server owner's own Plex account.", code="owner_account")
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.status != Member.Status.UNLINKED:
+            raise Conflict("Your Plex account is linked already.", code="already_linked")
+        taken = Member.objects.filter(server=locked.server, person_key=f"plex:{account.id}").exclude(pk=locked.pk)
+        if Member.objects.filter(server=locked.server, plex_id=account.id).exclude(pk=locked.pk).exists():
+            raise Conflict("This Plex account already has a membership here.", code="already_member")
+        locked.plex_id = account.id
+        if not taken.exists():
+            locked.person_key = f"plex:{account.id}"
+        locked.username = account.username or account.title or locked.username
+        locked.thumb = account.thumb or locked.thumb
+        locked.status = Member.Status.PENDING
+        locked.save()
+        redemption = (
+            Redemption.objects.filter(member=locked, state=Redemption.State.PENDING).order_by("-created_at").first()
+        )
+        if redemption is not None:
+            redemption.user_token_encrypted = crypto.encrypt(signed_in.token)
+            redemption.plex_id = account.id
+            redemption.username = locked.username
+            redemption.save(update_fields=["user_token_encrypted", "plex_id", "username"])
+        payload: dict[str, Any] = {
+            "invitee": locked.email,
+            "library_keys": locked.library_keys or [],
+            "allow_sync": locked.allow_sync,
+            "allow_channels": locked.allow_channels,
+            "allow_camera_upload": locked.allow_camera_upload,
+            # A refusal puts them back to "unlinked" instead of deleting the member.
+            "previous_status": Member.Status.UNLINKED,
+        }
+        kind = PlexOperation.Kind.HOME_INVITE if locked.is_home else PlexOperation.Kind.SHARE
+        op = outbox.enqueue(kind, member=locked, redemption=redemption, payload=payload)
+        audit.record(caller.actor, "member.plex_linked", locked, plex_id=account.id)
+    outcome = outbox.run(op)
+    if outcome.state == PlexOperation.State.FAILED:
+        raise services.as_service_error(outcome.exc or PlexError(outcome.error))
+    if outcome.done and redemption is not None:
+        accept = PlexOperation.objects.filter(
+            redemption=redemption, kind=PlexOperation.Kind.ACCEPT, state=PlexOperation.State.QUEUED
+        ).first()
+        if accept is not None and (claimed := outbox.claim(accept.pk)) is not None:
+            outbox.run(claimed)
+    locked.refresh_from_db()
+    return locked
+
+
+def redeem_with_local_account(code: str, email: str, username: str, password: str, *, actor: Actor) -> RedeemResult:
+    """Streamarr's local-account path: redeem by e-mail with a username and password.
+
+    A use is claimed and the member recorded as ``unlinked``; Plex is not asked for
+    anything until they link a Plex account with this e-mail from their page.
+    """
+    from guestlist.invites.redemption import redeem
+    from guestlist.invites.signin import email_identity
+
+    if not SiteSettings.current().local_accounts_enabled:
+        raise Gone("Local accounts are switched off", code="local_accounts_disabled")
+    identity = email_identity(email)
+    identity = Identity(method=Redemption.Method.LOCAL, email=identity.email)
+    clean = check_local_account(username, password, identity.email)
+
+    def make_user(member: Member) -> None:
+        create_local_user(member, clean, password, actor=actor)
+
+    result = redeem(code, identity, actor=actor, on_claimed=make_user)
+    if result.member.user_id is None:
+        # They had redeemed this invite before without an account: nothing new was claimed.
+        raise Conflict("You have redeemed this invite already; sign in instead.", code="already_member")
+    return result

@@ -1,0 +1,283 @@
+"""The member area, ``/me/``: a member's status, trial, quota and invites, and for holders of
+Manage Invites / Manage Users the everyone's-invites and members pages. Views only
+translate; every rule is in ``members/own.py`` and ``members/permissions.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from guestlist.core.errors import ServiceError
+from guestlist.core.ratelimit import client_ip
+from guestlist.dashboard.labels import member_error_message as error_message
+from guestlist.invites import qr, status
+from guestlist.invites.models import Invite
+from guestlist.invites.qr import invite_url
+from guestlist.invites.services import InviteQuery
+from guestlist.members import own, permissions
+from guestlist.members.forms import (
+    PERMISSION_LABELS,
+    ExtensionForm,
+    InviteForm,
+    PermissionsForm,
+    QuotaForm,
+    TrialForm,
+)
+from guestlist.members.models import Member
+from guestlist.members.permissions import Caller
+from guestlist.members.services import MemberQuery
+
+CREATED_KEY = "me_created_invite"
+View = Callable[..., HttpResponse]
+
+
+def member_view(view: View) -> View:
+    """Signed-in members only; admins have the dashboard, others are sent to sign in."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or not isinstance(user, User):
+            return redirect_to_login(request.get_full_path())
+        if user.is_staff:
+            return redirect("dashboard")
+        try:
+            caller = permissions.caller_for(user, client_ip(request))
+        except ServiceError as exc:
+            context = {"title": _("No membership"), "message": error_message(exc)}
+            return render(request, "error.html", context, status=exc.status)
+        return view(request, caller, *args, **kwargs)
+
+    return wrapper
+
+
+def invite_rows(invites: list[Invite]) -> list[dict[str, Any]]:
+    now = timezone.now()
+    members = Member.objects.filter(invite__in=invites).order_by("created_at")
+    joined: dict[int, list[str]] = {}
+    for member in members:
+        if member.invite_id is not None:
+            joined.setdefault(member.invite_id, []).append(member.username or member.email)
+    return [
+        {
+            "invite": invite,
+            "url": invite_url(invite.code),
+            "badges": status.badges(invite, now),
+            "redeemed_by": joined.get(invite.pk, []),
+        }
+        for invite in invites
+    ]
+
+
+def _nav(caller: Caller, here: str) -> dict[str, Any]:
+    return {
+        "nav": here,
+        "show_all_invites": caller.has(permissions.MANAGE_INVITES),
+        "show_members": caller.has(permissions.MANAGE_USERS),
+    }
+
+
+@member_view
+@require_GET
+def home(request: HttpRequest, caller: Caller) -> HttpResponse:
+    view = own.overview(caller)
+    rows: list[dict[str, Any]] = []
+    can_list = caller.has(permissions.VIEW_INVITES) or caller.has(permissions.MANAGE_INVITES)
+    if can_list:
+        rows = invite_rows(own.list_invites(caller, InviteQuery(page_size=50)).items)
+    created = None
+    created_id = request.session.pop(CREATED_KEY, None)
+    if isinstance(created_id, int) and caller.user is not None:
+        # The creator sees their new invite's link once, with or without View Invites.
+        invite = Invite.objects.filter(pk=created_id, created_by=caller.user).first()
+        created = invite_rows([invite])[0] if invite is not None else None
+    context = {
+        **_nav(caller, "me"),
+        "caller": caller,
+        "member": caller.member,
+        "view": view,
+        "quota": view.quota,
+        "rows": rows,
+        "can_list": can_list,
+        "created": created,
+        "advanced": caller.has(permissions.ADVANCED_INVITES),
+        "invite_form": InviteForm(),
+        "extension_form": ExtensionForm(),
+        "perm_labels": [PERMISSION_LABELS[p] for p in permissions.ALL if caller.has(p)],
+    }
+    return render(request, "members/home.html", context)
+
+
+@member_view
+@require_POST
+def invite_create(request: HttpRequest, caller: Caller) -> HttpResponse:
+    # The advanced fields go to the service even without the permission: it refuses them clearly.
+    advanced = request.POST.get("mode") == "advanced"
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the invite's fields and try again."))
+        return redirect("me")
+    try:
+        invite = own.create_invite(caller, form.service_data(advanced=advanced))
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+        return redirect("me")
+    request.session[CREATED_KEY] = invite.pk
+    messages.success(request, _("Invite created. Copy its link and send it."))
+    return redirect("me")
+
+
+@member_view
+@require_POST
+def invite_delete(request: HttpRequest, caller: Caller, invite_id: int) -> HttpResponse:
+    try:
+        own.delete_invite(caller, invite_id, force=request.POST.get("force") == "1")
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, _("Invite deleted."))
+    return redirect(request.POST.get("back") == "all" and "me-all-invites" or "me")
+
+
+@member_view
+@require_POST
+def invite_set_active(request: HttpRequest, caller: Caller, invite_id: int) -> HttpResponse:
+    try:
+        own.update_invite(caller, invite_id, {"is_active": request.POST.get("active") == "1"})
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+    return redirect("me-all-invites")
+
+
+@member_view
+@require_GET
+def invite_qr(request: HttpRequest, caller: Caller, invite_id: int) -> HttpResponse:
+    try:
+        invite = own.get_invite(caller, invite_id)
+    except ServiceError:
+        invite = None
+    if invite is None:
+        # A creator may show the QR of the invite they just made, as they may see its link.
+        invite = Invite.objects.filter(pk=invite_id, created_by=caller.user).first() if caller.user else None
+    if invite is None:
+        return HttpResponse(status=404)
+    response = HttpResponse(qr.render_qr(invite, "svg"), content_type=qr.FORMATS["svg"])
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@member_view
+@require_POST
+def extension_request(request: HttpRequest, caller: Caller) -> HttpResponse:
+    form = ExtensionForm(request.POST)
+    try:
+        own.request_extension(caller, form.data.get("message", "")[:1000])
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, _("Your request was sent to the owner."))
+    return redirect("me")
+
+
+@member_view
+@require_GET
+def all_invites(request: HttpRequest, caller: Caller) -> HttpResponse:
+    try:
+        page = own.list_invites(caller, InviteQuery(page_size=100), everyone=True)
+    except ServiceError as exc:
+        return render(request, "error.html", {"title": _("Not allowed"), "message": error_message(exc)}, status=403)
+    context = {**_nav(caller, "all"), "rows": invite_rows(page.items), "total": page.total}
+    return render(request, "members/all_invites.html", context)
+
+
+@member_view
+@require_GET
+def members_page(request: HttpRequest, caller: Caller) -> HttpResponse:
+    try:
+        page = own.list_members(caller, MemberQuery(status="live", page_size=200))
+    except ServiceError as exc:
+        return render(request, "error.html", {"title": _("Not allowed"), "message": error_message(exc)}, status=403)
+    rows = [
+        {
+            "member": member,
+            "state": own.member_state(member),
+            "self": caller.member is not None and member.pk == caller.member.pk,
+            "permissions_form": PermissionsForm(
+                initial={"permissions": list(permissions.perms_of(member.user)) if member.user else []},
+                prefix=f"m{member.pk}",
+            ),
+        }
+        for member in page.items
+    ]
+    context = {**_nav(caller, "members"), "rows": rows, "perm_labels": PERMISSION_LABELS}
+    return render(request, "members/members.html", context)
+
+
+def _acted(request: HttpRequest, action: Callable[[], object], done: str) -> HttpResponse:
+    try:
+        action()
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, done)
+    return redirect("me-members")
+
+
+@member_view
+@require_POST
+def member_permissions(request: HttpRequest, caller: Caller, member_id: int) -> HttpResponse:
+    form = PermissionsForm(request.POST, prefix=f"m{member_id}")
+    chosen = form.cleaned_data["permissions"] if form.is_valid() else []
+    return _acted(request, lambda: own.set_permissions(caller, member_id, chosen), _("Permissions saved."))
+
+
+@member_view
+@require_POST
+def member_quota(request: HttpRequest, caller: Caller, member_id: int) -> HttpResponse:
+    form = QuotaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the quota's numbers."))
+        return redirect("me-members")
+    data = form.cleaned_data
+    return _acted(request, lambda: own.set_quota(caller, member_id, data["limit"], data["days"]), _("Quota saved."))
+
+
+@member_view
+@require_POST
+def member_trial(request: HttpRequest, caller: Caller, member_id: int) -> HttpResponse:
+    form = TrialForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say how many days."))
+        return redirect("me-members")
+    data = form.cleaned_data
+    return _acted(
+        request,
+        lambda: own.trial_action(caller, member_id, data["action"], days=data["days"]),
+        _("Trial updated."),
+    )
+
+
+@member_view
+@require_POST
+def member_expiry(request: HttpRequest, caller: Caller, member_id: int) -> HttpResponse:
+    raw = request.POST.get("expires_on", "").strip()
+    expires_at: datetime | None = None
+    if raw:
+        try:
+            day = datetime.strptime(raw, "%Y-%m-%d").date()
+        except ValueError:
+            messages.error(request, _("Give the date as YYYY-MM-DD."))
+            return redirect("me-members")
+        expires_at = timezone.make_aware(datetime.combine(day, time.max), timezone.get_current_timezone())
+    return _acted(request, lambda: own.set_expiry(caller, member_id, expires_at), _("Expiry saved."))
