@@ -28,7 +28,7 @@ def test_the_members_table_shows_role_quota_use_and_trial(
     page = owner_client.get("/users").content.decode()
     assert "Create Invites" in page and "View Invites" in page
     assert "1 / 4" in page
-    assert 'badge trial' in page
+    assert "badge trial" in page
 
 
 def test_the_members_table_does_not_query_per_row(
@@ -95,3 +95,18 @@ def test_the_invite_lists_created_by_filter_includes_members(
     filtered = owner_client.get("/invites", {"created_by": "alice"}).content.decode()
     assert code in filtered
     assert "the owner&#x27;s" not in filtered and "the owner's" not in filtered
+
+
+def test_the_member_area_speaks_german(make_member: MakeMember, owner: User) -> None:
+    site(default_quota_limit=3, default_quota_days=30)
+    alice = make_member("alice", perms=[CREATE, VIEW])
+    alice.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"
+    alice.post("/api/me/invites")
+    page = alice.get("/me/").content.decode()
+    assert '<html lang="de">' in page
+    assert "Deine Mitgliedschaft" in page and "Einen Freund einladen" in page
+    assert "2 von 3 Einladungen übrig für 30 Tage." in page
+    assert "Link kopieren" in page and "Eingelöst von" in page
+    trial = make_member("bob", invite=owner_invite(owner, trial=5))
+    trial.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
+    assert "Mitglieder in der Probezeit können noch keine Einladungen erstellen." in trial.get("/me/").content.decode()
