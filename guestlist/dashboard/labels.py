@@ -28,6 +28,14 @@ MEMBER_STATUSES: dict[str, Promise] = {
     "trial": _("Trial"),
 }
 
+PERMISSIONS: dict[str, Promise] = {
+    "manage_users": _("Manage Users"),
+    "manage_invites": _("Manage Invites"),
+    "advanced_invites": _("Advanced Invites"),
+    "create_invites": _("Create Invites"),
+    "view_invites": _("View Invites"),
+}
+
 # The members list's tabs: "live" is everyone with access (pending or active).
 MEMBER_FILTERS: dict[str, Promise] = {
     "all": _("All"),
@@ -85,6 +93,19 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "member.expired": _("Membership expired"),
     "member.removed_in_plex": _("Removed in Plex"),
     "member.import": _("Imported from Plex"),
+    "member.account_created": _("Member account created"),
+    "member.sign_in": _("Member signed in"),
+    "admin.sign_in": _("Admin signed in with Plex"),
+    "member.plex_linked": _("Plex account linked"),
+    "member.permissions": _("Permissions changed"),
+    "member.quota": _("Invite quota changed"),
+    "member.trial_extension_requested": _("Trial extension requested"),
+    "member.trial_extension_approved": _("Trial extension approved"),
+    "member.trial_extension_denied": _("Trial extension denied"),
+    "member.trial_extended": _("Trial extended"),
+    "member.trial_ended_early": _("Trial ended early"),
+    "member.trial_promoted": _("Trial ended: promoted"),
+    "member.trial_ended": _("Trial ended: deactivated"),
     "server.connect": _("Server connected"),
     "server.update": _("Server reconnected"),
     "server.libraries_refresh": _("Libraries refreshed"),
@@ -96,6 +117,7 @@ JOB_NAMES: dict[str, Promise] = {
     "housekeeping": _("Housekeeping"),
     "sync": _("Sync with Plex"),
     "expiry": _("Expire memberships"),
+    "trials": _("End trials"),
     "plex_operations": _("Plex work queue"),
     "backup": _("Backup"),
 }

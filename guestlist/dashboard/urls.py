@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from guestlist.dashboard.views import access, invite_templates, invites, members, overview, settings, setup
+from guestlist.dashboard.views import (
+    access,
+    invite_templates,
+    invites,
+    member_rights,
+    members,
+    overview,
+    settings,
+    setup,
+)
 
 urlpatterns = [
     path("", overview.overview, name="dashboard"),
@@ -27,11 +36,15 @@ urlpatterns = [
     path("users/<int:member_id>/refresh", members.member_refresh, name="member-refresh"),
     path("users/<int:member_id>/remove", members.member_remove, name="member-remove"),
     path("users/<int:member_id>/reinvite", members.member_reinvite, name="member-reinvite"),
+    path("users/<int:member_id>/permissions", member_rights.member_permissions, name="member-permissions"),
+    path("users/<int:member_id>/quota", member_rights.member_quota, name="member-quota"),
+    path("users/<int:member_id>/trial", member_rights.member_trial, name="member-trial"),
     # Settings
     path("settings", settings.settings_home, name="settings"),
     path("settings/servers/<int:server_id>/check", settings.server_check, name="server-check"),
     path("settings/servers/<int:server_id>/libraries", settings.server_libraries, name="server-libraries"),
     path("settings/invites", settings.settings_invites, name="settings-invites"),
+    path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),
     path("settings/welcome/preview", settings.welcome_preview, name="settings-welcome-preview"),
     path("settings/api-keys", access.api_keys, name="settings-api-keys"),

@@ -7,18 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guestlist.dashboard.labels import PERMISSIONS
 from guestlist.members import permissions
 from guestlist.plex.models import Library
 
 LIBRARY_MODES = (("default", _("Server default")), ("all", _("All libraries")), ("pick", _("These libraries")))
 EXPIRY_UNITS = (("never", _("Never")), ("days", _("Days")), ("weeks", _("Weeks")), ("months", _("Months")))
-PERMISSION_LABELS = {
-    permissions.MANAGE_USERS: _("Manage Users"),
-    permissions.MANAGE_INVITES: _("Manage Invites"),
-    permissions.ADVANCED_INVITES: _("Advanced Invites"),
-    permissions.CREATE_INVITES: _("Create Invites"),
-    permissions.VIEW_INVITES: _("View Invites"),
-}
+PERMISSION_LABELS = {perm: PERMISSIONS[perm] for perm in permissions.ALL}
 
 
 class InviteForm(forms.Form):

@@ -138,5 +138,5 @@ def sign_in(page: Page, live_url: str, username: str = "owner") -> None:
     page.goto(f"{live_url}/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()

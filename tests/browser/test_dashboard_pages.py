@@ -57,7 +57,7 @@ def sign_in(page: Page, live_url: str) -> None:
     page.goto(f"{live_url}/login")
     page.get_by_label("Username").fill("owner")
     page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main").get_by_role("button").click()
+    page.get_by_label("Password").press("Enter")
     page.wait_for_url(f"{live_url}/")
 
 
@@ -190,7 +190,7 @@ def test_dark_mode_and_german(seeded: Seeded, live_url: str, new_context: Callab
     page.goto(f"{live_url}/login")
     page.get_by_label("Benutzername").fill("owner")
     page.get_by_label("Passwort").fill(PASSWORD)
-    page.locator("main").get_by_role("button").click()
+    page.get_by_label("Passwort").press("Enter")
 
     expect(page.get_by_role("heading", name="Übersicht")).to_be_visible()
     expect(page.get_by_role("button", name="Einladung erstellen")).to_be_visible()

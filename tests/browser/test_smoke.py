@@ -11,7 +11,7 @@ def test_the_login_page_works_on_a_phone_without_csp_violations(phone: Page, liv
     expect(phone.get_by_role("heading", name="Sign in to Guestlist")).to_be_visible()
     phone.get_by_label("Username").fill("owner")
     phone.get_by_label("Password").fill("correct horse battery staple")
-    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     expect(phone.get_by_role("heading", name="Overview")).to_be_visible()
     screenshot(phone, "phone-overview-empty")
     assert violations == []

@@ -19,6 +19,8 @@ CATALOGUES = [
     PACKAGE / "locale/de/LC_MESSAGES/django.po",
     PACKAGE / "accounts/locale/de/LC_MESSAGES/django.po",
     PACKAGE / "dashboard/locale/de/LC_MESSAGES/django.po",
+    PACKAGE / "invites/locale/de/LC_MESSAGES/django.po",
+    PACKAGE / "members/locale/de/LC_MESSAGES/django.po",
 ]
 ENTRY = re.compile(r'^msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?((?:msgstr(?:\[\d\])? (?:".*"\n)+)+)', re.M)
 

@@ -181,3 +181,60 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         set_choices(self, "action", [("", _("Any action")), *actions])
         set_choices(self, "actor_kind", [("", _("Anyone")), *((k, str(v)) for k, v in ACTOR_KINDS.items())])
+
+
+class MembersSettingsForm(forms.Form):
+    """The members' model: local accounts, what new members may do, quotas and trials."""
+
+    local_accounts_enabled = forms.BooleanField(
+        label=_("Allow local accounts"),
+        required=False,
+        help_text=_(
+            "Redeemers may create a username and password instead of signing in with Plex; the server is shared "
+            "once they link a Plex account with the same e-mail."
+        ),
+    )
+    default_member_permissions = forms.MultipleChoiceField(
+        label=_("New members may"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Members in a trial get these when it ends with a promotion."),
+    )
+    default_quota_limit = forms.IntegerField(
+        label=_("Invites per member"), required=False, min_value=0, max_value=1000, help_text=_("Empty: no quota.")
+    )
+    default_quota_days = forms.IntegerField(
+        label=_("In how many days"), min_value=0, max_value=3650, help_text=_("0: over the member's whole membership.")
+    )
+    trial_enabled = forms.BooleanField(label=_("New members start with a trial"), required=False)
+    trial_days = forms.IntegerField(label=_("Trial length in days"), min_value=1, max_value=365)
+    trial_outcome = forms.ChoiceField(
+        label=_("When a trial ends"),
+        choices=(
+            ("promote", _("Promote: they get the permissions above")),
+            ("deactivate", _("Deactivate: their access is removed")),
+        ),
+    )
+
+    FIELDS = (
+        "local_accounts_enabled",
+        "default_member_permissions",
+        "default_quota_limit",
+        "default_quota_days",
+        "trial_enabled",
+        "trial_days",
+        "trial_outcome",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from guestlist.members.forms import PERMISSION_LABELS
+
+        super().__init__(*args, **kwargs)
+        set_choices(self, "default_member_permissions", PERMISSION_LABELS.items())
+
+    @classmethod
+    def initial_from(cls, site: SiteSettings) -> dict[str, Any]:
+        return {name: getattr(site, name) for name in cls.FIELDS}
+
+    def site_changes(self) -> dict[str, object]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}

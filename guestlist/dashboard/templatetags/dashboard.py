@@ -23,6 +23,7 @@ KINDS = {
     "actor_kind": labels.ACTOR_KINDS,
     "audit_action": labels.AUDIT_ACTIONS,
     "job": labels.JOB_NAMES,
+    "permission": labels.PERMISSIONS,
 }
 
 

@@ -29,11 +29,13 @@ from guestlist.dashboard.views.common import (
     page_count,
     report,
 )
+from guestlist.dashboard.views.member_rights import rights_context
 from guestlist.invites.models import Redemption
 from guestlist.members import services
 from guestlist.members.models import Member
 from guestlist.members.reinvite import reinvite
 from guestlist.members.sync import sync_now
+from guestlist.members.table import table_rights
 from guestlist.plex.models import Library, PlexOperation
 
 LIVE = ("pending", "active")
@@ -43,6 +45,8 @@ def member_badges(member: Member, now: datetime) -> list[str]:
     badges = [member.status]
     if member.status in LIVE and member.expires_at and member.expires_at <= now + services.EXPIRING_WITHIN:
         badges.append("expiring")
+    if member.in_trial:
+        badges.append("trial")
     return badges
 
 
@@ -75,12 +79,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
         **{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS}
     )
     pages = page_count(page.total, page.page_size)
+    rights = table_rights(page.items, now)
     context = {
         "nav": "members",
         "form": form,
         "query": query,
         "tabs": [(name, label, counts[name]) for name, label in MEMBER_FILTERS.items()],
-        "rows": [(member, member_badges(member, now)) for member in page.items],
+        "rows": [(member, member_badges(member, now), rights[member.pk]) for member in page.items],
         "total": page.total,
         "page": page.page,
         "pages": pages,
@@ -202,6 +207,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "redemptions": list(Redemption.objects.filter(member=member).order_by("-created_at")[:50]),
         "events": list(search_events(AuditQuery(object_type="member", object_id=str(member.pk)))[:50]),
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
+        **rights_context(member),
     }
     return render(request, "dashboard/members/detail.html", context)
 

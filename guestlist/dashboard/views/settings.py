@@ -14,7 +14,7 @@ from guestlist.core.errors import ServiceError
 from guestlist.core.markdown import render_markdown
 from guestlist.core.models import SiteSettings
 from guestlist.core.services import MAX_WELCOME_LENGTH, update_site_settings
-from guestlist.dashboard.forms.settings import DefaultsForm, WelcomeForm
+from guestlist.dashboard.forms.settings import DefaultsForm, MembersSettingsForm, WelcomeForm
 from guestlist.dashboard.views.common import actor, dashboard_view, form_error, is_htmx, report
 from guestlist.jobs.models import JobStatus
 from guestlist.plex import services as plex
@@ -106,6 +106,24 @@ def settings_invites(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Invite settings saved."))
         return redirect("settings-invites")
     return render(request, "dashboard/settings/invites.html", {"nav": "settings", "tab": "invites", "form": form})
+
+
+@dashboard_view
+@require_http_methods(["GET", "POST"])
+def settings_members(request: HttpRequest) -> HttpResponse:
+    form = MembersSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=MembersSettingsForm.initial_from(SiteSettings.load()),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_site_settings(form.site_changes(), actor=actor(request))
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Member settings saved."))
+            return redirect("settings-members")
+    return render(request, "dashboard/settings/members.html", {"nav": "settings", "tab": "members", "form": form})
 
 
 @dashboard_view
