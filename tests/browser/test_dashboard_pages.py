@@ -171,6 +171,21 @@ def test_disabling_an_invite_updates_its_status_in_place(desktop: Page, seeded: 
     assert desktop.evaluate("window.stillTheSamePage") is True
 
 
+def test_a_failed_action_says_so_instead_of_doing_nothing(desktop: Page, seeded: Seeded, live_url: str) -> None:
+    sign_in(desktop, live_url)
+    desktop.goto(f"{live_url}/invites/{seeded.invite}")
+    desktop.route("**/invites/*/**", lambda route: route.fulfill(status=500, body="boom"))
+
+    desktop.get_by_role("button", name="Disable").click()
+
+    expect(desktop.get_by_text("That did not work: the server answered with an error.")).to_be_visible()
+    desktop.unroute("**/invites/*/**")
+    desktop.route("**/invites/*/**", lambda route: route.abort())
+    desktop.get_by_role("button", name="Disable").click()
+    expect(desktop.get_by_text("Guestlist could not be reached.")).to_be_visible()
+    expect(desktop.locator("[data-request-problem]")).to_have_count(1)
+
+
 def test_bulk_extending_the_selected_members(desktop: Page, seeded: Seeded, live_url: str) -> None:
     sign_in(desktop, live_url)
     desktop.goto(f"{live_url}/users")

@@ -64,6 +64,24 @@
     }
   });
 
+  // htmx swaps nothing on an error answer or a failed connection; say so instead of doing
+  // nothing, or the owner is left clicking a button that seems dead.
+  function showRequestProblem(kind) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var text = box.getAttribute(kind);
+    if (!text) return;
+    var line = document.createElement("p");
+    line.className = "message error";
+    line.setAttribute("data-request-problem", "");
+    line.textContent = text;
+    var previous = box.querySelector("[data-request-problem]");
+    if (previous) box.removeChild(previous);
+    box.appendChild(line);
+  }
+  document.addEventListener("htmx:responseError", function () { showRequestProblem("data-request-failed"); });
+  document.addEventListener("htmx:sendError", function () { showRequestProblem("data-request-unsent"); });
+
   // Clicking a read-only link field selects it, ready to copy by hand.
   document.addEventListener("focusin", function (event) {
     var input = event.target;
