@@ -161,7 +161,14 @@ def sync_now(*, actor: Actor, import_friends: bool = False) -> SyncOutcome:
 
 
 def sync_job() -> str:
-    return str(sync_now(actor=Actor.job("sync")))
+    outcome = sync_now(actor=Actor.job("sync"))
+    # The settings page's "last checked" should never be older than one sync, so an owner
+    # learns of a revoked token or an unreachable server without pressing "Check now".
+    from guestlist.plex.services import check_health
+
+    for server in MediaServer.objects.all():
+        check_health(server)
+    return str(outcome)
 
 
 # Importing people who were given access before Guestlist (or by hand in Plex).

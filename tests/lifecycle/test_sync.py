@@ -188,6 +188,17 @@ def test_the_sync_job_records_what_it_did(server: MediaServer, sim: PlexSimulato
     assert bob.status == "removed"
 
 
+def test_the_sync_job_also_checks_the_connection_so_the_settings_page_stays_current(
+    server: MediaServer, sim: PlexSimulator
+) -> None:
+    sim.inject_fault("GET", "/", status=500, host="pms", times=None)
+    sync.sync_job()
+    server.refresh_from_db()
+    assert (server.token_ok, server.server_ok) == (True, False)
+    assert server.last_health_check_at is not None
+    assert "HTTP 500" in server.last_health_error
+
+
 # Importing people given access before Guestlist
 
 
