@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guestlist.accounts import services
 from guestlist.accounts.forms import OwnerForm
 from guestlist.accounts.setup import check_setup_token, close_setup
-from guestlist.core import ratelimit
+from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
 from guestlist.core.ratelimit import RateLimited
@@ -66,6 +66,15 @@ class SignInView(LoginView):
 
     def get_success_url(self) -> str:
         return landing_for(self.request.user, self.request)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if not user.is_staff:
+            member = permissions.member_of_user(user)
+            actor = permissions.caller_for(user, ratelimit.client_ip(self.request)).actor
+            audit.record(actor, "member.sign_in", member, method="password")
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

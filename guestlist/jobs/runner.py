@@ -112,8 +112,9 @@ def has_work(db: Database, job: Job, now: datetime) -> bool:
         horizon = db.moment(now + timedelta(days=int(days[0][0]) if days else 7))
         return bool(
             db.rows(
-                "SELECT 1 FROM members_member WHERE status IN ('pending', 'active') AND expires_at IS NOT NULL "
-                "AND (expires_at <= %s OR (expiry_warned_at IS NULL AND expires_at <= %s)) LIMIT 1",
+                "SELECT 1 FROM members_member WHERE expires_at IS NOT NULL AND ("
+                "(status IN ('pending', 'active', 'unlinked') AND expires_at <= %s) OR "
+                "(status IN ('pending', 'active') AND expiry_warned_at IS NULL AND expires_at <= %s)) LIMIT 1",
                 [at, horizon],
             )
         )

@@ -40,9 +40,13 @@ class ExpiryOutcome:
         return f"{self.expired} expired, {self.waiting_for_plex} waiting for Plex, {self.flagged} expiring soon"
 
 
+# Local accounts that never linked Plex expire too (without asking Plex anything).
+DUE_STATUSES = (*LIVE_STATUSES, Status.UNLINKED)
+
+
 def due(now: datetime) -> list[int]:
     return list(
-        Member.objects.filter(status__in=LIVE_STATUSES, expires_at__isnull=False, expires_at__lte=now)
+        Member.objects.filter(status__in=DUE_STATUSES, expires_at__isnull=False, expires_at__lte=now)
         .order_by("expires_at", "id")
         .values_list("id", flat=True)[:BATCH]
     )
@@ -56,15 +60,18 @@ def expire_member(
 
     Without ``run_now`` the removal is only queued, for the outbox job to carry out.
     """
-    from guestlist.members.services import queue_removal
+    from guestlist.members.services import end_unlinked, queue_removal
     from guestlist.plex import outbox
 
     now = now or timezone.now()
     with transaction.atomic():
         member = Member.objects.select_for_update().filter(pk=member_id).first()
         # Looked at again under the lock: the owner may have extended them a moment ago.
-        if member is None or member.status not in LIVE_STATUSES or member.expires_at is None or member.expires_at > now:
+        if member is None or member.status not in DUE_STATUSES or member.expires_at is None or member.expires_at > now:
             return None
+        if member.status == Status.UNLINKED:
+            end_unlinked(member, actor=actor, reason=EXPIRED_REASON)
+            return True
         op = queue_removal(member, actor=actor, reason=EXPIRED_REASON, final_status=Status.EXPIRED, inline=run_now)
     if op is None:
         return None

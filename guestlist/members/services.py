@@ -111,6 +111,9 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
     ).first()
     if removal is None or removal.payload.get("final_status") != Status.EXPIRED:
         return
+    if removal.reason == "trial ended":
+        # A trial's "deactivate" outcome is settled once; a new expiry date does not undo it.
+        return
     outbox.cancel_open(member.pk, kinds=(PlexOperation.Kind.REMOVE,))
     member.status = removal.payload.get("previous_status") or Status.ACTIVE
     member.reason = ""
@@ -154,6 +157,25 @@ def remove_member(
     outcome = outbox.run(op)
     member.refresh_from_db()
     return RemovalOutcome(member, outcome.done, outcome.error)
+
+
+def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str = Status.EXPIRED) -> None:
+    """End a local account's membership that never reached Plex: nothing to take back there.
+
+    Call inside a transaction holding the member's row. Their pending redemption is
+    settled as done (the use was spent, as for any member who leaves).
+    """
+    from guestlist.invites.models import Redemption
+
+    now = timezone.now()
+    member.status = final_status
+    member.removed_at = now
+    member.reason = reason[:200]
+    member.save(update_fields=["status", "removed_at", "reason", "updated_at"])
+    Redemption.objects.filter(member=member, state=Redemption.State.PENDING).update(
+        state=Redemption.State.DONE, completed_at=now, user_token_encrypted=""
+    )
+    audit.record(actor, f"member.{final_status}", member, confirmed_by_plex=False, unlinked=True)
 
 
 def open_removal(member: Member) -> PlexOperation | None:

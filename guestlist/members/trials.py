@@ -168,7 +168,7 @@ def apply_outcome(
     """Settle one ended trial: True when done (for deactivate: Plex confirmed), False while
     Plex is retried, None when there was nothing to do."""
     from guestlist.members.accounts import default_permissions
-    from guestlist.members.services import queue_removal
+    from guestlist.members.services import end_unlinked, queue_removal
     from guestlist.plex import outbox
 
     now = now or timezone.now()
@@ -195,6 +195,9 @@ def apply_outcome(
             audit.record(actor, "member.trial_promoted", member)
             return True
         audit.record(actor, "member.trial_ended", member, outcome="deactivate")
+        if member.status == Member.Status.UNLINKED:
+            end_unlinked(member, actor=actor, reason=TRIAL_ENDED_REASON)
+            return True
         op = queue_removal(
             member, actor=actor, reason=TRIAL_ENDED_REASON, final_status=Member.Status.EXPIRED, inline=run_now
         )

@@ -264,3 +264,48 @@ def test_a_signed_in_account_without_membership_is_refused(outsider: User) -> No
     assert response.status_code == 403
     assert response.json()["error"] == "not_a_member"
     assert client.get("/me/").status_code == 403
+
+
+def test_manage_invites_without_advanced_invites_edits_only_status_and_description(make_member: MakeMember) -> None:
+    bob = make_member("bob", perms=[CREATE])
+    invite_id = bob.post("/api/me/invites").json()["id"]
+    alice = make_member("alice", perms=[MANAGE_INVITES])
+    assert alice.patch(f"/api/me/invites/{invite_id}", {"description": "checked"}).status_code == 200
+    refused = alice.patch(f"/api/me/invites/{invite_id}", {"usage_limit": 9})
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "advanced_invites_required"
+    both = make_member("carol", perms=[MANAGE_INVITES, ADVANCED])
+    assert both.patch(f"/api/me/invites/{invite_id}", {"usage_limit": 9}).json()["usage_limit"] == 9
+    assert both.patch(f"/api/me/invites/{invite_id}", {"plex_home": True}).status_code == 403
+
+
+def test_a_member_sees_their_own_invite_with_who_redeemed_it_and_its_qr(make_member: MakeMember, sim: Any) -> None:
+    from tests.dashboard.conftest import join
+
+    alice = make_member("alice", perms=[CREATE, VIEW])
+    made = alice.post("/api/me/invites").json()
+    join(sim, Invite.objects.get(pk=made["id"]), "guest")
+    listed = alice.get("/api/me/invites").json()
+    assert listed["total"] == 1
+    assert listed["items"][0]["redeemed_by"] == ["guest"]
+    assert listed["items"][0]["status"] == "redeemed"
+    qr = alice.get(f"/api/me/invites/{made['id']}/qr")
+    assert qr.status_code == 200 and qr["Content-Type"].startswith("image/svg")
+    assert alice.client.get(listed["items"][0]["qr_url"]).status_code == 200
+    assert alice.get(f"/me/invites/{made['id']}/qr.svg").status_code == 200
+    refused = alice.delete(f"/api/me/invites/{made['id']}")
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "invite_used"
+
+
+def test_an_admins_session_uses_the_member_api_with_every_permission(owner: User, server: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(owner)
+    me = client.get("/api/me").json()
+    assert me["is_admin"] is True
+    assert me["member"] is None
+    assert me["permissions"] == list(permissions.ALL)
+    assert me["quota"]["exempt"] is True
+    assert client.get("/me/").status_code == 302, "admins have the dashboard"

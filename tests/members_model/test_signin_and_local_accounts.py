@@ -189,3 +189,39 @@ def test_the_local_path_through_the_api(client: Client, owner: User, server: Any
     assert taken.status_code == 409
     assert taken.json()["error"] == "username_taken"
     assert Invite.objects.get().used_count == 1
+
+
+def test_an_unlinked_local_account_expires_without_asking_plex(
+    client: Client, owner: User, local_on: None, sim: PlexSimulator
+) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from guestlist.members import expiry
+
+    invite = owner_invite(owner, user_expires_in_days=3)
+    client.post(f"/invite/{invite.code}/local", {"email": "dora@example.com", "username": "dora", "password": PASSWORD})
+    requests_before = len(sim.request_log())
+    with time_machine.travel(timezone.now() + timedelta(days=3, minutes=1), tick=False):
+        assert expiry.run().startswith("1 expired")
+    member = Member.objects.get()
+    assert member.status == "expired"
+    assert len(sim.request_log()) == requests_before, "nothing was shared, so Plex is not asked"
+    assert Redemption.objects.get().state == "done"
+    assert Invite.objects.get().used_count == 1
+    assert client.get("/me/").status_code == 403
+
+
+def test_a_password_sign_in_is_in_the_audit_log(client: Client, make_member: MakeMember) -> None:
+    from guestlist.core.models import AuditEvent
+
+    site(local_accounts_enabled=True)
+    alice = make_member("alice")
+    alice.user.set_password(PASSWORD)
+    alice.user.save()
+    client.post("/login", {"username": alice.user.username, "password": PASSWORD})
+    event = AuditEvent.objects.get(action="member.sign_in")
+    assert event.details == {"method": "password"}
+    assert event.actor_label == "alice"

@@ -248,3 +248,38 @@ def test_manage_users_holders_act_on_trials_from_their_page(make_member: MakeMem
     assert "Trial ends" in manager.get("/me/members").content.decode()
     manager.form(f"/me/members/{alice.member.pk}/trial", {"action": "extend", "days": "3"})
     assert Member.objects.get(pk=alice.member.pk).trial_ends_at == ends + 3 * DAY
+
+
+def test_a_new_expiry_date_does_not_undo_a_trials_deactivation_waiting_for_plex(
+    make_member: MakeMember, owner: User, sim: PlexSimulator
+) -> None:
+    from guestlist.core.audit import Actor
+    from guestlist.members.services import set_expiry
+
+    site(trial_outcome="deactivate")
+    alice = trial_member(make_member, owner, days=1)
+    sim.inject_fault("DELETE", "/api/servers/*/shared_servers/*", status=500, times=2)
+    with time_machine.travel(timezone.now() + 2 * DAY, tick=True):
+        trials.run()
+        set_expiry(Member.objects.get(pk=alice.member.pk), timezone.now() + 30 * DAY, actor=Actor.system())
+        assert Member.objects.get(pk=alice.member.pk).status == "removing"
+        run_owed_work()
+    assert Member.objects.get(pk=alice.member.pk).status == "expired"
+
+
+def test_a_local_account_whose_trial_ends_in_deactivation_expires_without_plex(
+    client: Any, owner: User, server: Any, sim: PlexSimulator
+) -> None:
+    site(local_accounts_enabled=True, trial_outcome="deactivate")
+    invite = owner_invite(owner, trial=2)
+    client.post(
+        f"/invite/{invite.code}/local",
+        {"email": "dora@example.com", "username": "dora", "password": "a long passphrase"},
+    )
+    member = Member.objects.get()
+    assert member.status == "unlinked" and member.in_trial
+    with time_machine.travel(timezone.now() + 3 * DAY, tick=False):
+        assert trials.run() == "0 promoted, 1 deactivated, 0 waiting for Plex"
+    member.refresh_from_db()
+    assert (member.status, member.reason) == ("expired", "trial ended")
+    assert not PlexOperation.objects.filter(member=member).exists()
