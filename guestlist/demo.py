@@ -62,6 +62,8 @@ def run(*, host: str, port: int) -> int:
         "              TV Shows, Music, Photos)\n"
         "  Try it:     create an invite, open its link in a private window, click 'Sign in with Plex'\n"
         f"              and pick a simulated friend ({friends}).\n"
+        "  Members:    give that friend 'Create Invites' on their member page, then sign in at /login\n"
+        "              with Plex as them to see their own page, /me/.\n"
         f"  Data:       {data_dir} (delete it to start over)\n",
         flush=True,
     )
