@@ -28,7 +28,7 @@ from guestlist.dashboard.labels import member_error_message
 from guestlist.members import accounts as member_accounts
 from guestlist.members import permissions
 
-PIN_SESSION_KEY = "member_plex_pin"
+PIN_SESSION_KEY = member_accounts.PIN_SESSION_KEY
 MAX_AUTO_ROUNDS = 20
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 

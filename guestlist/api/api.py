@@ -91,6 +91,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    if request.path_info.startswith("/api/me"):
+        return error_response(401, "unauthorized", "Sign in first (the member API takes a signed-in session).")
     return error_response(401, "unauthorized", "Send an API key in X-Api-Key, or sign in as an admin.")
 
 

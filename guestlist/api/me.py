@@ -27,9 +27,11 @@ from guestlist.api.schemas import (
     invite_out,
     member_detail_out,
 )
-from guestlist.core.errors import Invalid
+from guestlist.core import ratelimit
+from guestlist.core.errors import Invalid, NotFound, ServiceError
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
+from guestlist.members import accounts as member_accounts
 from guestlist.members import own, permissions
 from guestlist.members.models import Member
 from guestlist.members.permissions import Caller
@@ -170,6 +172,54 @@ class ExtensionIn(StrictSchema):
 def me_request_extension(request: HttpRequest, payload: ExtensionIn) -> Status[dict[str, Any]]:
     extension = own.request_extension(caller(request), payload.message)
     return Status(201, own.extension_out(extension))
+
+
+# -- Linking Plex to a local account -------------------------------------------------------
+
+
+class PlexLinkStartOut(Schema):
+    auth_url: str
+    check_url: str
+
+
+class PlexLinkWaitingOut(Schema):
+    status: str
+    message: str
+
+
+@router.post("/plex-link", response={201: PlexLinkStartOut}, summary="Start linking my Plex account (local accounts)")
+def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
+    member_accounts.check_may_link(caller(request))
+    ratelimit.enforce(ratelimit.OAUTH_START, request)
+    started = member_accounts.start_plex_sign_in(forward_url=settings.BASE_URL + reverse("login-plex-continue"))
+    # Kept in this session, as the page does: only whoever started the link can finish it.
+    request.session[member_accounts.PIN_SESSION_KEY] = {"id": started.public_id, "flow": "link"}
+    check_url = settings.BASE_URL + reverse("api:me_plex_link_check")
+    return Status(201, {"auth_url": started.auth_url, "check_url": check_url})
+
+
+@router.post(
+    "/plex-link/check",
+    response={200: MemberDetailOut, 202: PlexLinkWaitingOut},
+    summary="Finish linking once Plex confirmed the sign-in",
+)
+def me_plex_link_check(request: HttpRequest) -> Status[dict[str, Any]]:
+    pending = request.session.get(member_accounts.PIN_SESSION_KEY) or {}
+    if pending.get("flow") != "link" or not pending.get("id"):
+        raise NotFound("No Plex link is under way; start one with POST /api/me/plex-link.")
+    ratelimit.enforce(ratelimit.PIN_POLL, request)
+    try:
+        signed_in = member_accounts.poll_plex_sign_in(str(pending["id"]))
+        if signed_in is None:
+            return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
+        request.session.pop(member_accounts.PIN_SESSION_KEY, None)
+        member = member_accounts.link_plex_account(caller(request), signed_in)
+    except ServiceError as exc:
+        if exc.code != "plex_unavailable":
+            # The PIN is spent or unusable; a new attempt starts a new one.
+            request.session.pop(member_accounts.PIN_SESSION_KEY, None)
+        raise
+    return Status(200, member_detail_out(member))
 
 
 # -- Manage Users ------------------------------------------------------------------------

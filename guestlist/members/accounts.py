@@ -39,6 +39,9 @@ from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
 from guestlist.plex.records import PlexAccount
 
 PIN_LIFETIME = timedelta(minutes=15)
+# Where a browser session keeps the PIN of its Plex sign-in or link: only that session can
+# finish it (the pages and the member API share it).
+PIN_SESSION_KEY = "member_plex_pin"
 USERNAME_ALLOWED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@+"
 
 
@@ -223,6 +226,16 @@ def user_for_plex_account(account: PlexAccount, *, ip: str | None) -> User:
 # -- Linking a Plex account to a local account --------------------------------------------
 
 
+def check_may_link(caller: Caller) -> Member:
+    """Refuse before any PIN is made: only an unlinked member links a Plex account."""
+    member = caller.member
+    if member is None:
+        raise Forbidden("Only members link a Plex account.", code="not_a_member")
+    if member.status != Member.Status.UNLINKED:
+        raise Conflict("Your Plex account is linked already.", code="already_linked")
+    return member
+
+
 def link_plex_account(caller: Caller, signed_in: SignedIn) -> Member:
     """Share the server with a local account's member now that they signed in with Plex.
 
@@ -230,12 +243,8 @@ def link_plex_account(caller: Caller, signed_in: SignedIn) -> Member:
     from the invite at redemption, through the outbox (retried if Plex is down), and is
     accepted with their token as on the Plex redemption path.
     """
-    member = caller.member
-    if member is None:
-        raise Forbidden("Only members link a Plex account.", code="not_a_member")
+    member = check_may_link(caller)
     account = signed_in.account
-    if member.status != Member.Status.UNLINKED:
-        raise Conflict("Your Plex account is linked already.", code="already_linked")
     if not account.email or account.email.strip().lower() != member.email.strip().lower():
         raise Conflict(
             f"Sign in with the Plex account of {member.email}; that one uses another e-mail address.",

@@ -225,3 +225,56 @@ def test_a_password_sign_in_is_in_the_audit_log(client: Client, make_member: Mak
     event = AuditEvent.objects.get(action="member.sign_in")
     assert event.details == {"method": "password"}
     assert event.actor_label == "alice"
+
+
+def test_a_local_account_links_plex_through_the_api_too(
+    client: Client, owner: User, local_on: None, sim: PlexSimulator
+) -> None:
+    invite = owner_invite(owner, libraries=[1])
+    body = {"code": invite.code, "email": "alice@example.com", "username": "ally", "password": PASSWORD}
+    assert client.post("/api/invites/redeem", data=body, content_type="application/json").status_code == 201
+    signed_out = client.post("/api/me/plex-link")
+    assert signed_out.status_code == 401
+    assert "Sign in first" in signed_out.json()["message"]
+    assert client.post("/login", {"username": "ally", "password": PASSWORD}).status_code == 302
+    api = client
+
+    nothing_started = api.post("/api/me/plex-link/check")
+    assert nothing_started.status_code == 404
+
+    started = api.post("/api/me/plex-link")
+    assert started.status_code == 201, started.content
+    assert started.json()["auth_url"].startswith(sim.plex_tv_url)
+    assert "token" not in started.content.decode().lower()
+    waiting = api.post("/api/me/plex-link/check")
+    assert waiting.status_code == 202
+    assert Member.objects.get().status == "unlinked"
+
+    public_id = api.session["member_plex_pin"]["id"]
+    sim.approve_pin(PlexPin.objects.get(public_id=public_id).plex_pin_id, "alice")
+    linked = api.post("/api/me/plex-link/check")
+    assert linked.status_code == 200, linked.content
+    assert linked.json()["status"] == "active"
+    assert len(shares_of(sim, "alice")) == 1 and shares_of(sim, "alice")[0].accepted
+    assert Redemption.objects.get().user_token_encrypted == ""
+    again = api.post("/api/me/plex-link")
+    assert again.status_code == 409
+    assert again.json()["error"] == "already_linked"
+
+
+def test_linking_through_the_api_refuses_another_plex_account(
+    client: Client, owner: User, local_on: None, sim: PlexSimulator
+) -> None:
+    invite = owner_invite(owner)
+    body = {"code": invite.code, "email": "alice@example.com", "username": "ally", "password": PASSWORD}
+    client.post("/api/invites/redeem", data=body, content_type="application/json")
+    client.post("/login", {"username": "ally", "password": PASSWORD})
+    started = client.post("/api/me/plex-link")
+    assert started.status_code == 201, started.content
+    sim.approve_pin(PlexPin.objects.get(public_id=client.session["member_plex_pin"]["id"]).plex_pin_id, "bob")
+    refused = client.post("/api/me/plex-link/check")
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "email_mismatch"
+    assert Member.objects.get().status == "unlinked"
+    assert not shares_of(sim, "bob")
+    assert client.post("/api/me/plex-link/check").status_code == 404, "a spent PIN is forgotten"
