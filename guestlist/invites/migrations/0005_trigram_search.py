@@ -8,6 +8,8 @@ search still works, by scanning.
 
 from __future__ import annotations
 
+import logging
+
 from django.db import migrations, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
@@ -28,7 +30,12 @@ def create_indexes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> 
         try:
             with transaction.atomic(using=connection.alias):
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except Exception:  # noqa: BLE001 - any refusal leaves the search scanning, which still works
+        except Exception as exc:  # noqa: BLE001 - any refusal leaves the search scanning, which still works
+            logging.getLogger("guestlist").warning(
+                "PostgreSQL refused CREATE EXTENSION pg_trgm (%s); invite search works without its indexes, "
+                "by scanning. To have them, a superuser runs it in this database before Guestlist first starts.",
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+            )
             return
         for name, target in INDEXES.items():
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
