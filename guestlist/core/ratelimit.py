@@ -45,24 +45,39 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def hit(limit: Limit, subject: str, *, now: float | None = None) -> Verdict:
-    """Count one request of ``subject`` against ``limit`` in the current fixed window."""
+    """Count one request of ``subject`` against ``limit`` over a sliding window.
+
+    Fixed windows would let a client send the whole allowance at the end of one window and
+    again at the start of the next. The previous window's count, weighted by how much of it
+    still lies inside the last ``limit.seconds``, closes that gap (the usual approximation of
+    a sliding log at the cost of one row per window).
+    """
     if not settings.RATE_LIMITS_ENABLED:
         return Verdict(True, 0)
     moment = time.time() if now is None else now
     window_start = int(moment // limit.seconds) * limit.seconds
     key = f"{limit.name}:{subject}"
     with connection.cursor() as cursor:
-        # One statement: the increment and the read cannot interleave with another process.
+        # One statement: the increment and the reads cannot interleave with another process.
         cursor.execute(
             "INSERT INTO core_ratelimithit (key, window_start, count) VALUES (%s, %s, 1) "
             "ON CONFLICT (key, window_start) DO UPDATE SET count = core_ratelimithit.count + 1 "
-            "RETURNING count",
-            [key, window_start],
+            "RETURNING count, (SELECT previous.count FROM core_ratelimithit AS previous "
+            "WHERE previous.key = %s AND previous.window_start = %s)",
+            [key, window_start, key, window_start - limit.seconds],
         )
         row = cursor.fetchone()
     count = int(row[0]) if row else 1
-    retry_after = max(1, int(window_start + limit.seconds - moment + 0.999))
-    return Verdict(count <= limit.count, retry_after)
+    previous = int(row[1]) if row and row[1] is not None else 0
+    elapsed = (moment - window_start) / limit.seconds
+    if count + previous * (1 - elapsed) <= limit.count:
+        return Verdict(True, 0)
+    if count > limit.count or previous == 0:
+        wait_until = window_start + limit.seconds
+    else:
+        # When the previous window's share has faded enough to let this request through.
+        wait_until = window_start + limit.seconds * (1 - (limit.count - count) / previous)
+    return Verdict(False, max(1, int(wait_until - moment + 0.999)))
 
 
 def enforce(limit: Limit, request: HttpRequest, *, subject: str | None = None) -> None:

@@ -72,3 +72,13 @@ def test_a_trusted_proxy_passes_the_client_address(client: Client, server: Media
     assert client_address("10.0.0.2", "198.51.100.7, 10.0.0.5", proxies) == "198.51.100.7"
     assert client_address("203.0.113.1", "198.51.100.7", proxies) == "203.0.113.1"
     assert client_address("10.0.0.2", "1.2.3.4, 198.51.100.7", proxies) == "198.51.100.7"
+
+
+def test_a_client_cannot_double_its_allowance_across_a_window_boundary(db: None) -> None:
+    start = 6_000_000.0  # a window boundary for the one-minute limits
+    late_in_one = [ratelimit.hit(ratelimit.REDEEM, "203.0.113.7", now=start - 2).allowed for _ in range(10)]
+    assert all(late_in_one)
+    early_in_next = ratelimit.hit(ratelimit.REDEEM, "203.0.113.7", now=start + 1)
+    assert not early_in_next.allowed
+    assert 1 <= early_in_next.retry_after <= 60
+    assert ratelimit.hit(ratelimit.REDEEM, "203.0.113.7", now=start + 59).allowed, "the old burst has faded"
