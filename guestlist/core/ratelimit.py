@@ -73,7 +73,7 @@ def hit(limit: Limit, subject: str, *, now: float | None = None) -> Verdict:
     if count + previous * (1 - elapsed) <= limit.count:
         return Verdict(True, 0)
     if count > limit.count or previous == 0:
-        wait_until = window_start + limit.seconds
+        wait_until: float = window_start + limit.seconds
     else:
         # When the previous window's share has faded enough to let this request through.
         wait_until = window_start + limit.seconds * (1 - (limit.count - count) / previous)
