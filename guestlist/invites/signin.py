@@ -7,7 +7,6 @@ service (which keeps it encrypted until the share is accepted).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,37 +23,16 @@ from guestlist.plex import services
 from guestlist.plex.errors import PinExpired, PlexError
 from guestlist.plex.models import PlexPin
 
-PIN_LIFETIME = timedelta(minutes=15)
 PIN_POLL_MIN_SECONDS = 2.0
 
 
-@dataclass(frozen=True)
-class StartedSignIn:
-    pin: PlexPin
-    auth_url: str
+StartedSignIn = services.StartedPin
 
 
 def start(code: str, *, forward_url: str | None = None, purpose: str = PlexPin.Purpose.REDEEM) -> StartedSignIn:
     """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page."""
     invite = usable_invite(code) if purpose == PlexPin.Purpose.REDEEM else None
-    client = services.sign_in()
-    try:
-        plex_pin = client.create_pin()
-    except PlexError as exc:
-        raise services.as_service_error(exc) from exc
-    expires_at = min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME)
-    pin = PlexPin.objects.create(
-        public_id=secrets.token_urlsafe(24),
-        plex_pin_id=plex_pin.id,
-        code=plex_pin.code,
-        purpose=purpose,
-        invite=invite,
-        expires_at=expires_at,
-    )
-    url = client.auth_url(
-        plex_pin.code, forward_url=forward_url.replace("{pin}", pin.public_id) if forward_url else None
-    )
-    return StartedSignIn(pin, url)
+    return services.start_pin(purpose, forward_url=forward_url, invite=invite)
 
 
 def _pin_for(public_id: str, code: str) -> PlexPin:

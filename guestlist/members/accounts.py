@@ -38,7 +38,6 @@ from guestlist.plex.errors import PinExpired, PlexError
 from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
 from guestlist.plex.records import PlexAccount
 
-PIN_LIFETIME = timedelta(minutes=15)
 # Where a browser session keeps the PIN of its Plex sign-in or link: only that session can
 # finish it (the pages and the member API share it).
 PIN_SESSION_KEY = "member_plex_pin"
@@ -129,21 +128,8 @@ class StartedPlexSignIn:
 
 
 def start_plex_sign_in(*, forward_url: str) -> StartedPlexSignIn:
-    client = services.sign_in()
-    try:
-        plex_pin = client.create_pin()
-    except PlexError as exc:
-        raise services.as_service_error(exc) from exc
-    pin = PlexPin.objects.create(
-        public_id=secrets.token_urlsafe(24),
-        plex_pin_id=plex_pin.id,
-        code=plex_pin.code,
-        purpose=PlexPin.Purpose.MEMBER_LOGIN,
-        expires_at=min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME),
-    )
-    return StartedPlexSignIn(
-        pin.public_id, client.auth_url(plex_pin.code, forward_url=forward_url.replace("{pin}", pin.public_id))
-    )
+    started = services.start_pin(PlexPin.Purpose.MEMBER_LOGIN, forward_url=forward_url)
+    return StartedPlexSignIn(started.pin.public_id, started.auth_url)
 
 
 @dataclass(frozen=True)

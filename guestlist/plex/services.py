@@ -5,7 +5,9 @@ Everything here calls Plex only through ``guestlist.plex.gateway``.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -17,13 +19,16 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexRefused, PlexUnavailableError
 from guestlist.core.services import ensure_site_settings
 from guestlist.plex.errors import PlexError, PlexPassRequired, PlexTokenRejected
-from guestlist.plex.models import Library, MediaServer
+from guestlist.plex.models import Library, MediaServer, PlexPin
 from guestlist.plex.records import LibraryInfo
 
 if TYPE_CHECKING:
+    from guestlist.invites.models import Invite
     from guestlist.plex.gateway import PlexGateway
     from guestlist.plex.invitee import PlexInviteeGateway
 
+# However long plex.tv would keep a PIN, a sign-in left alone this long is over.
+PIN_LIFETIME = timedelta(minutes=15)
 DEFAULT_TIMEOUT = 5.0  # seconds; settings.PLEX_TIMEOUT (GUESTLIST_PLEX_TIMEOUT) overrides it
 
 
@@ -188,6 +193,33 @@ def check_health(server: MediaServer) -> Health:
         token_ok=token_ok, server_ok=server_ok, last_health_error=" ".join(errors), last_health_check_at=timezone.now()
     )
     return Health(token_ok, server_ok, " ".join(errors))
+
+
+@dataclass(frozen=True)
+class StartedPin:
+    pin: PlexPin
+    auth_url: str
+
+
+def start_pin(purpose: str, *, forward_url: str | None = None, invite: Invite | None = None) -> StartedPin:
+    """Create a Plex PIN under Guestlist's client identifier, remember it, and build the URL of
+    Plex's sign-in page. Browsers only ever see the PIN's opaque ``public_id``, which replaces
+    ``{pin}`` in ``forward_url``."""
+    client = sign_in()
+    try:
+        plex_pin = client.create_pin()
+    except PlexError as exc:
+        raise as_service_error(exc) from exc
+    pin = PlexPin.objects.create(
+        public_id=secrets.token_urlsafe(24),
+        plex_pin_id=plex_pin.id,
+        code=plex_pin.code,
+        purpose=purpose,
+        invite=invite,
+        expires_at=min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME),
+    )
+    forward = forward_url.replace("{pin}", pin.public_id) if forward_url else None
+    return StartedPin(pin, client.auth_url(plex_pin.code, forward_url=forward))
 
 
 def server_unavailable() -> PlexUnavailableError:

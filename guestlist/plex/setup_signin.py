@@ -9,9 +9,8 @@ sign-in expires, then wiped: from then on the server's own encrypted admin token
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -23,7 +22,6 @@ from guestlist.plex.errors import PinExpired, PlexError, PlexTokenRejected
 from guestlist.plex.models import PlexPin
 from guestlist.plex.records import PlexAccount, PlexResource
 
-PIN_LIFETIME = timedelta(minutes=15)
 SETUP = PlexPin.Purpose.SETUP
 
 
@@ -53,19 +51,8 @@ def forget_stale(now: datetime | None = None) -> int:
 def start(*, forward_url: str | None = None) -> StartedSetupSignIn:
     """Create a Plex PIN for the owner and the URL of Plex's sign-in page."""
     forget_stale()
-    client = services.sign_in()
-    try:
-        plex_pin = client.create_pin()
-    except PlexError as exc:
-        raise services.as_service_error(exc) from exc
-    pin = PlexPin.objects.create(
-        public_id=secrets.token_urlsafe(24),
-        plex_pin_id=plex_pin.id,
-        code=plex_pin.code,
-        purpose=SETUP,
-        expires_at=min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME),
-    )
-    return StartedSetupSignIn(pin, client.auth_url(plex_pin.code, forward_url=forward_url))
+    started = services.start_pin(SETUP, forward_url=forward_url)
+    return StartedSetupSignIn(started.pin, started.auth_url)
 
 
 def _live_pin(public_id: str, now: datetime) -> PlexPin:
