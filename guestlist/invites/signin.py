@@ -8,10 +8,8 @@ service (which keeps it encrypted until the share is accepted).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from guestlist.core.audit import Actor
@@ -20,11 +18,7 @@ from guestlist.invites import codes
 from guestlist.invites.models import Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, existing_result, redeem, usable_invite
 from guestlist.plex import services
-from guestlist.plex.errors import PinExpired, PlexError
 from guestlist.plex.models import PlexPin
-
-PIN_POLL_MIN_SECONDS = 2.0
-
 
 StartedSignIn = services.StartedPin
 
@@ -68,28 +62,10 @@ def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | 
     if pin.expires_at <= now or pin.state == PlexPin.State.EXPIRED:
         PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
         raise Gone("The Plex sign-in took too long and expired; start again.", code="pin_expired")
-    # plex.tv rate-limits PIN polling (code 1003 at about two polls a second), so however
-    # often a page asks, each PIN is put to Plex at most once per interval; the conditional
-    # UPDATE also keeps two simultaneous polls of one PIN from both redeeming.
-    interval = timedelta(seconds=float(getattr(settings, "PIN_POLL_MIN_SECONDS", PIN_POLL_MIN_SECONDS)))
-    slot = Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=now - interval)
-    if not PlexPin.objects.filter(pk=pin.pk).filter(slot).update(last_polled_at=now):
+    token = services.poll_pin(pin, now)
+    if token is None:
         return PollResult(True)
-    client = services.sign_in()
-    try:
-        checked = client.check_pin(pin.plex_pin_id)
-    except PinExpired as exc:
-        PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
-        raise Gone("The Plex sign-in expired; start again.", code="pin_expired") from exc
-    except PlexError as exc:
-        raise services.as_service_error(exc) from exc
-    if not checked.auth_token:
-        return PollResult(True)
-    token = checked.auth_token
-    try:
-        account = client.account_for_token(token)
-    except PlexError as exc:
-        raise services.as_service_error(exc) from exc
+    account = services.account_for_token(token)
     identity = Identity(
         method=Redemption.Method.OAUTH,
         email=account.email,

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from guestlist.core import audit
@@ -34,7 +32,7 @@ from guestlist.members import permissions
 from guestlist.members.models import Member
 from guestlist.members.permissions import Caller
 from guestlist.plex import outbox, services
-from guestlist.plex.errors import PinExpired, PlexError
+from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
 from guestlist.plex.records import PlexAccount
 
@@ -150,25 +148,14 @@ def poll_plex_sign_in(public_id: str, *, now: datetime | None = None) -> SignedI
     if pin.state == PlexPin.State.EXPIRED or pin.expires_at <= now:
         PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
         raise Gone("The Plex sign-in took too long and expired; start again.", code="pin_expired")
-    interval = timedelta(seconds=float(getattr(settings, "PIN_POLL_MIN_SECONDS", 2.0)))
-    slot = Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=now - interval)
-    if not PlexPin.objects.filter(pk=pin.pk).filter(slot).update(last_polled_at=now):
+    token = services.poll_pin(pin, now)
+    if token is None:
         return None
-    client = services.sign_in()
-    try:
-        checked = client.check_pin(pin.plex_pin_id)
-        if not checked.auth_token:
-            return None
-        account = client.account_for_token(checked.auth_token)
-    except PinExpired as exc:
-        PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
-        raise Gone("The Plex sign-in expired; start again.", code="pin_expired") from exc
-    except PlexError as exc:
-        raise services.as_service_error(exc) from exc
+    account = services.account_for_token(token)
     # Claimed once: a second poll of the same PIN cannot sign anyone in again.
     if not PlexPin.objects.filter(pk=pin.pk).exclude(state=PlexPin.State.USED).update(state=PlexPin.State.USED):
         raise Gone("This sign-in was already used; start again.", code="pin_expired")
-    return SignedIn(account, checked.auth_token)
+    return SignedIn(account, token)
 
 
 def owner_user_for(account: PlexAccount) -> User | None:

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Invalid, PlexRefused, PlexUnavailableError
+from guestlist.core.errors import Gone, Invalid, PlexRefused, PlexUnavailableError
 from guestlist.core.services import ensure_site_settings
-from guestlist.plex.errors import PlexError, PlexPassRequired, PlexTokenRejected
+from guestlist.plex.errors import PinExpired, PlexError, PlexPassRequired, PlexTokenRejected
 from guestlist.plex.models import Library, MediaServer, PlexPin
-from guestlist.plex.records import LibraryInfo
+from guestlist.plex.records import LibraryInfo, PlexAccount
 
 if TYPE_CHECKING:
     from guestlist.invites.models import Invite
@@ -220,6 +221,38 @@ def start_pin(purpose: str, *, forward_url: str | None = None, invite: Invite | 
     )
     forward = forward_url.replace("{pin}", pin.public_id) if forward_url else None
     return StartedPin(pin, client.auth_url(plex_pin.code, forward_url=forward))
+
+
+PIN_POLL_MIN_SECONDS = 2.0
+
+
+def poll_pin(pin: PlexPin, now: datetime) -> str | None:
+    """One look at a PIN: the token of whoever signed in, or None while Plex still waits.
+
+    plex.tv rate-limits PIN polling (code 1003 at about two polls a second), so however often
+    a page asks, each PIN is put to Plex at most once per interval; the conditional UPDATE
+    also keeps two simultaneous polls of one PIN from both going on to use it.
+    """
+    interval = timedelta(seconds=float(getattr(settings, "PIN_POLL_MIN_SECONDS", PIN_POLL_MIN_SECONDS)))
+    slot = Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=now - interval)
+    if not PlexPin.objects.filter(pk=pin.pk).filter(slot).update(last_polled_at=now):
+        return None
+    try:
+        checked = sign_in().check_pin(pin.plex_pin_id)
+    except PinExpired as exc:
+        PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.EXPIRED)
+        raise Gone("The Plex sign-in expired; start again.", code="pin_expired") from exc
+    except PlexError as exc:
+        raise as_service_error(exc) from exc
+    return checked.auth_token or None
+
+
+def account_for_token(token: str) -> PlexAccount:
+    """Who a Plex user token belongs to, read from plex.tv with that token."""
+    try:
+        return sign_in().account_for_token(token)
+    except PlexError as exc:
+        raise as_service_error(exc) from exc
 
 
 def server_unavailable() -> PlexUnavailableError:
