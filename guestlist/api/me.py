@@ -33,7 +33,6 @@ from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
 from guestlist.members import accounts as member_accounts
 from guestlist.members import own, permissions
-from guestlist.members.models import Member
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
 
@@ -59,11 +58,6 @@ class MeOut(Schema):
     advanced_invites: bool
 
 
-def redeemed_by(invite_id: int) -> list[str]:
-    members = Member.objects.filter(invite_id=invite_id).order_by("created_at")
-    return [member.username or member.email for member in members]
-
-
 class MeInviteOut(InviteOut):
     redeemed_by: list[str]
     qr_url: str
@@ -77,10 +71,12 @@ class MeInviteListOut(Schema):
     counts: InviteCounts
 
 
-def invite_with_extras(request: HttpRequest, invite: Any) -> dict[str, Any]:
+def invite_with_extras(request: HttpRequest, invite: Any, joined: dict[int, list[str]] | None = None) -> dict[str, Any]:
+    if joined is None:
+        joined = own.redeemed_by([invite.pk])
     return {
         **invite_out(invite),
-        "redeemed_by": redeemed_by(invite.pk),
+        "redeemed_by": joined.get(invite.pk, []),
         "qr_url": settings.BASE_URL + reverse("api:me_invite_qr", args=[invite.pk]),
     }
 
@@ -122,8 +118,9 @@ def me_list_invites(request: HttpRequest, filters: Query[MeInviteFilters]) -> di
         raise Invalid("scope must be own or all.", details=[{"field": "scope", "message": filters.scope}])
     query = InviteQuery(status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size)
     page = own.list_invites(caller(request), query, everyone=filters.scope == "all")
+    joined = own.redeemed_by([invite.pk for invite in page.items])
     return {
-        "items": [invite_with_extras(request, invite) for invite in page.items],
+        "items": [invite_with_extras(request, invite, joined) for invite in page.items],
         "total": page.total,
         "page": page.page,
         "page_size": page.page_size,

@@ -34,6 +34,18 @@ def create_invite(caller: Caller, data: Mapping[str, Any]) -> Invite:
     return quotas.create_within_quota(caller, allowed, create)
 
 
+def redeemed_by(invite_ids: list[int]) -> dict[int, list[str]]:
+    """Who came through each invite (names, oldest first), for a whole page in one query."""
+    joined: dict[int, list[str]] = {}
+    for invite_id, username, email in (
+        Member.objects.filter(invite_id__in=invite_ids)
+        .order_by("created_at")
+        .values_list("invite_id", "username", "email")
+    ):
+        joined.setdefault(invite_id, []).append(username or email)
+    return joined
+
+
 def list_invites(caller: Caller, query: invites.InviteQuery, *, everyone: bool = False) -> invites.InvitePage:
     permissions.check_list(caller, everyone=everyone)
     if everyone:

@@ -34,7 +34,6 @@ from guestlist.members.forms import (
     QuotaForm,
     TrialForm,
 )
-from guestlist.members.models import Member
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
 
@@ -64,11 +63,7 @@ def member_view(view: View) -> View:
 
 def invite_rows(invites: list[Invite]) -> list[dict[str, Any]]:
     now = timezone.now()
-    members = Member.objects.filter(invite__in=invites).order_by("created_at")
-    joined: dict[int, list[str]] = {}
-    for member in members:
-        if member.invite_id is not None:
-            joined.setdefault(member.invite_id, []).append(member.username or member.email)
+    joined = own.redeemed_by([invite.pk for invite in invites])
     return [
         {
             "invite": invite,

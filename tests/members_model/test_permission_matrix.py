@@ -309,3 +309,23 @@ def test_an_admins_session_uses_the_member_api_with_every_permission(owner: User
     assert me["permissions"] == list(permissions.ALL)
     assert me["quota"]["exempt"] is True
     assert client.get("/me/").status_code == 302, "admins have the dashboard"
+
+
+def test_the_member_invite_list_reads_who_redeemed_in_one_query_whatever_its_length(
+    make_member: MakeMember, sim: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.dashboard.conftest import join
+
+    alice = make_member("alice", perms=[CREATE, VIEW, ADVANCED])
+    first = alice.post("/api/me/invites", {"usage_limit": 5}).json()
+    join(sim, Invite.objects.get(pk=first["id"]), "guest")
+    with CaptureQueriesContext(connection) as one:
+        assert alice.get("/api/me/invites").json()["items"][0]["redeemed_by"] == ["guest"]
+    for _ in range(4):
+        alice.post("/api/me/invites", {"usage_limit": 5})
+    with CaptureQueriesContext(connection) as five:
+        assert len(alice.get("/api/me/invites").json()["items"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
