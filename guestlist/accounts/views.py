@@ -30,7 +30,7 @@ from guestlist.members import permissions
 
 PIN_SESSION_KEY = member_accounts.PIN_SESSION_KEY
 MAX_AUTO_ROUNDS = 20
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = member_accounts.LOGIN_BACKEND
 
 REFUSALS = {
     "local_accounts_disabled": gettext_lazy("Signing in with a password is switched off; sign in with Plex."),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from guestlist.api.auth import session_auth
 from guestlist.api.schemas import (
@@ -21,8 +21,11 @@ from guestlist.api.schemas import (
     InviteUpdateIn,
     MemberDetailOut,
     MemberOut,
+    PermissionsIn,
+    QuotaIn,
     QuotaOut,
     StrictSchema,
+    TrialActionIn,
     TrialOut,
     invite_out,
     member_detail_out,
@@ -245,21 +248,6 @@ def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict
         "page": page.page,
         "page_size": page.page_size,
     }
-
-
-class PermissionsIn(StrictSchema):
-    permissions: list[str] = Field(max_length=10)
-
-
-class QuotaIn(StrictSchema):
-    limit: StrictInt | None
-    days: StrictInt | None
-
-
-class TrialActionIn(StrictSchema):
-    action: str
-    days: StrictInt | None = None
-    message: str = Field(default="", max_length=1000)
 
 
 @router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")

@@ -326,3 +326,21 @@ def member_detail_out(member: Member) -> dict[str, Any]:
         "reason": member.reason,
         "removed_at": member.removed_at,
     }
+
+
+# The same bodies serve the admin API (/api/users/...) and Manage Users (/api/me/members/...).
+
+
+class PermissionsIn(StrictSchema):
+    permissions: list[str] = Field(max_length=10)
+
+
+class QuotaIn(StrictSchema):
+    limit: StrictInt | None
+    days: StrictInt | None
+
+
+class TrialActionIn(StrictSchema):
+    action: str
+    days: StrictInt | None = None
+    message: str = Field(default="", max_length=1000)

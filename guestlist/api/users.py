@@ -11,16 +11,18 @@ from pydantic import Field, StrictBool, StrictInt, ValidationError
 
 from guestlist.api.auth import admin_auth, admin_caller
 from guestlist.api.invites import principal
-from guestlist.api.me import PermissionsIn, QuotaIn, TrialActionIn
 from guestlist.api.schemas import (
     ExpirationIn,
     MemberAccessIn,
     MemberDetailOut,
     MemberListOut,
     MemberOut,
+    PermissionsIn,
+    QuotaIn,
     RedeemStatusOut,
     StrictSchema,
     SyncOut,
+    TrialActionIn,
     member_detail_out,
     member_out,
 )

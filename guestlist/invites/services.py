@@ -390,7 +390,8 @@ def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> Inv
         if found is not None:
             return found
     narrowed = bool(
-        query.search.strip()
+        created_by_id is not None
+        or query.search.strip()
         or query.created_by.strip()
         or query.created_after
         or query.created_before

@@ -178,7 +178,7 @@ def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
     """Streamarr's local-account path: a username and password now, Plex linked later."""
     from django.contrib.auth import login
 
-    from guestlist.members.accounts import redeem_with_local_account
+    from guestlist.members.accounts import LOGIN_BACKEND, redeem_with_local_account
 
     email = request.POST.get("email", "").strip()[:254]
     username = request.POST.get("username", "").strip()[:150]
@@ -194,7 +194,7 @@ def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
     except (ServiceError, RateLimited) as exc:
         return _invite_response(request, code, problem=refusals.from_error(exc), email=email, username=username)
     if result.member.user is not None:
-        login(request, result.member.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, result.member.user, backend=LOGIN_BACKEND)
     return HttpResponseRedirect(reverse("me"), status=303)
 
 

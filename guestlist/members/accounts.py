@@ -39,6 +39,8 @@ from guestlist.plex.records import PlexAccount
 # Where a browser session keeps the PIN of its Plex sign-in or link: only that session can
 # finish it (the pages and the member API share it).
 PIN_SESSION_KEY = "member_plex_pin"
+# Sessions made without a password check (Plex sign-in, a local account just created) name it.
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 USERNAME_ALLOWED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@+"
 
 
