@@ -283,3 +283,23 @@ def test_a_local_account_whose_trial_ends_in_deactivation_expires_without_plex(
     member.refresh_from_db()
     assert (member.status, member.reason) == ("expired", "trial ended")
     assert not PlexOperation.objects.filter(member=member).exists()
+
+
+def test_the_owner_and_a_manage_users_holder_get_the_same_trial_buttons(
+    make_member: MakeMember, owner: User, client: Any
+) -> None:
+    alice = trial_member(make_member, owner)
+    client.force_login(owner)
+    page = client.get(f"/users/{alice.member.pk}").content.decode()
+    assert f'action="/users/{alice.member.pk}/trial"' in page
+    assert 'value="extend"' in page and 'value="approve"' not in page and 'value="end"' in page
+
+    alice.post("/api/me/trial/extension", {"message": "more?"})
+    page = client.get(f"/users/{alice.member.pk}").content.decode()
+    assert 'value="approve"' in page and 'value="deny"' in page and 'value="extend"' not in page
+
+    manager = make_member("bob", perms=[permissions.MANAGE_USERS])
+    their_page = manager.client.get("/me/members").content.decode()
+    assert f'action="/me/members/{alice.member.pk}/trial"' in their_page
+    assert f'id="trial-days-{alice.member.pk}"' in their_page
+    assert 'value="approve"' in their_page
