@@ -286,6 +286,8 @@ def redeem_with_local_account(code: str, email: str, username: str, password: st
     from guestlist.invites.redemption import redeem
     from guestlist.invites.signin import email_identity
 
+    # ``redeem`` checks this too; asking first means a switched-off feature says so before
+    # anyone is told their password is too short.
     if not SiteSettings.current().local_accounts_enabled:
         raise Gone("Local accounts are switched off", code="local_accounts_disabled")
     identity = email_identity(email)
