@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -20,6 +21,16 @@ from guestlist.core.errors import Conflict, Invalid
 API_KEY_PREFIX = "gl_"
 API_KEY_BODY_LENGTH = 40
 LAST_USED_RESOLUTION_SECONDS = 300
+
+
+def login_limit_key(username: str) -> str:
+    """The name the per-account sign-in limit counts under.
+
+    Django's sign-in form folds the typed name with NFKC before looking it up, so full-width
+    or other compatibility spellings reach the same account; the limit folds the same way
+    (and ignores case) so such spellings cannot each get a fresh allowance.
+    """
+    return unicodedata.normalize("NFKC", username).strip().casefold()[:150]
 
 
 def owner_exists() -> bool:

@@ -104,7 +104,7 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         for limit, subject in (
             (ratelimit.LOGIN, ratelimit.client_ip(request)),
-            (ratelimit.LOGIN_USER, request.POST.get("username", "").strip().lower()[:150]),
+            (ratelimit.LOGIN_USER, services.login_limit_key(request.POST.get("username", ""))),
         ):
             verdict = ratelimit.hit(limit, subject)
             if not verdict.allowed:
