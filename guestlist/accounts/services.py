@@ -70,6 +70,7 @@ def remove_admin(user: User, *, actor: Actor) -> None:
     if not user.is_staff:
         raise Invalid(f"{user.get_username()} is not an admin.")
     with transaction.atomic():
+        revoke_keys_of(user, actor=actor, reason="admin removed")
         audit.record(actor, "admin.remove", user, label=user.get_username())
         user.delete()
 
@@ -80,11 +81,16 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(name: str, *, created_by: User | None = None, actor: Actor | None = None) -> str:
-    """Create a key and return it; only its hash is kept, so this is the one chance to see it."""
+def create_api_key(name: str, *, created_by: User, actor: Actor | None = None) -> str:
+    """Create a key and return it; only its hash is kept, so this is the one chance to see it.
+
+    The key belongs to ``created_by`` and works only while that account is an active admin.
+    """
     name = name.strip()
     if not name:
         raise Invalid("An API key needs a name.")
+    if not (created_by.is_staff and created_by.is_active):
+        raise Invalid(f"{created_by.get_username()} is not an admin; only admins own API keys.")
     key = API_KEY_PREFIX + secrets.token_urlsafe(30)[:API_KEY_BODY_LENGTH]
     api_key = ApiKey.objects.create(
         name=name[:100], prefix=key[: len(API_KEY_PREFIX) + 6], key_hash=hash_api_key(key), created_by=created_by
@@ -96,7 +102,18 @@ def create_api_key(name: str, *, created_by: User | None = None, actor: Actor | 
 def authenticate_api_key(key: str) -> ApiKey | None:
     if not key.startswith(API_KEY_PREFIX) or len(key) > 200:
         return None
-    api_key = ApiKey.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()
+    # A key acts for its admin: once they are gone, demoted or deactivated it is refused,
+    # even if revoking it was missed (an account changed outside Guestlist).
+    api_key = (
+        ApiKey.objects.select_related("created_by")
+        .filter(
+            key_hash=hash_api_key(key),
+            revoked_at__isnull=True,
+            created_by__is_staff=True,
+            created_by__is_active=True,
+        )
+        .first()
+    )
     if api_key is None:
         return None
     # Record use at a coarse resolution: a write per request would serialise every API
@@ -104,6 +121,16 @@ def authenticate_api_key(key: str) -> ApiKey | None:
     if cache.add(f"apikey-used:{api_key.pk}", True, LAST_USED_RESOLUTION_SECONDS):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
     return api_key
+
+
+def revoke_keys_of(user: User, *, actor: Actor, reason: str) -> int:
+    """Revoke every live key of ``user`` (removed or no longer an admin), each audited."""
+    keys = list(ApiKey.objects.filter(created_by=user, revoked_at__isnull=True))
+    now = timezone.now()
+    for api_key in keys:
+        ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=now)
+        audit.record(actor, "apikey.revoke", api_key, reason=reason)
+    return len(keys)
 
 
 def revoke_api_key(api_key: ApiKey, *, actor: Actor) -> None:
