@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -17,6 +18,7 @@ from guestlist.accounts.models import ApiKey
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid
+from guestlist.core.models import SiteSettings
 
 API_KEY_PREFIX = "gl_"
 API_KEY_BODY_LENGTH = 40
@@ -37,8 +39,19 @@ def owner_exists() -> bool:
     return User.objects.filter(is_superuser=True, is_active=True).exists()
 
 
-def create_admin(username: str, password: str, *, email: str = "", actor: Actor | None = None) -> User:
-    """Create an admin; the first one becomes the owner."""
+def create_admin(
+    username: str,
+    password: str,
+    *,
+    email: str = "",
+    actor: Actor | None = None,
+    claim: Callable[[], None] | None = None,
+) -> User:
+    """Create an admin; the first one becomes the owner.
+
+    ``claim`` runs first inside the same transaction (the setup link spends its token
+    there): when it raises, nothing is created and whatever it changed is rolled back.
+    """
     username = username.strip()
     if not username:
         raise Invalid("A username is required.")
@@ -50,6 +63,12 @@ def create_admin(username: str, password: str, *, email: str = "", actor: Actor 
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages), details={"password": exc.messages}) from exc
     with transaction.atomic():
+        if claim is not None:
+            claim()
+        # Deciding who is the owner takes the settings row's lock first (PostgreSQL; SQLite's
+        # IMMEDIATE transactions are serial anyway), so two first admins made at the same
+        # moment cannot both find no owner.
+        list(SiteSettings.objects.select_for_update().filter(pk=1).values_list("pk", flat=True))
         is_owner = not User.objects.filter(is_superuser=True).exists()
         user = User.objects.create_user(
             username=username, email=email, password=password, is_staff=True, is_superuser=is_owner

@@ -42,6 +42,8 @@ def test_it_still_lets_the_owner_end_access_at_once(make_member: MakeMember, api
     carol = make_member("carol")
     past = (timezone.now() - timedelta(minutes=1)).isoformat()
 
-    response = api.put(f"/api/users/{carol.member.pk}/expiration", {"expires_at": past}, content_type="application/json")
+    response = api.put(
+        f"/api/users/{carol.member.pk}/expiration", {"expires_at": past}, content_type="application/json"
+    )
 
     assert response.status_code == 200
