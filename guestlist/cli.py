@@ -115,10 +115,9 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 def cmd_apikey_create(args: argparse.Namespace) -> int:
     setup_django()
-    from guestlist.accounts import services
-
     from django.contrib.auth.models import User
 
+    from guestlist.accounts import services
     from guestlist.core.audit import Actor
 
     admins = User.objects.filter(is_staff=True, is_active=True)
