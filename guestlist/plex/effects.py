@@ -74,8 +74,9 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             status=final, removed_at=now, reason=op.reason or member.reason, plex_share_id=None, updated_at=now
         )
         audit.record(JOB_ACTOR, f"member.{final}", member, confirmed_by_plex=True)
-        from guestlist.invites.services import delete_if_orphaned
+        from guestlist.invites.services import delete_if_orphaned, disable_invites_of_departed
 
+        disable_invites_of_departed(member, actor=JOB_ACTOR)
         delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
 
 
