@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("guestlist.server")
@@ -28,7 +29,9 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
 
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
+    from guestlist.lib.datadir import make_private
 
+    make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)
     ensure_site_settings()
     token = issue_setup_token()

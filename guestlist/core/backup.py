@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from guestlist import __version__
+from guestlist.lib.datadir import write_private
 
 FORMAT = "guestlist-backup"
 VERSION = 1
@@ -200,7 +201,7 @@ def restore_sqlite(path: Path, target: Target, *, known_migrations: set[tuple[st
     database = target.database
     staged = database.with_name(f".{database.name}.restore-{secrets.token_hex(4)}")
     try:
-        staged.write_bytes(data)
+        write_private(staged, data)
         pending = check_database(staged, key, known_migrations)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         previous = _set_aside(database, stamp)
