@@ -23,8 +23,9 @@ from guestlist.accounts.setup import check_setup_token, close_setup
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
+from guestlist.core.labels import member_error_message
 from guestlist.core.ratelimit import RateLimited
-from guestlist.dashboard.labels import member_error_message
+from guestlist.core.services import owner_exists
 from guestlist.members import accounts as member_accounts
 from guestlist.members import permissions
 
@@ -188,7 +189,7 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def setup_view(request: HttpRequest) -> HttpResponse:
-    if services.owner_exists():
+    if owner_exists():
         if request.user.is_authenticated and getattr(request.user, "is_superuser", False):
             return redirect("dashboard")
         return redirect("login")

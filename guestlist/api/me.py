@@ -29,6 +29,7 @@ from guestlist.api.schemas import (
     TrialOut,
     invite_out,
     member_detail_out,
+    member_out,
 )
 from guestlist.core import ratelimit
 from guestlist.core.errors import Invalid, NotFound, ServiceError
@@ -86,8 +87,6 @@ def invite_with_extras(request: HttpRequest, invite: Any, joined: dict[int, list
 
 @router.get("", response=MeOut, summary="Who I am: permissions, quota left, trial")
 def me(request: HttpRequest) -> dict[str, Any]:
-    from guestlist.api.schemas import member_out
-
     who = caller(request)
     view = own.overview(who)
     member = who.member

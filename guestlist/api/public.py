@@ -49,11 +49,9 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, A
             return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
         result = polled.result
     elif payload.password is not None:
-        from guestlist.members.accounts import redeem_with_local_account
-
         ratelimit.enforce(ratelimit.REDEEM, request)
         email = (payload.email or "").strip()
-        result = redeem_with_local_account(
+        result = signin.redeem_with_local_account(
             payload.code, email, payload.username or "", payload.password, actor=Actor.redeemer(email, ip)
         )
     else:

@@ -28,6 +28,8 @@ from guestlist.api.schemas import (
 )
 from guestlist.core.errors import Invalid
 from guestlist.members import own, services
+from guestlist.members.sync import import_chosen, importable_friends, sync_now
+from guestlist.plex.models import MediaServer
 
 router = Router(tags=["users"], auth=admin_auth)
 
@@ -77,8 +79,6 @@ def _sync_options(request: HttpRequest) -> SyncIn:
     },
 )
 def sync_members(request: HttpRequest) -> dict[str, int]:
-    from guestlist.members.sync import sync_now
-
     options = _sync_options(request)
     outcome = sync_now(actor=principal(request).actor, import_friends=options.import_friends)
     return {"updated": outcome.updated, "removed": outcome.removed, "imported": outcome.imported}
@@ -101,9 +101,6 @@ class ImportableListOut(Schema):
 
 @router.get("/importable", response=ImportableListOut, summary="Plex users with access who are not members yet")
 def list_importable(request: HttpRequest) -> dict[str, Any]:
-    from guestlist.members.sync import importable_friends
-    from guestlist.plex.models import MediaServer
-
     items = [
         {
             "plex_id": str(user.id),
@@ -132,8 +129,6 @@ class ImportOut(Schema):
 
 @router.post("/import", response=ImportOut, summary="Make members of chosen Plex users")
 def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
-    from guestlist.members.sync import import_chosen
-
     ids = []
     for value in payload.plex_ids:
         if isinstance(value, str) and not value.isdigit():

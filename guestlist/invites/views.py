@@ -12,6 +12,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -28,6 +29,7 @@ from guestlist.invites import codes, pages, refusals, signin, welcome
 from guestlist.invites.redemption import RedeemResult, redeem
 from guestlist.invites.refusals import Refusal
 from guestlist.invites.services import find_by_code
+from guestlist.members.accounts import LOGIN_BACKEND
 from guestlist.members.models import Member
 from guestlist.plex.addresses import auth_page_base
 
@@ -176,15 +178,11 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
     """Streamarr's local-account path: a username and password now, Plex linked later."""
-    from django.contrib.auth import login
-
-    from guestlist.members.accounts import LOGIN_BACKEND, redeem_with_local_account
-
     email = request.POST.get("email", "").strip()[:254]
     username = request.POST.get("username", "").strip()[:150]
     try:
         ratelimit.enforce(ratelimit.REDEEM, request)
-        result = redeem_with_local_account(
+        result = signin.redeem_with_local_account(
             code,
             email,
             username,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guestlist.core.errors import ServiceError
+from guestlist.core.labels import member_error_message as error_message
 from guestlist.core.ratelimit import client_ip
-from guestlist.dashboard.labels import member_error_message as error_message
 from guestlist.invites import qr, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url

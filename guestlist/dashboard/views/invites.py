@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guestlist.core.errors import NotFound, ServiceError
+from guestlist.core.labels import INVITE_FILTERS
 from guestlist.dashboard.forms.invites import (
     EXPIRY_UNITS,
     InviteCreateForm,
@@ -23,7 +24,6 @@ from guestlist.dashboard.forms.invites import (
     InviteSettingsForm,
     as_amount_and_unit,
 )
-from guestlist.dashboard.labels import INVITE_FILTERS
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
     actor,
