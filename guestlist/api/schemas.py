@@ -14,7 +14,7 @@ from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
 from guestlist.invites.services import trial_as_api
 from guestlist.members.models import Member
-from guestlist.members.own import member_state
+from guestlist.members.self_service import member_state
 from guestlist.plex.libraries import selection_as_api
 
 

@@ -21,7 +21,7 @@ from guestlist.core.models import SiteSettings
 from guestlist.invites import codes
 from guestlist.invites.models import Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, existing_result, redeem, usable_invite
-from guestlist.members.accounts import check_local_account, create_local_user
+from guestlist.members.logins import check_local_account, create_local_user
 from guestlist.members.models import Member
 from guestlist.plex import services
 from guestlist.plex.models import PlexPin

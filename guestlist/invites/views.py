@@ -25,11 +25,11 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.models import SiteSettings
 from guestlist.core.ratelimit import RateLimited
-from guestlist.invites import codes, pages, refusals, signin, welcome
+from guestlist.invites import cached_page, codes, refusals, signin, welcome
 from guestlist.invites.redemption import RedeemResult, redeem
 from guestlist.invites.refusals import Refusal
 from guestlist.invites.services import find_by_code
-from guestlist.members.accounts import LOGIN_BACKEND
+from guestlist.members.logins import LOGIN_BACKEND
 from guestlist.members.models import Member
 from guestlist.plex.addresses import auth_page_base
 
@@ -58,10 +58,10 @@ def _finish(response: HttpResponse, *, plex_form: bool = False) -> HttpResponse:
 def _invite_response(
     request: HttpRequest, code: str, *, problem: Refusal | None = None, email: str = "", username: str = ""
 ) -> HttpResponse:
-    lookup = pages.look_up(code)
-    html = pages.invite_html(lookup, problem=problem, email=email, username=username)
+    lookup = cached_page.look_up(code)
+    html = cached_page.invite_html(lookup, problem=problem, email=email, username=username)
     status = problem.status if problem is not None else lookup.status
-    response = HttpResponse(html.replace(pages.CSRF_SLOT, get_token(request)), status=status)
+    response = HttpResponse(html.replace(cached_page.CSRF_SLOT, get_token(request)), status=status)
     if problem is not None and problem.retry_after:
         response["Retry-After"] = str(problem.retry_after)
     return _finish(response, plex_form=lookup.usable)

@@ -1,6 +1,6 @@
 """Who may do what in the members' model (Streamarr's): the one place these rules live.
 
-Every service of the member area (``members/own.py``, ``quotas.py``, ``trials.py``) asks
+Every service of the member area (``members/self_service.py``, ``quotas.py``, ``trials.py``) asks
 here before acting, whether the call came from the API, a page or the admin API, so a
 rule changed here changes everywhere. contract.md "Members' own area" describes them.
 

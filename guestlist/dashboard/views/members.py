@@ -29,13 +29,13 @@ from guestlist.dashboard.views.common import (
     page_count,
     report,
 )
-from guestlist.dashboard.views.member_rights import rights_context
+from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
 from guestlist.members import services
+from guestlist.members.allowances import table_rights
 from guestlist.members.models import Member
 from guestlist.members.reinvite import reinvite
 from guestlist.members.sync import sync_now
-from guestlist.members.table import table_rights
 from guestlist.plex.models import Library
 from guestlist.plexwork.models import PlexOperation
 
