@@ -35,10 +35,6 @@ def login_limit_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).strip().casefold()[:150]
 
 
-def owner_exists() -> bool:
-    return User.objects.filter(is_superuser=True, is_active=True).exists()
-
-
 def create_admin(
     username: str,
     password: str,

@@ -8,10 +8,11 @@ import secrets
 
 from django.contrib.auth.models import User
 
-from guestlist.accounts.services import create_admin, owner_exists
+from guestlist.accounts.services import create_admin
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Gone
 from guestlist.core.models import SiteSettings
+from guestlist.core.services import owner_exists
 
 
 def _digest(token: str) -> str:

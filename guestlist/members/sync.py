@@ -31,8 +31,11 @@ from guestlist.core.errors import Invalid, PlexUnavailableError
 from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
+from guestlist.plex import services
+from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
 from guestlist.plex.records import PlexUser
+from guestlist.plex.services import check_health
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +92,6 @@ def is_definite(users: list[PlexUser]) -> bool:
 
 
 def read_users(server: MediaServer) -> list[PlexUser]:
-    from guestlist.plex import services
-    from guestlist.plex.errors import PlexError
-
     try:
         return services.gateway_for(server).users()
     except PlexError as exc:
@@ -166,7 +166,6 @@ def sync_job() -> str:
     outcome = sync_now(actor=Actor.job("sync"))
     # The settings page's "last checked" should never be older than one sync, so an owner
     # learns of a revoked token or an unreachable server without pressing "Check now".
-    from guestlist.plex.services import check_health
 
     for server in MediaServer.objects.all():
         check_health(server)

@@ -28,7 +28,7 @@ LIFE = """
 import json, os, stat, sys
 from pathlib import Path
 os.umask(0o022)
-from guestlist.cli import setup_django
+from guestlist.django_setup import setup_django
 setup_django(migrate=False)
 from guestlist.server import prepare
 prepare(announce=lambda _: None)
