@@ -24,6 +24,7 @@ from granian.server import MTServer
 
 from guestlist.django_setup import setup_django
 from guestlist.jobs.runner import PARENT_ENV
+from guestlist.lib.datadir import make_private
 
 logger = logging.getLogger("guestlist.server")
 
@@ -36,7 +37,6 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
     # Model modules load only once Django is set up (``serve`` does that first).
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
-    from guestlist.lib.datadir import make_private
 
     make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
-from guestlist.invites.services import disable_invites_of_departed
 from guestlist.invites.models import Redemption
+from guestlist.invites.services import disable_invites_of_departed
 from guestlist.lib.dates import add_months
 from guestlist.members.models import Member
 from guestlist.plex import libraries, services

@@ -12,7 +12,7 @@ from django.utils import timezone
 from guestlist.core.audit import Actor
 from guestlist.core.models import AuditEvent
 from guestlist.invites.models import Invite
-from guestlist.members import expiry, own, permissions
+from guestlist.members import expiry, permissions, self_service
 from guestlist.members.models import Member
 from guestlist.members.services import remove_member, set_expiry
 from tests.members_model.conftest import MakeMember, Person, site
@@ -24,7 +24,7 @@ def invites_of(person: Person) -> list[Invite]:
 
 def alice_with_an_invite(make_member: MakeMember) -> Person:
     alice = make_member("alice", perms=[permissions.CREATE_INVITES])
-    own.create_invite(permissions.caller_for(alice.user), {"description": "for a friend"})
+    self_service.create_invite(permissions.caller_for(alice.user), {"description": "for a friend"})
     return alice
 
 
