@@ -40,6 +40,7 @@ _docs_policy: dict[str, list[str]] = {
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
+    "frame-ancestors": [CSP.NONE],
 }
 
 api = NinjaAPI(
@@ -65,7 +66,12 @@ def error_response(
 
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return error_response(exc.status, exc.code, exc.message, details=exc.details, retry_after=exc.retry_after)
+    details = exc.details
+    if exc.status == 422 and not details:
+        # Every 422 says what was wrong in ``details`` (the contract), even when the service
+        # could only name the request as a whole.
+        details = [{"field": "", "message": exc.message}]
+    return error_response(exc.status, exc.code, exc.message, details=details, retry_after=exc.retry_after)
 
 
 @api.exception_handler(RateLimited)
@@ -100,7 +106,8 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         # django-ninja's "Cannot parse request body": the contract calls malformed JSON invalid.
-        return error_response(422, "invalid", "The request body is not valid JSON.")
+        message = "The request body is not valid JSON."
+        return error_response(422, "invalid", message, details=[{"field": "", "message": message}])
     return error_response(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), str(exc.message))
 
 

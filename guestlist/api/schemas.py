@@ -52,6 +52,8 @@ class InviteUpdateIn(StrictSchema):
     description: str | None = Field(default=None, max_length=500)
     is_active: StrictBool = True
     trial: StrictInt | str | None = None
+    code: str | None = None
+    server_id: StrictInt | None = None
 
 
 class ErrorOut(Schema):

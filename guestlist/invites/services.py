@@ -41,7 +41,7 @@ CREATABLE_FIELDS = frozenset(
         "trial",
     }
 )
-UPDATABLE_FIELDS = (CREATABLE_FIELDS - {"code", "server_id"}) | {"is_active"}
+UPDATABLE_FIELDS = CREATABLE_FIELDS | {"is_active"}
 MAX_PAGE_SIZE = 200
 SEARCH_HIT_LIMIT = 5000
 
@@ -224,14 +224,37 @@ def update_invite(invite: Invite, changes: Mapping[str, Any], *, actor: Actor) -
     with transaction.atomic():
         # Re-read under the write lock: used_count may have moved since the caller loaded it.
         invite = Invite.objects.select_for_update().get(pk=invite.pk)
+        if "server_id" in changes and changes["server_id"] != invite.server_id:
+            invite.server = pick_server(changes["server_id"])
+            if "libraries" not in changes:
+                # Section keys belong to one server: they must exist on the new one too.
+                invite.libraries = libraries.normalize_selection(invite.libraries, invite.server)
         _apply_fields(invite, changes, timezone.now(), creating=False)
+        if "code" in changes:
+            _change_code(invite, changes["code"])
         if invite.usage_limit is not None and invite.usage_limit < invite.used_count:
             raise _invalid("usage_limit", f"usage_limit cannot be below the {invite.used_count} uses already made.")
-        invite.save()
+        try:
+            with transaction.atomic():
+                invite.save()
+        except IntegrityError:
+            raise Conflict(f"The code {invite.code} is already taken.", code="code_taken") from None
         after = _audit_fields(invite)
         changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         audit.record(actor, "invite.update", invite, changes=changed)
     return invite
+
+
+def _change_code(invite: Invite, custom: object) -> None:
+    """A new custom code; codes are kept upper-case, so "taken" ignores case."""
+    if not isinstance(custom, str) or not codes.is_valid_custom(custom):
+        raise _invalid("code", "A custom code needs 8 to 32 letters, digits, '-' or '_'.")
+    code = codes.normalize(custom)
+    if Invite.objects.filter(code=code).exclude(pk=invite.pk).exists():
+        raise Conflict(f"The code {code} is already taken.", code="code_taken")
+    if code != invite.code:
+        forget_qr(invite.code)
+    invite.code = code
 
 
 def set_active(invite: Invite, active: bool, *, actor: Actor) -> Invite:
