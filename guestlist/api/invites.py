@@ -15,7 +15,12 @@ from guestlist.api.schemas import (
     InviteListOut,
     InviteOut,
     InviteStatsOut,
+    InviteStatusFilter,
     InviteUpdateIn,
+    ObjectId,
+    PageNumber,
+    PageSize,
+    QrFormat,
     invite_out,
     member_out,
 )
@@ -32,13 +37,13 @@ def principal(request: HttpRequest) -> Principal:
 
 
 class InviteFilters(Schema):
-    status: str = "all"
+    status: InviteStatusFilter = "all"
     search: str = ""
     created_by: str = ""
     created_after: datetime | None = None
     created_before: datetime | None = None
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 @router.post("/", response={201: InviteOut}, summary="Create an invite")
@@ -67,28 +72,28 @@ def invite_stats(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/{int:invite_id}", response=InviteDetailOut, summary="One invite with its members")
-def get_invite(request: HttpRequest, invite_id: int) -> dict[str, Any]:
+def get_invite(request: HttpRequest, invite_id: ObjectId) -> dict[str, Any]:
     invite = services.get_invite(invite_id)
     members = Member.objects.filter(invite=invite).order_by("-created_at")
     return {**invite_out(invite), "users": [member_out(member) for member in members]}
 
 
 @router.api_operation(["PATCH", "PUT"], "/{int:invite_id}", response=InviteOut, summary="Change an invite")
-def update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn) -> dict[str, Any]:
+def update_invite(request: HttpRequest, invite_id: ObjectId, payload: InviteUpdateIn) -> dict[str, Any]:
     invite = services.get_invite(invite_id)
     updated = services.update_invite(invite, payload.model_dump(exclude_unset=True), actor=principal(request).actor)
     return invite_out(updated)
 
 
 @router.delete("/{int:invite_id}", response={204: None}, summary="Delete an invite")
-def delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> Status[None]:
+def delete_invite(request: HttpRequest, invite_id: ObjectId, force: bool = False) -> Status[None]:
     invite = services.get_invite(invite_id)
     services.delete_invite(invite, actor=principal(request).actor, force=force)
     return Status(204, None)
 
 
 @router.get("/{int:invite_id}/qr", summary="QR code of the invite's link (PNG or SVG)")
-def invite_qr(request: HttpRequest, invite_id: int, format: str = "png") -> HttpResponse:
+def invite_qr(request: HttpRequest, invite_id: ObjectId, format: QrFormat = "png") -> HttpResponse:
     if format not in qr.FORMATS:
         raise Invalid("format must be png or svg.", details=[{"field": "format", "message": "png or svg"}])
     invite = services.get_invite(invite_id)

@@ -3,7 +3,7 @@ invites, quota and trial, and what Manage Users holders do to other members."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,10 +18,16 @@ from guestlist.api.schemas import (
     InviteCounts,
     InviteCreateIn,
     InviteOut,
+    InviteStatusFilter,
     InviteUpdateIn,
     MemberDetailOut,
     MemberOut,
+    MemberStatusFilter,
+    ObjectId,
+    PageNumber,
+    PageSize,
     PermissionsIn,
+    QrFormat,
     QuotaIn,
     QuotaOut,
     StrictSchema,
@@ -108,11 +114,11 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 class MeInviteFilters(Schema):
-    scope: str = "own"
-    status: str = "all"
+    scope: Literal["own", "all"] = "own"
+    status: InviteStatusFilter = "all"
     search: str = ""
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 @router.get("/invites", response=MeInviteListOut, summary="My invites (scope=all: everyone's, Manage Invites)")
@@ -138,24 +144,24 @@ def me_create_invite(request: HttpRequest, payload: InviteCreateIn) -> Status[di
 
 
 @router.get("/invites/{int:invite_id}", response=MeInviteOut, summary="One of my invites")
-def me_get_invite(request: HttpRequest, invite_id: int) -> dict[str, Any]:
+def me_get_invite(request: HttpRequest, invite_id: ObjectId) -> dict[str, Any]:
     return invite_with_extras(request, self_service.get_invite(caller(request), invite_id))
 
 
 @router.patch("/invites/{int:invite_id}", response=MeInviteOut, summary="Change an invite (Manage Invites)")
-def me_update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn) -> dict[str, Any]:
+def me_update_invite(request: HttpRequest, invite_id: ObjectId, payload: InviteUpdateIn) -> dict[str, Any]:
     invite = self_service.update_invite(caller(request), invite_id, payload.model_dump(exclude_unset=True))
     return invite_with_extras(request, invite)
 
 
 @router.delete("/invites/{int:invite_id}", response={204: None}, summary="Delete an invite")
-def me_delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> Status[None]:
+def me_delete_invite(request: HttpRequest, invite_id: ObjectId, force: bool = False) -> Status[None]:
     self_service.delete_invite(caller(request), invite_id, force=force)
     return Status(204, None)
 
 
 @router.get("/invites/{int:invite_id}/qr", summary="QR code of my invite's link (PNG or SVG)")
-def me_invite_qr(request: HttpRequest, invite_id: int, format: str = "svg") -> HttpResponse:
+def me_invite_qr(request: HttpRequest, invite_id: ObjectId, format: QrFormat = "svg") -> HttpResponse:
     if format not in qr.FORMATS:
         raise Invalid("format must be png or svg.", details=[{"field": "format", "message": "png or svg"}])
     invite = self_service.get_invite(caller(request), invite_id)
@@ -227,9 +233,9 @@ def me_plex_link_check(request: HttpRequest) -> Status[dict[str, Any]]:
 
 class MemberFilters(Schema):
     search: str = ""
-    status: str = "all"
-    page: int = 1
-    page_size: int = 50
+    status: MemberStatusFilter = "all"
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class ManagedListOut(Schema):
@@ -251,22 +257,22 @@ def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict
 
 
 @router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")
-def me_set_expiration(request: HttpRequest, member_id: int, payload: ExpirationIn) -> dict[str, Any]:
+def me_set_expiration(request: HttpRequest, member_id: ObjectId, payload: ExpirationIn) -> dict[str, Any]:
     return member_detail_out(self_service.set_expiry(caller(request), member_id, payload.expires_at))
 
 
 @router.put("/members/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")
-def me_set_permissions(request: HttpRequest, member_id: int, payload: PermissionsIn) -> dict[str, Any]:
+def me_set_permissions(request: HttpRequest, member_id: ObjectId, payload: PermissionsIn) -> dict[str, Any]:
     return member_detail_out(self_service.set_permissions(caller(request), member_id, list(payload.permissions)))
 
 
 @router.put("/members/{int:member_id}/quota", response=MemberDetailOut, summary="Override a member's invite quota")
-def me_set_quota(request: HttpRequest, member_id: int, payload: QuotaIn) -> dict[str, Any]:
+def me_set_quota(request: HttpRequest, member_id: ObjectId, payload: QuotaIn) -> dict[str, Any]:
     return member_detail_out(self_service.set_quota(caller(request), member_id, payload.limit, payload.days))
 
 
 @router.post("/members/{int:member_id}/trial", response=MemberDetailOut, summary="Act on a member's trial")
-def me_trial_action(request: HttpRequest, member_id: int, payload: TrialActionIn) -> dict[str, Any]:
+def me_trial_action(request: HttpRequest, member_id: ObjectId, payload: TrialActionIn) -> dict[str, Any]:
     member = self_service.trial_action(
         caller(request), member_id, payload.action, days=payload.days, message=payload.message
     )

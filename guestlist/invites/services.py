@@ -43,6 +43,9 @@ CREATABLE_FIELDS = frozenset(
 )
 UPDATABLE_FIELDS = CREATABLE_FIELDS | {"is_active"}
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
+# Database keys are signed 64-bit: a larger number is no id of anything.
+MAX_ID = 2**63 - 1
 SEARCH_HIT_LIMIT = 5000
 
 
@@ -448,7 +451,8 @@ def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> Inv
     now = timezone.now()
     base = invite_queryset(query, created_by_id=created_by_id)
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    query = replace(query, page=max(1, query.page))
+    # Pages past the end are empty; the bound keeps the offset inside what databases take.
+    query = replace(query, page=max(1, min(query.page, MAX_PAGE)))
     if query.search.strip():
         found = _page_of_search(base, query, now, page_size)
         if found is not None:

@@ -27,6 +27,7 @@ LIVE = (Status.PENDING, Status.ACTIVE)
 STATUS_FILTERS = ("all", "pending", "active", "removing", "expired", "removed", "expiring", "live")
 EXPIRING_WITHIN = timedelta(days=7)
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
 
 
 def get_member(member_id: int) -> Member:
@@ -78,7 +79,8 @@ def member_queryset(query: MemberQuery) -> QuerySet[Member]:
 def list_members(query: MemberQuery) -> MemberPage:
     members = member_queryset(query)
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    page = max(1, query.page)
+    # Pages past the end are empty; the bound keeps the offset inside what databases take.
+    page = max(1, min(query.page, MAX_PAGE))
     offset = (page - 1) * page_size
     items = list(members.select_related("invite").order_by("-created_at", "-id")[offset : offset + page_size])
     return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)

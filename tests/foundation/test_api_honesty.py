@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from guestlist.plex.models import MediaServer
@@ -36,7 +35,9 @@ def test_the_api_refuses_numbers_beyond_its_ranges(api: Client, server: MediaSer
 
 
 @pytest.mark.parametrize("path", [f"/api/invites/{HUGER}", f"/api/users/{HUGER}", f"/api/invites/{HUGER}/qr"])
-def test_the_api_answers_ids_beyond_64_bits_as_not_found_or_invalid(api: Client, server: MediaServer, path: str) -> None:
+def test_the_api_answers_ids_beyond_64_bits_as_not_found_or_invalid(
+    api: Client, server: MediaServer, path: str
+) -> None:
     response = api.get(path)
     assert response.status_code in (404, 422)
     assert response.json()["error"] in ("not_found", "invalid")
@@ -160,5 +161,3 @@ def test_the_schema_states_enums_and_ranges(client: Client, db: None) -> None:
 def test_the_api_docs_cannot_be_framed(owner_client: Client) -> None:
     response = owner_client.get("/api/docs")
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
-
-

@@ -117,7 +117,11 @@ def invite_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def invite_export(request: HttpRequest) -> HttpResponse:
     """The links of a batch (``?ids=``) or of the filtered list, as CSV."""
-    ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()]
+    ids = [
+        int(part)
+        for part in request.GET.get("ids", "").split(",")
+        if part.strip().isdigit() and int(part) <= services.MAX_ID
+    ]
     if ids:
         invites = Invite.objects.filter(pk__in=ids).order_by("created_at", "id")
     else:
