@@ -20,6 +20,7 @@ from guestlist.core.models import SiteSettings
 from guestlist.invites import codes, status
 from guestlist.invites.models import Invite
 from guestlist.members.models import Member
+from guestlist.notifications import notify
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
 
@@ -172,6 +173,7 @@ def create_invite(data: Mapping[str, Any], *, actor: Actor, created_by: User | N
             with transaction.atomic():
                 invite.save()
                 audit.record(actor, "invite.create", invite, fields=_audit_fields(invite))
+                notify.invite_created(invite)
         except IntegrityError:
             if custom is not None:
                 raise Conflict(f"The code {invite.code} is already taken.", code="code_taken") from None

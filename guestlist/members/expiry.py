@@ -21,6 +21,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.models import SiteSettings
 from guestlist.lib import shutdown
 from guestlist.members.models import LIVE_STATUSES, Member
+from guestlist.notifications import notify
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def flag_expiring(*, now: datetime | None = None) -> int:
             if Member.objects.filter(pk=member.pk, expiry_warned_at__isnull=True).update(expiry_warned_at=now):
                 expires_at = member.expires_at.isoformat() if member.expires_at else None
                 audit.record(JOB_ACTOR, "member.expiring_soon", member, expires_at=expires_at)
+                notify.member_expiring_soon(member)
                 flagged += 1
     return flagged
 

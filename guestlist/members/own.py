@@ -204,3 +204,11 @@ def extension_out(request: TrialExtensionRequest) -> dict[str, Any]:
         "decided_at": request.decided_at,
         "days": request.days,
     }
+
+
+def send_invite(caller: Caller, invite_id: int, to: object, message: object = "", language: object = None) -> Any:
+    """Mail the link of an invite the caller may see (their own, or everyone's with Manage Invites)."""
+    from guestlist.notifications.services import send_invite as send
+
+    invite = get_invite(caller, invite_id, "view")
+    return send(invite, to, message, actor=caller.actor, language=language)

@@ -176,6 +176,9 @@ def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str
         state=Redemption.State.DONE, completed_at=now, user_token_encrypted=""
     )
     audit.record(actor, f"member.{final_status}", member, confirmed_by_plex=False, unlinked=True)
+    from guestlist.notifications import notify
+
+    notify.member_ended(member, final_status)
 
 
 def open_removal(member: Member) -> PlexOperation | None:

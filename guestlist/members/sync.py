@@ -30,6 +30,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexUnavailableError
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
+from guestlist.notifications import notify
 from guestlist.plex.models import MediaServer
 from guestlist.plex.records import PlexUser
 
@@ -124,6 +125,8 @@ def apply_users(
             )
             if changed:
                 audit.record(actor, "member.removed_in_plex", member)
+                member.refresh_from_db()
+                notify.member_removed_in_plex(member)
                 outcome.removed += 1
     if outcome.skipped_servers:
         logger.warning("Plex listed nobody with access to %s; no member was marked removed in Plex.", server.name)
@@ -164,7 +167,7 @@ def sync_job() -> str:
     outcome = sync_now(actor=Actor.job("sync"))
     # The settings page's "last checked" should never be older than one sync, so an owner
     # learns of a revoked token or an unreachable server without pressing "Check now".
-    from guestlist.plex.services import check_health
+    from guestlist.notifications.notify import check_health
 
     for server in MediaServer.objects.all():
         check_health(server)

@@ -95,6 +95,9 @@ def request_extension(caller: Caller, message: str) -> TrialExtensionRequest:
         with transaction.atomic():
             request = TrialExtensionRequest.objects.create(member=member, message=message.strip())
             audit.record(caller.actor, "member.trial_extension_requested", member, message=message.strip()[:200])
+            from guestlist.notifications import notify
+
+            notify.trial_extension_requested(member, message=message.strip())
     except IntegrityError:
         raise Conflict("Your request is waiting for an answer already.", code="extension_pending") from None
     return request
@@ -169,6 +172,7 @@ def apply_outcome(
     Plex is retried, None when there was nothing to do."""
     from guestlist.members.accounts import default_permissions
     from guestlist.members.services import end_unlinked, queue_removal
+    from guestlist.notifications import notify
     from guestlist.plex import outbox
 
     now = now or timezone.now()
@@ -193,8 +197,10 @@ def apply_outcome(
                 granted = set(permissions.perms_of(member.user)) | set(default_permissions())
                 permissions.set_user_permissions(member.user, granted)
             audit.record(actor, "member.trial_promoted", member)
+            notify.trial_ended(member, outcome=Outcome.PROMOTE)
             return True
         audit.record(actor, "member.trial_ended", member, outcome="deactivate")
+        notify.trial_ended(member, outcome=Outcome.DEACTIVATE)
         if member.status == Member.Status.UNLINKED:
             end_unlinked(member, actor=actor, reason=TRIAL_ENDED_REASON)
             return True
