@@ -210,5 +210,5 @@ def send_invite(caller: Caller, invite_id: int, to: object, message: object = ""
     """Mail the link of an invite the caller may see (their own, or everyone's with Manage Invites)."""
     from guestlist.notifications.services import send_invite as send
 
-    invite = get_invite(caller, invite_id, "view")
+    invite = get_invite(caller, invite_id, "send")
     return send(invite, to, message, actor=caller.actor, language=language)

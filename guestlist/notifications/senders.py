@@ -94,29 +94,32 @@ def send_mail(
     config: SmtpConfig, to: str, subject: str, text: str, html: str | None, headers: dict[str, str] | None = None
 ) -> Sent:
     import smtplib
+    import ssl
 
     from django.core.mail import EmailMultiAlternatives
-    from django.core.mail.backends.smtp import EmailBackend
 
     if not config.host or not config.from_address:
         return Sent(False, None, "No SMTP server is set up.")
-    backend = EmailBackend(
-        host=config.host,
-        port=config.port,
-        username=config.username or None,
-        password=config.password or None,
-        use_tls=config.security == "starttls",
-        use_ssl=config.security == "tls",
-        timeout=SEND_TIMEOUT_SECONDS,
-        fail_silently=False,
-    )
+    # Django builds the message (both parts, encodings, Date, Message-ID); smtplib sends it,
+    # with the security and timeout of this server rather than the settings module's.
     message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=config.from_address, to=[to], headers=headers or {}, connection=backend
+        subject=subject, body=text, from_email=config.from_address, to=[to], headers=headers or {}
     )
     if html:
         message.attach_alternative(html, "text/html")
     try:
-        message.send()
+        if config.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=SEND_TIMEOUT_SECONDS, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, timeout=SEND_TIMEOUT_SECONDS)
+        with client:
+            if config.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if config.username:
+                client.login(config.username, config.password)
+            client.send_message(message.message(), from_addr=config.from_address, to_addrs=[to])
     except smtplib.SMTPResponseException as error:
         return Sent(False, error.smtp_code, f"The SMTP server refused: {error.smtp_code}.")
     except (smtplib.SMTPException, OSError) as error:
