@@ -91,7 +91,9 @@ def test_a_member_with_create_invites_sends_their_invite_from_the_member_api(
     alice = make_member("alice", perms=["create_invites"])
     created = alice.post("/api/me/invites", {})
     assert created.status_code == 201, created.content
-    sent = alice.post(f"/api/me/invites/{created.json()['id']}/send", {"email": "pal@example.com", "message": "Join me"})
+    sent = alice.post(
+        f"/api/me/invites/{created.json()['id']}/send", {"email": "pal@example.com", "message": "Join me"}
+    )
     assert sent.status_code == 202, sent.content
     someone_elses = make_invite(api)
     refused = alice.post(f"/api/me/invites/{someone_elses['id']}/send", {"email": "pal@example.com"})
@@ -141,9 +143,7 @@ def test_the_expiry_reminder_goes_once_per_member_and_expiry_date(
     assert message["Subject"] == "Your access to Guestlist Test ends soon"
 
     # A new expiry date is a new reminder.
-    Member.objects.filter(pk=member.pk).update(
-        expiry_warned_at=None, expires_at=timezone.now() + timedelta(days=5)
-    )
+    Member.objects.filter(pk=member.pk).update(expiry_warned_at=None, expires_at=timezone.now() + timedelta(days=5))
     flag_expiring()
     assert Event.objects.filter(type="member.expiring_soon").count() == 2
 
@@ -219,7 +219,9 @@ def test_the_smtp_password_is_encrypted_and_never_answered(api: Client, owner: U
 
 def test_a_test_mail_arrives(api: Client, owner: User, smtp: MailBox) -> None:
     use_smtp(api, smtp)
-    response = api.post("/api/notifications/smtp/test", data={"email": "me@example.com"}, content_type="application/json")
+    response = api.post(
+        "/api/notifications/smtp/test", data={"email": "me@example.com"}, content_type="application/json"
+    )
     assert response.status_code == 202
     send_due()
     assert smtp.only()["Subject"] == "Guestlist: test mail"
