@@ -20,7 +20,7 @@ from guestlist.plexsim import PlexSimulator
 from tests.invites.test_redeem_email import make_invite, redeem
 from tests.lifecycle.conftest import accept_in_plex, member_of, new_invite, redeem_email, remove_in_plex
 from tests.members_model.conftest import MakeMember, make_member, owner_invite, quick_password_hashing
-from tests.notifications.conftest import Receiver, add_destination, send_due
+from tests.notifications.conftest import Receiver, add_destination
 
 ACTOR = Actor.system()
 
