@@ -12,6 +12,7 @@ from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
+from guestlist.members.self_service import member_state
 
 
 class StrictSchema(Schema):
@@ -271,8 +272,6 @@ def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
 
 
 def member_detail_out(member: Member) -> dict[str, Any]:
-    from guestlist.members.own import member_state
-
     return {
         **member_out(member),
         **member_state(member),

@@ -10,8 +10,11 @@ from django.utils import timezone
 from guestlist.invites import status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
-from guestlist.members.trials import trial_as_api
 from guestlist.plex.libraries import selection_as_api
+
+
+def trial_as_api(days: int | None) -> str | int:
+    return "inherit" if days is None else ("none" if days == 0 else days)
 
 
 def invite_as_api(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]:

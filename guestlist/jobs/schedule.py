@@ -15,7 +15,7 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     # Plex work owed (shares, accepts, removals) that failed or was cut off; cheap when idle.
-    Job("plex_operations", "guestlist.plex.outbox:process_due", every_seconds=15, first_after_seconds=2),
+    Job("plex_operations", "guestlist.plexwork.outbox:process_due", every_seconds=15, first_after_seconds=2),
     # Expiries are enforced within a minute of falling due.
     # Webhooks, Apprise messages and mails; sent only here, never by the web process.
     Job("deliveries", "guestlist.notifications.delivery:process_due", every_seconds=10, first_after_seconds=3),

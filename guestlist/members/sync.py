@@ -31,6 +31,8 @@ from guestlist.core.errors import Invalid, PlexUnavailableError
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
 from guestlist.notifications import notify
+from guestlist.plex import services
+from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
 from guestlist.plex.records import PlexUser
 
@@ -89,9 +91,6 @@ def is_definite(users: list[PlexUser]) -> bool:
 
 
 def read_users(server: MediaServer) -> list[PlexUser]:
-    from guestlist.plex import services
-    from guestlist.plex.errors import PlexError
-
     try:
         return services.gateway_for(server).users()
     except PlexError as exc:
@@ -167,10 +166,9 @@ def sync_job() -> str:
     outcome = sync_now(actor=Actor.job("sync"))
     # The settings page's "last checked" should never be older than one sync, so an owner
     # learns of a revoked token or an unreachable server without pressing "Check now".
-    from guestlist.notifications.notify import check_health
 
     for server in MediaServer.objects.all():
-        check_health(server)
+        notify.check_health(server)
     return str(outcome)
 
 

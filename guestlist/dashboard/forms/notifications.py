@@ -16,7 +16,7 @@ LANGUAGE_CHOICES = [(code, name) for code, name in settings.LANGUAGES]
 
 
 def event_choices() -> list[tuple[str, str]]:
-    from guestlist.dashboard.labels import EVENT_LABELS
+    from guestlist.core.labels import EVENT_LABELS
 
     return [(event, str(EVENT_LABELS.get(event, event))) for event in EVENT_TYPES]
 

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from guestlist.core.errors import ServiceError
+from guestlist.core.labels import DELIVERY_STATES
 from guestlist.dashboard.forms.notifications import DestinationForm, SendInviteForm, SmtpForm, TestMailForm
-from guestlist.dashboard.labels import DELIVERY_STATES
 from guestlist.dashboard.views.common import actor, dashboard_view, form_error, report
 from guestlist.invites import services as invites
 from guestlist.notifications import delivery as queue

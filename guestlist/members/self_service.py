@@ -19,9 +19,10 @@ from guestlist.invites import services as invites
 from guestlist.invites.models import Invite
 from guestlist.members import permissions, quotas, trials
 from guestlist.members import services as members
-from guestlist.members.accounts import ensure_user
+from guestlist.members.logins import ensure_user
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import Caller
+from guestlist.notifications import services as notifications
 
 
 def create_invite(caller: Caller, data: Mapping[str, Any]) -> Invite:
@@ -208,7 +209,5 @@ def extension_out(request: TrialExtensionRequest) -> dict[str, Any]:
 
 def send_invite(caller: Caller, invite_id: int, to: object, message: object = "", language: object = None) -> Any:
     """Mail the link of an invite the caller may see (their own, or everyone's with Manage Invites)."""
-    from guestlist.notifications.services import send_invite as send
-
     invite = get_invite(caller, invite_id, "send")
-    return send(invite, to, message, actor=caller.actor, language=language)
+    return notifications.send_invite(invite, to, message, actor=caller.actor, language=language)
