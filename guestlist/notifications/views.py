@@ -13,11 +13,20 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from guestlist.core import audit
+from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.ratelimit import client_ip
 from guestlist.members.models import Member
 from guestlist.notifications import mail, notify
+
+
+def _too_many(request: HttpRequest) -> HttpResponse | None:
+    verdict = ratelimit.hit(ratelimit.MAIL_LINK, client_ip(request))
+    if verdict.allowed:
+        return None
+    response = HttpResponse("Too many requests; try again in a minute.", status=429, content_type="text/plain")
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -29,6 +38,9 @@ def _private(response: HttpResponse) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    refused = _too_many(request)
+    if refused is not None:
+        return refused
     email = mail.read_opt_out_token(token)
     if email is None:
         raise Http404
@@ -42,6 +54,9 @@ def opt_out(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def reinvite_request(request: HttpRequest, token: str) -> HttpResponse:
+    refused = _too_many(request)
+    if refused is not None:
+        return refused
     member_id = mail.read_reinvite_token(token)
     member = Member.objects.select_related("server").filter(pk=member_id or 0).first()
     if member is None or not mail.reinvite_requests_allowed():

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import socket
 import threading
 import time
@@ -123,6 +124,8 @@ class MailBox:
 def smtp() -> Iterator[MailBox]:
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd narrates every connection at INFO; only its problems matter here.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     box = MailBox(port=0)
 
     class Handler:

@@ -228,3 +228,10 @@ def test_a_test_mail_arrives(api: Client, owner: User, smtp: MailBox) -> None:
 
 
 __all__ = ["make_member", "quick_password_hashing"]
+
+
+def test_the_mail_links_are_rate_limited(client: Client, db: None, frozen_minute: None) -> None:
+    link = f"/mail/opt-out/{mail.opt_out_token('guest@example.com')}"
+    answers = [client.get(link).status_code for _ in range(21)]
+    assert answers[:20] == [200] * 20
+    assert answers[20] == 429
