@@ -28,6 +28,7 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexUnavailableError
+from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
 from guestlist.notifications import notify
@@ -124,6 +125,7 @@ def apply_users(
             )
             if changed:
                 audit.record(actor, "member.removed_in_plex", member)
+                disable_invites_of_departed(member, actor=actor)
                 member.refresh_from_db()
                 notify.member_removed_in_plex(member)
                 outcome.removed += 1
