@@ -65,7 +65,11 @@ def build_parser() -> Parser:
     server_commands.required = True
     server_add = server_commands.add_parser("add", help="check a server and its token, then store them")
     server_add.add_argument("--url", required=True, help="the server's address, e.g. http://192.168.1.10:32400")
-    server_add.add_argument("--token", required=True, help="a Plex token of the server's owner")
+    # A token on the command line lands in the shell history and in `ps`: standard input
+    # (`--token -`) or a file (`--token-file`) keep it out of both.
+    token_source = server_add.add_mutually_exclusive_group(required=True)
+    token_source.add_argument("--token", help="a Plex token of the server's owner; '-' reads it from standard input")
+    token_source.add_argument("--token-file", metavar="FILE", help="read the Plex token from FILE")
     server_add.add_argument("--name", help="a display name (default: the server's own name)")
 
     demo = commands.add_parser("demo", help="run Guestlist with a simulated, connected Plex server")
@@ -122,14 +126,39 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def read_token(args: argparse.Namespace) -> str:
+    """The Plex token from ``--token``, ``--token -`` (standard input) or ``--token-file``."""
+    if args.token_file:
+        try:
+            with open(args.token_file, encoding="utf-8") as handle:
+                token = handle.read().strip()
+        except OSError as exc:
+            raise CommandFailed(f"cannot read the token file {args.token_file}: {exc.strerror}") from exc
+        where = f"the file {args.token_file}"
+    elif args.token == "-":
+        if sys.stdin.isatty():
+            import getpass
+
+            token = getpass.getpass("Plex token: ").strip()
+        else:
+            token = sys.stdin.readline().strip()
+        where = "standard input"
+    else:
+        token, where = args.token.strip(), "--token"
+    if not token:
+        raise CommandFailed(f"no Plex token in {where}")
+    return token
+
+
 def cmd_server_add(args: argparse.Namespace) -> int:
+    token = read_token(args)
     setup_django()
     from guestlist.core.audit import Actor
     from guestlist.plex import services
     from guestlist.plex.errors import PlexError, PlexTokenRejected, PlexUnavailable
 
     try:
-        outcome = services.connect_server(args.url, args.token, name=args.name, actor=Actor.system())
+        outcome = services.connect_server(args.url, token, name=args.name, actor=Actor.system())
     except PlexTokenRejected as exc:
         raise CommandFailed(
             f"Plex rejected the token ({exc.message}). Copy a current token of the server's owner and try again."

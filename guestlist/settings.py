@@ -22,6 +22,7 @@ from guestlist.lib.env import (
     env_str,
     env_url,
 )
+from guestlist.lib.logs import env_log_format, logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -101,7 +102,8 @@ TEMPLATES = [
     },
 ]
 
-_database_url = env_str("DATABASE_URL")
+# DATABASE_URL_FILE (Docker secrets) keeps the database password out of the environment.
+_database_url = env_secret("DATABASE_URL") or ""
 if _database_url:
     if urlsplit(_database_url).scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
         raise ConfigError("DATABASE_URL must be a postgres:// (or sqlite://) URL.")
@@ -192,18 +194,15 @@ WHITENOISE_MAX_AGE = 3600
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
-        "apscheduler": {"level": "WARNING"},
-    },
-}
+# GUESTLIST_LOG_FORMAT=json: one JSON object a line; tokens are scrubbed either way (the
+# filter rewrites each record before it is formatted).
+LOG_FORMAT = env_log_format("GUESTLIST_LOG_FORMAT")
+# One INFO line per request (method, path without its query string, status, duration).
+LOG_REQUESTS = env_bool("GUESTLIST_LOG_REQUESTS", False)
+if LOG_REQUESTS:
+    MIDDLEWARE.insert(0, "guestlist.core.middleware.RequestLogMiddleware")
+LOGGING = logging_config(
+    level=LOG_LEVEL,
+    log_format=LOG_FORMAT,
+    filters={"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
+)

@@ -262,10 +262,18 @@ def _parent_pid() -> int | None:
 
 
 def main() -> int:
-    from guestlist.lib.env import env_log_level
+    import logging.config
 
-    logging.basicConfig(
-        level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    from guestlist.lib.env import env_log_level
+    from guestlist.lib.logs import env_log_format, logging_config
+
+    # The web's format (GUESTLIST_LOG_FORMAT) and token filter, without loading Django.
+    logging.config.dictConfig(
+        logging_config(
+            level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"),
+            log_format=env_log_format(),
+            filters={"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
+        )
     )
     return Runner(JOBS, parent_pid=_parent_pid()).run()
 

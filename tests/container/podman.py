@@ -42,7 +42,9 @@ def base_image_from_dockerfile() -> str:
     raise AssertionError("the Dockerfile has no FROM line")
 
 
-def podman(*args: str, timeout: float, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def podman(
+    *args: str, timeout: float, check: bool = True, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["podman", *GLOBAL_OPTIONS, *args],
         capture_output=True,
@@ -66,8 +68,14 @@ def ensure_base_image(name: str = BASE_IMAGE) -> str:
             timeout=900,
         )
         (rootfs / "etc/dpkg/dpkg.cfg.d/docker").write_text(SLIM_DPKG_CONFIG)
-        for leftover in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man",
-                         "usr/share/locale", "usr/share/info"):
+        for leftover in (
+            "var/cache/apt/archives",
+            "var/lib/apt/lists",
+            "usr/share/doc",
+            "usr/share/man",
+            "usr/share/locale",
+            "usr/share/info",
+        ):
             target = rootfs / leftover
             if target.is_dir():
                 for child in target.iterdir():

@@ -54,7 +54,9 @@ def image() -> Iterator[str]:
     secret = ca_bundle()
     extra = ["--secret", f"id=ca-certificates,src={secret}"] if secret else []
     # docker format: OCI images have no HEALTHCHECK.
-    built = podman("build", "--pull=never", "--format", "docker", *extra, "-t", IMAGE, str(ROOT), timeout=1200, check=False)
+    built = podman(
+        "build", "--pull=never", "--format", "docker", *extra, "-t", IMAGE, str(ROOT), timeout=1200, check=False
+    )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     yield IMAGE
 
@@ -127,7 +129,9 @@ def test_the_image_serves_keeps_its_data_in_the_volume_as_puid_and_stops_on_sigt
     health = container.healthz() or {}
     assert (health.get("status"), health.get("database")) == ("ok", "ok")
 
-    made = container.exec("guestlist", "createadmin", "--username", "boss", "--password-stdin", input="a-long-pass-4u\n")
+    made = container.exec(
+        "guestlist", "createadmin", "--username", "boss", "--password-stdin", input="a-long-pass-4u\n"
+    )
     assert made.returncode == 0, made.stderr
     assert "Created owner 'boss'" in made.stdout
 
