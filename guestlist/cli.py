@@ -90,6 +90,10 @@ def build_parser() -> Parser:
     backup = commands.add_parser("backup", help="copy the database and the secret key into FILE while running")
     backup.add_argument("file", metavar="FILE", help="the backup file to write (a ZIP), e.g. guestlist-backup.zip")
 
+    commands.add_parser(
+        "doctor", help="check configuration, data directory, database, Plex and the clock; say what to fix"
+    )
+
     restore = commands.add_parser("restore", help="restore a backup FILE into this (stopped) install")
     restore.add_argument("file", metavar="FILE", help="a file written by 'guestlist backup'")
     return parser
@@ -135,7 +139,7 @@ def read_token(args: argparse.Namespace) -> str:
         except OSError as exc:
             raise CommandFailed(f"cannot read the token file {args.token_file}: {exc.strerror}") from exc
         where = f"the file {args.token_file}"
-    elif args.token == "-":
+    elif args.token == "-":  # noqa: S105 - "-" means standard input, not a password
         if sys.stdin.isatty():
             import getpass
 
@@ -232,6 +236,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from guestlist.lib.env import ConfigError
+
+    try:
+        # No migrations here: a schema that is behind is one of the things to report.
+        setup_django(migrate=False)
+    except (ConfigError, ImproperlyConfigured) as exc:
+        print(f"PROBLEM configuration: {exc}")
+        print("        fix: correct that environment variable and run guestlist doctor again")
+        print("1 problem(s) to fix.")
+        return EXIT_FAILURE
+    from guestlist.doctor import report, run_checks
+
+    return EXIT_OK if report(list(run_checks())) else EXIT_FAILURE
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from guestlist.server import serve
 
@@ -248,6 +270,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "doctor": cmd_doctor,
 }
 
 
