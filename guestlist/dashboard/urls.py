@@ -4,6 +4,7 @@ from django.urls import path
 
 from guestlist.dashboard.views import (
     access,
+    backups,
     invite_templates,
     invites,
     member_rights,
@@ -46,6 +47,7 @@ urlpatterns = [
     path("settings/invites", settings.settings_invites, name="settings-invites"),
     path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),
+    path("settings/backups", backups.settings_backups, name="settings-backups"),
     path("settings/welcome/preview", settings.welcome_preview, name="settings-welcome-preview"),
     path("settings/api-keys", access.api_keys, name="settings-api-keys"),
     path("settings/api-keys/<int:key_id>/revoke", access.api_key_revoke, name="settings-api-key-revoke"),
