@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("guestlist.server")
@@ -120,6 +121,13 @@ def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True, p
     setup_django()
     if not prepared:
         prepare()
+    from django.conf import settings
+
+    from guestlist.lib import metrics
+
+    if metrics.enabled():
+        # Before the job runner starts: it and its workers inherit the directory.
+        metrics.prepare_directory(Path(settings.DATA_DIR) / "metrics")
     from guestlist.wsgi import application
 
     supervisor = RunnerSupervisor() if with_runner else None

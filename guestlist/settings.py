@@ -194,6 +194,10 @@ WHITENOISE_MAX_AGE = 3600
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# Prometheus metrics at /metrics (guestlist.lib.metrics), behind an API key or this token.
+METRICS_ENABLED = env_bool("GUESTLIST_METRICS", False)
+METRICS_TOKEN = env_secret("GUESTLIST_METRICS_TOKEN") or ""
+
 # GUESTLIST_LOG_FORMAT=json: one JSON object a line; tokens are scrubbed either way (the
 # filter rewrites each record before it is formatted).
 LOG_FORMAT = env_log_format("GUESTLIST_LOG_FORMAT")

@@ -23,7 +23,7 @@ from types import FrameType
 
 from guestlist.jobs.runner import HOLDER_ENV
 from guestlist.jobs.schedule import JOBS, Job
-from guestlist.lib import shutdown
+from guestlist.lib import metrics, shutdown
 
 logger = logging.getLogger("guestlist.jobs")
 
@@ -96,6 +96,7 @@ def _run_recorded(job: Job, holder: str | None) -> bool:
         status.last_started_at = timezone.now()
         status.last_holder = holder or ""
         status.save(update_fields=["last_started_at", "last_holder"])
+        started = time.monotonic()
         try:
             summary = _resolve(job.target)()
         except Exception as exc:
@@ -104,6 +105,7 @@ def _run_recorded(job: Job, holder: str | None) -> bool:
         else:
             status.last_ok, status.last_error = True, ""
             status.last_summary = str(summary or "")[:2000]
+        metrics.observe_job(job.name, bool(status.last_ok), time.monotonic() - started)
         status.last_finished_at = timezone.now()
         status.save()
         return True
@@ -124,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The worker's own settings module, whatever the environment says: the web-only apps
     # must stay out of this process.
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    # One worker runs at a time: all of them share one set of metrics files.
+    metrics.set_role("worker")
     from guestlist.cli import setup_django
 
     setup_django(migrate=False)
