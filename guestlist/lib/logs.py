@@ -19,7 +19,7 @@ PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Attributes a request log line carries (``extra=`` of guestlist.core.middleware.RequestLogMiddleware).
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "client")
 # Libraries that are chatty at INFO; their warnings still come through.
-QUIET_LOGGERS = ("apscheduler", "django.request", "django.server", "urllib3", "granian")
+QUIET_LOGGERS = ("apscheduler", "django.request", "django.server")
 
 
 def env_log_format(name: str = "GUESTLIST_LOG_FORMAT") -> str:
