@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# The checks import Django's models and Guestlist's apps inside their functions: the CLI
+# imports this module before ``setup_django`` has run (and must report a bad configuration).
+
 # More than this between our clock and Plex's breaks PIN sign-ins and moves expiries.
 MAX_SKEW_SECONDS = 60.0
 

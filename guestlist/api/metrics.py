@@ -22,7 +22,7 @@ from guestlist.api.auth import presented_key
 from guestlist.jobs.models import JobStatus
 from guestlist.lib import metrics
 from guestlist.members.models import Member
-from guestlist.plex.models import PlexOperation
+from guestlist.plexwork.models import PlexOperation
 
 
 class DatabaseCollector:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.config
 import os
 import signal
 import subprocess
@@ -30,6 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from guestlist.jobs.dbwindow import Database, is_integrity_error
 from guestlist.jobs.schedule import JOBS, Job, last_due
 from guestlist.lib import liveness
+from guestlist.lib.env import env_log_level
+from guestlist.lib.logs import env_log_format, logging_config
 
 logger = logging.getLogger("guestlist.jobs")
 
@@ -153,6 +156,8 @@ def local_zone() -> ZoneInfo:
 
 class Runner:
     def __init__(self, jobs: Sequence[Job], *, db: Database | None = None, parent_pid: int | None = None) -> None:
+        # Not at the top: the web process imports this module (for PARENT_ENV) and must not
+        # carry the scheduler.
         from apscheduler.schedulers.blocking import BlockingScheduler
 
         self.jobs = tuple(jobs)
@@ -198,7 +203,7 @@ class Runner:
         return 0
 
     def stop(self, why: str) -> None:
-        from apscheduler.schedulers import SchedulerNotRunningError
+        from apscheduler.schedulers import SchedulerNotRunningError  # see __init__
 
         if self.stopping.is_set():
             return
@@ -282,11 +287,6 @@ def _parent_pid() -> int | None:
 
 
 def main() -> int:
-    import logging.config
-
-    from guestlist.lib.env import env_log_level
-    from guestlist.lib.logs import env_log_format, logging_config
-
     # The web's format (GUESTLIST_LOG_FORMAT) and token filter, without loading Django.
     logging.config.dictConfig(
         logging_config(

@@ -15,8 +15,9 @@ import pytest
 from django.test import Client
 
 from guestlist.lib import metrics
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 
 TOKEN = "a-metrics-token-for-prometheus"
 

@@ -19,7 +19,6 @@ from guestlist.core.backup import BackupError, backup_postgres
 from guestlist.core.errors import Invalid
 from guestlist.core.models import SiteSettings
 from guestlist.core.scheduled_backup import prune
-from guestlist.core.services import update_site_settings
 from guestlist.dashboard.attention import needs_attention
 from guestlist.jobs.dbwindow import Database
 from guestlist.jobs.models import JobStatus
@@ -27,6 +26,7 @@ from guestlist.jobs.runner import has_work
 from guestlist.jobs.schedule import JOBS
 from guestlist.jobs.worker import run_job
 from guestlist.lib.daily import last_due
+from guestlist.members.site_settings import update_site_settings
 
 BACKUP = next(job for job in JOBS if job.name == "backup")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 from guestlist.core.errors import ServiceError
 from guestlist.core.models import SiteSettings
 from guestlist.core.scheduled_backup import backup_folder
-from guestlist.core.services import update_site_settings
 from guestlist.dashboard.forms.settings import BackupSettingsForm
 from guestlist.dashboard.views.common import actor, dashboard_view, form_error
 from guestlist.jobs.models import JobStatus
+from guestlist.members.site_settings import update_site_settings
 
 
 @dashboard_view
