@@ -8,7 +8,6 @@ import logging
 import logging.config
 import subprocess
 import sys
-from collections.abc import Iterator
 from io import StringIO
 
 import pytest
@@ -17,29 +16,26 @@ from django.test import RequestFactory
 from guestlist.core.middleware import RequestLogMiddleware
 from guestlist.core.views import healthz
 from guestlist.lib.env import ConfigError
-from guestlist.lib.logs import env_log_format, logging_config
-from guestlist.plex.redaction import remember_secret
+from guestlist.lib.logs import JsonFormatter, env_log_format, logging_config
+from guestlist.plex.redaction import RedactTokens, remember_secret
 
 
 def configured(log_format: str) -> tuple[logging.Logger, StringIO]:
-    """A logger wired exactly as the settings wire the console, writing to a buffer."""
+    """A logger with the console handler the settings describe (formatter and filter from
+    ``logging_config``), writing to a buffer; the process's own logging stays as it is."""
     config = logging_config(
         level="INFO", log_format=log_format, filters={"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}}
     )
+    formatter_spec = config["formatters"]["default"]
+    assert config["handlers"]["console"]["filters"] == ["redact_tokens"]
     stream = StringIO()
-    config["handlers"]["console"]["stream"] = stream
-    config["root"] = {"level": "INFO"}
-    config["loggers"] = {"test.logs": {"handlers": ["console"], "level": "INFO", "propagate": False}}
-    logging.config.dictConfig(config)
-    return logging.getLogger("test.logs"), stream
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    from django.conf import settings
-
-    yield
-    logging.config.dictConfig(settings.LOGGING)
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactTokens())
+    handler.setFormatter(JsonFormatter() if "()" in formatter_spec else logging.Formatter(formatter_spec["format"]))
+    logger = logging.getLogger(f"test.logs.{log_format}")
+    logger.handlers, logger.propagate = [handler], False
+    logger.setLevel(logging.INFO)
+    return logger, stream
 
 
 def test_json_lines_carry_time_level_logger_and_message() -> None:
@@ -47,7 +43,7 @@ def test_json_lines_carry_time_level_logger_and_message() -> None:
     logger.warning("Plex answered %s", 503)
     entry = json.loads(stream.getvalue())
     assert entry["level"] == "WARNING"
-    assert entry["logger"] == "test.logs"
+    assert entry["logger"] == "test.logs.json"
     assert entry["message"] == "Plex answered 503"
     assert entry["time"].endswith("+00:00")
 
@@ -73,7 +69,7 @@ def test_plain_output_masks_tokens_too() -> None:
     logger, stream = configured("plain")
     logger.info("url=http://pms:32400/library?X-Plex-Token=secretvalue99")
     assert "secretvalue99" not in stream.getvalue()
-    assert "INFO test.logs:" in stream.getvalue()
+    assert "INFO test.logs.plain:" in stream.getvalue()
 
 
 def test_an_unknown_log_format_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

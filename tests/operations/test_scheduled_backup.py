@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
 from guestlist.core.audit import Actor
 from guestlist.core.backup import BackupError, backup_postgres
@@ -114,7 +115,7 @@ def test_a_failed_backup_shows_in_settings_and_in_needs_attention(
     status = JobStatus.objects.get(name="backup")
     assert status.last_ok is False
     assert "cannot be created" in status.last_error
-    item = next(i for i in needs_attention() if "Backup" in i.title)
+    item = next(i for i in needs_attention() if i.link == reverse("settings-backups"))
     assert item.level == "error" and "cannot be created" in item.detail
     page = owner_client.get("/settings/backups")
     assert page.status_code == 200
