@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_members_model_settings'),
+        ('core', '0003_keep_departed_members_invites'),
     ]
 
     operations = [
