@@ -22,6 +22,7 @@ from guestlist.api.auth import presented_key
 from guestlist.jobs.models import JobStatus
 from guestlist.lib import metrics
 from guestlist.members.models import Member
+from guestlist.notifications.models import Delivery
 from guestlist.plexwork.models import PlexOperation
 
 
@@ -49,6 +50,14 @@ class DatabaseCollector:
         for by_status in Member.objects.values("status").annotate(n=Count("id")):
             members.add_metric([by_status["status"]], by_status["n"])
         yield members
+        deliveries = GaugeMetricFamily(
+            "guestlist_notification_deliveries",
+            "Notification deliveries (mails, webhooks, Apprise) by status.",
+            labels=["status"],
+        )
+        for by_delivery in Delivery.objects.values("status").annotate(n=Count("id")):
+            deliveries.add_metric([by_delivery["status"]], by_delivery["n"])
+        yield deliveries
         last_ok = GaugeMetricFamily("guestlist_job_last_ok", "1 when the job's last run succeeded.", labels=["job"])
         finished = GaugeMetricFamily(
             "guestlist_job_last_finished_timestamp_seconds", "When the job last finished (Unix time).", labels=["job"]

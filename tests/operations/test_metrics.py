@@ -111,6 +111,7 @@ def test_the_outbox_depth_and_oldest_age_come_from_the_database(
     assert value(text, "guestlist_outbox_depth") == 1
     assert value(text, "guestlist_outbox_oldest_age_seconds") >= 0
     assert value(text, "guestlist_plex_operations", state="queued") == 1
+    assert "# TYPE guestlist_notification_deliveries gauge" in text
 
 
 def test_job_runs_of_separate_worker_processes_add_up_in_one_set_of_files(tmp_path: Path) -> None:
