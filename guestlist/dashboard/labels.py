@@ -45,7 +45,12 @@ MEMBER_FILTERS: dict[str, Promise] = {
     "removed": _("Removed"),
 }
 
-REDEMPTION_METHODS: dict[str, Promise] = {"email": _("E-mail"), "oauth": _("Plex sign-in")}
+REDEMPTION_METHODS: dict[str, Promise] = {
+    "email": _("E-mail"),
+    "oauth": _("Plex sign-in"),
+    "local": _("Local account"),
+    "import": _("Imported"),
+}
 REDEMPTION_STATES: dict[str, Promise] = {"pending": _("In progress"), "done": _("Done"), "failed": _("Failed")}
 
 PLEX_OPERATIONS: dict[str, Promise] = {
