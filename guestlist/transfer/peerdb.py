@@ -77,13 +77,16 @@ def open_peer_database(path: Path) -> Iterator[PeerDatabase]:
 
 def _connect(path: Path) -> tuple[sqlite3.Connection, bool]:
     uri = f"file:{quote(str(path.resolve()))}"
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=10)
     try:
-        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=10)
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return connection, False
-    except sqlite3.OperationalError as exc:
-        if "unable to open" not in str(exc) and "readonly" not in str(exc):
-            raise ImportFileError(f"{path.name} cannot be opened read-only ({exc}).") from exc
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        if not isinstance(exc, sqlite3.OperationalError) or (
+            "unable to open" not in str(exc) and "readonly" not in str(exc)
+        ):
+            raise ImportFileError(f"{path.name} cannot be read as a database ({exc}).") from exc
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
         raise ImportFileError(
