@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt, ValidationError
 
@@ -141,6 +142,27 @@ def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
         ids.append(int(value))
     members = import_chosen(ids, actor=principal(request).actor, expires_at=payload.expires_at)
     return {"imported": len(members), "items": [member_out(member) for member in members]}
+
+
+@router.get("/export.csv", summary="Every member as CSV", response={200: None})
+def export_members(request: HttpRequest) -> HttpResponse:
+    from guestlist.transfer.members_csv import members_csv
+
+    return csv_download(members_csv(actor=principal(request).actor), "guestlist-members")
+
+
+def csv_download(body: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+@router.post("/{int:member_id}/erase", response=MemberDetailOut, summary="Erase a former member's personal data")
+def erase_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    from guestlist.members.erasure import erase_member
+
+    services.get_member(member_id)  # 404 before anything else
+    return member_detail_out(erase_member(member_id, actor=principal(request).actor))
 
 
 @router.get("/{int:member_id}", response=MemberDetailOut, summary="One member with their share")

@@ -209,6 +209,7 @@ def _source(data: dict[str, Any]) -> Source:
         source.people.append(
             SourcePerson(
                 ref=str(item["person_key"]),
+                person_key=str(item["person_key"]),
                 email=str(item.get("email") or ""),
                 username=str(item.get("username") or ""),
                 plex_id=_int(item.get("plex_id")),
@@ -218,6 +219,7 @@ def _source(data: dict[str, Any]) -> Source:
                 last_seen=parse_datetime(item.get("last_seen")),
                 expires_at=parse_datetime(item.get("expires_at")),
                 notes=str(item.get("notes") or ""),
+                reason=str(item.get("reason") or ""),
                 ended_status=status if ended else "",
                 ended_reason=str(item.get("reason") or "") if ended else "",
                 ended_at=parse_datetime(item.get("removed_at")) if ended else None,
@@ -235,6 +237,7 @@ def _source(data: dict[str, Any]) -> Source:
                 invite_code=str(item["invite_code"]),
                 person_ref=str(item.get("member") or ""),
                 at=parse_datetime(item.get("created_at")),
+                completed_at=parse_datetime(item.get("completed_at")),
                 state=str(item.get("state") or "done"),
                 method=str(item.get("method") or "import"),
                 error_code=str(item.get("error_code") or ""),

@@ -211,7 +211,9 @@ class Importer:
         user = find_plex_user(record, self.users)
         plex_id = record.plex_id if record.plex_id is not None else (user.id if user else None)
         email = (record.email or (user.email if user else "")).strip()
-        if plex_id is not None:
+        if record.person_key:
+            person_key = record.person_key
+        elif plex_id is not None:
             person_key = f"plex:{plex_id}"
         elif email:
             person_key = f"email:{email.lower()}"
@@ -269,7 +271,7 @@ class Importer:
             member.removed_at = record.ended_at or self.now
         elif has_access and user is not None:
             member.status = Status.ACTIVE
-            member.reason = f"imported from {self.label}"[:200]
+            member.reason = self.reason_for(record)
             member.is_home = user.home and user.share_id is None
             member.plex_share_id = user.share_id
             member.library_keys = list(user.library_keys) if user.library_keys is not None else None
@@ -279,7 +281,7 @@ class Importer:
             return
         elif record.pending:
             member.status = Status.PENDING
-            member.reason = f"imported from {self.label}"[:200]
+            member.reason = self.reason_for(record)
         else:
             member.status = Status.REMOVED
             member.removed_at = self.now
@@ -295,6 +297,10 @@ class Importer:
             value = getattr(record, name)
             if value is not None:
                 setattr(member, name, value)
+
+    def reason_for(self, record: SourcePerson) -> str:
+        # A Guestlist export carries its own words (often none); a peer's member gets a note.
+        return (record.reason if self.source.name == "guestlist" else f"imported from {self.label}")[:200]
 
     def existing_member(self, person_key: str, plex_id: int | None, email: str) -> Member | None:
         found = Member.objects.filter(server=self.server, person_key=person_key).first()
@@ -342,12 +348,11 @@ class Importer:
             if self.write:
                 redemption.save()
                 at = use.at or (record.redeemed_at if record else None)
-                if at is not None:
-                    Redemption.objects.filter(pk=redemption.pk).update(
-                        created_at=at, completed_at=at if redemption.state == Redemption.State.DONE else None
-                    )
-                elif redemption.state == Redemption.State.DONE:
-                    Redemption.objects.filter(pk=redemption.pk).update(completed_at=self.now)
+                done = redemption.state == Redemption.State.DONE
+                completed = use.completed_at or ((at or self.now) if done else None)
+                Redemption.objects.filter(pk=redemption.pk).update(
+                    created_at=at or redemption.created_at, completed_at=completed
+                )
             table.imported += 1
             if member is None:
                 table.notes.append(f"{code}: one use by someone {self.label} no longer knows is kept as a use.")

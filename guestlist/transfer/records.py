@@ -63,6 +63,8 @@ class SourcePerson:
     last_seen: datetime | None = None
     expires_at: datetime | None = None
     notes: str = ""
+    person_key: str = ""  # Guestlist's own key, kept as exported
+    reason: str = ""  # the source's own words on their membership, when it has them
     # Set by sources that keep their own history (Guestlist): a member who had already left
     # stays gone with the source's reason instead of being looked up on Plex.
     ended_status: str = ""
@@ -83,6 +85,7 @@ class SourceUse:
     invite_code: str
     person_ref: str = ""  # a SourcePerson.ref; empty for a use the source no longer ties to anyone
     at: datetime | None = None
+    completed_at: datetime | None = None
     state: str = "done"
     method: str = "import"
     error_code: str = ""
