@@ -62,7 +62,8 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
             user.save()
             Invite.objects.filter(created_by=user).update(created_by_label=name)
 
-        member.email = member.username = member.thumb = member.notes = ""
+        member.email = member.thumb = member.notes = ""
+        member.username = name  # what lists and history show from now on
         member.plex_id = member.plex_share_id = None
         member.person_key = f"{ERASED_PREFIX}{member.pk}"
         member.save()
