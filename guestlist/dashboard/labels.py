@@ -116,6 +116,10 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "server.libraries_refresh": _("Libraries refreshed"),
     "server.default_libraries": _("Default libraries changed"),
     "settings.update": _("Settings changed"),
+    "transfer.import": _("Data imported"),
+    "transfer.export": _("Data exported"),
+    "transfer.members_csv": _("Members downloaded as CSV"),
+    "member.erased": _("Personal data erased"),
 }
 
 JOB_NAMES: dict[str, Promise] = {
@@ -130,6 +134,11 @@ JOB_NAMES: dict[str, Promise] = {
 # What the owner reads when a service refuses, by the contract's error code. Codes not
 # listed fall back to the service's own (English) sentence.
 ERRORS: dict[str, Promise] = {
+    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
+    "member_active": _(
+        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
+    ),
+    "already_erased": _("This member's personal data is already erased."),
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
     "code_taken": _("That code is already taken; pick another one."),
     "invite_has_members": _("Members joined through this invite; confirm to delete it anyway."),
@@ -153,6 +162,11 @@ ERRORS: dict[str, Promise] = {
 
 # The member area's refusals (the same codes in the API, contract.md "Members' own area").
 MEMBER_ERRORS: dict[str, Promise] = {
+    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
+    "member_active": _(
+        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
+    ),
+    "already_erased": _("This member's personal data is already erased."),
     "permission_denied": _("You do not have the permission for this."),
     "advanced_invites_required": _("Only members with Advanced Invites can choose these settings."),
     "field_not_allowed": _("Some of these settings are the owner's to choose."),
@@ -175,6 +189,11 @@ MEMBER_ERRORS: dict[str, Promise] = {
 # A refusal about one field ("invalid" with details naming it) that the forms cannot catch
 # before the service sees the data.
 FIELD_ERRORS: dict[str, Promise] = {
+    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
+    "member_active": _(
+        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
+    ),
+    "already_erased": _("This member's personal data is already erased."),
     "usage_limit": _("The usage limit cannot be lower than the uses already made."),
     "code": _("A custom code needs 8 to 32 letters, digits, - or _."),
     "libraries": _("Choose libraries the server has."),
