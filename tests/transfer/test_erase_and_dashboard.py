@@ -172,3 +172,8 @@ def test_the_import_page_says_to_connect_plex_first(owner_client: Client, owner:
     page = owner_client.get("/settings/import")
     assert "Connect your Plex server first" in page.content.decode()
     assert not MediaServer.objects.exists()
+
+
+def test_the_import_page_speaks_german(server: MediaServer, owner_client: Client) -> None:
+    page = owner_client.get("/settings/import", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Aus Wizarr, Komandorr oder einem Guestlist-Export importieren" in page.content.decode()
