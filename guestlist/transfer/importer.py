@@ -37,7 +37,6 @@ from guestlist.transfer.records import ImportSummary, Source, SourceInvite, Sour
 Status = Member.Status
 SOURCES = ("wizarr", "komandorr", "guestlist")
 SOURCE_LABELS = {"wizarr": "Wizarr", "komandorr": "Komandorr", "guestlist": "a Guestlist export"}
-MAX_REPORTED = 200  # skipped rows kept per table in the audit event
 
 
 def read_source(kind: str, path: Path) -> Source:
@@ -93,11 +92,21 @@ def run_import(
 
 
 def _audit_details(summary: ImportSummary) -> dict[str, object]:
-    details = summary.as_dict()
-    tables: dict[str, dict[str, list[object]]] = details["tables"]
-    for table in tables.values():
-        table["skipped"] = table["skipped"][:MAX_REPORTED]
-    return details
+    """Counts and reasons, without the rows' names: the audit log should not become a second
+    copy of people's e-mail addresses, which erasing a member could not reach."""
+    tables: dict[str, dict[str, object]] = {}
+    for name, table in summary.tables.items():
+        reasons: dict[str, int] = {}
+        for _what, why in table.skipped:
+            reasons[why] = reasons.get(why, 0) + 1
+        tables[name] = {"imported": table.imported, "skipped": len(table.skipped), "reasons": reasons}
+    return {
+        "source": summary.source,
+        "server": summary.server,
+        "members_active": summary.active,
+        "members_removed": summary.removed,
+        "tables": tables,
+    }
 
 
 @dataclass
@@ -105,6 +114,8 @@ class _Person:
     record: SourcePerson
     member: Member | None = None
     person_key: str = ""
+    plex_id: int | None = None
+    email: str = ""
 
 
 @dataclass
@@ -220,13 +231,18 @@ class Importer:
         else:
             self.summary.skip("members", what, "no Plex id and no e-mail, and Plex does not know the username")
             return
-        if any(seen.person_key == person_key for seen in self.people.values()):
+        if any(
+            seen.person_key == person_key
+            or (plex_id is not None and seen.plex_id == plex_id)
+            or (email and seen.email.casefold() == email.casefold())
+            for seen in self.people.values()
+        ):
             self.summary.skip("members", what, "the file has this person twice; the first one is kept")
             return
         existing = self.existing_member(person_key, plex_id, email)
         if existing is not None:
             self.summary.skip("members", what, f"already a member in Guestlist (#{existing.pk})")
-            self.people[record.ref] = _Person(record, None, person_key)
+            self.people[record.ref] = _Person(record, None, person_key, plex_id, email)
             return
         member = Member(
             server=self.server,
@@ -251,7 +267,7 @@ class Importer:
             joined = record.created_at or record.redeemed_at
             if joined is not None:
                 Member.objects.filter(pk=member.pk).update(created_at=joined)
-        self.people[record.ref] = _Person(record, member, person_key)
+        self.people[record.ref] = _Person(record, member, person_key, plex_id, email)
         self.summary.table("members").imported += 1
         if member.status in (Status.ACTIVE, Status.PENDING):
             self.summary.active += 1
