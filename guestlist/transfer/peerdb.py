@@ -2,10 +2,11 @@
 
 The file is opened read-only (``mode=ro``), never ``immutable``: Wizarr runs SQLite in WAL
 mode, so the newest rows may sit in the ``-wal`` file, and ``immutable`` would skip them (and
-read garbage if the peer wrote meanwhile). A read-only connection still needs the ``-shm``
-file; a copied database without its WAL files, on a read-only place, cannot get one, and only
-then the file is opened ``immutable`` (there is no WAL to miss, and nobody writes a copy).
-Everything is read inside one read transaction, so it is one consistent snapshot.
+could read torn pages if the peer wrote meanwhile). A read-only connection reads the WAL and
+takes no write lock, so the running peer is never blocked; where the WAL index (``-shm``)
+cannot be created (a copy on a read-only share), SQLite keeps it in memory instead. A reader
+of a WAL database may leave an empty ``-wal`` and a ``-shm`` file next to it, as any reader
+does. Everything is read inside one read transaction, so it is one consistent snapshot.
 
 Older releases lack columns and tables: ``rows`` selects only the columns that exist and
 gives ``None`` for the others.
@@ -25,10 +26,9 @@ from guestlist.transfer.records import ImportFileError
 
 
 class PeerDatabase:
-    def __init__(self, connection: sqlite3.Connection, path: Path, *, immutable: bool) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
         self.path = path
-        self.immutable = immutable
         self._columns: dict[str, set[str]] = {}
 
     def has_table(self, table: str) -> bool:
@@ -62,7 +62,7 @@ def open_peer_database(path: Path) -> Iterator[PeerDatabase]:
     with path.open("rb") as handle:
         if handle.read(16) != b"SQLite format 3\x00":
             raise ImportFileError(f"{path.name} is not an SQLite database.")
-    connection, immutable = _connect(path)
+    connection = _connect(path)
     try:
         connection.row_factory = sqlite3.Row
         connection.execute("BEGIN")  # one snapshot for every read below
@@ -70,35 +70,20 @@ def open_peer_database(path: Path) -> Iterator[PeerDatabase]:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise ImportFileError(f"{path.name} cannot be read as a database ({exc}).") from exc
-        yield PeerDatabase(connection, path, immutable=immutable)
+        yield PeerDatabase(connection, path)
     finally:
         connection.close()
 
 
-def _connect(path: Path) -> tuple[sqlite3.Connection, bool]:
-    uri = f"file:{quote(str(path.resolve()))}"
-    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=10)
+def _connect(path: Path) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10)
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return connection, False
     except sqlite3.DatabaseError as exc:
         connection.close()
-        if not isinstance(exc, sqlite3.OperationalError) or (
-            "unable to open" not in str(exc) and "readonly" not in str(exc)
-        ):
-            raise ImportFileError(f"{path.name} cannot be read as a database ({exc}).") from exc
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        raise ImportFileError(
-            f"{path.name} has unsaved changes in {wal.name} that cannot be read from here; "
-            "copy the database together with its -wal and -shm files to a writable folder, or stop the peer first."
-        )
-    try:
-        connection = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise ImportFileError(f"{path.name} cannot be opened ({exc}).") from exc
-    return connection, True
+        raise ImportFileError(f"{path.name} cannot be read as a database ({exc}).") from exc
+    return connection
 
 
 def _quoted(name: str) -> str:

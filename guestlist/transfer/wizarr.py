@@ -14,7 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from guestlist.transfer.peerdb import PeerDatabase, as_bool, as_int, as_text, open_peer_database, parse_datetime
+from guestlist.transfer.peerdb import (
+    PeerDatabase,
+    as_bool,
+    as_int,
+    as_text,
+    open_peer_database,
+    parse_datetime,
+)
 from guestlist.transfer.records import ImportFileError, Source, SourceInvite, SourceLibrary, SourcePerson, SourceUse
 
 INVITATION_COLUMNS = (

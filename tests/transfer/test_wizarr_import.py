@@ -308,3 +308,36 @@ def test_the_dry_run_summary_matches_what_the_import_then_does(
     out = capsys.readouterr().out
     assert "Nothing new to import." in out
     assert "invites: 0 imported, 5 skipped" in out
+
+
+def test_the_wizarr_file_is_only_read_and_a_code_twice_in_it_is_reported(
+    tmp_path: Path, server: MediaServer, sim: PlexSimulator
+) -> None:
+    import hashlib
+
+    tables = wizarr_tables(server, sim)
+    tables["invitation"].append(dict(tables["invitation"][2], id=6, code="anime9"))
+    path = wizarr_db(tmp_path / "database.db", wal=True, **tables)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    files_before = sorted(p.name for p in tmp_path.iterdir())
+    summary = run_import("wizarr", path, actor=ACTOR)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    # SQLite gives any reader of a WAL database its shared-memory index; nothing is logged to write.
+    added = sorted(p.name for p in tmp_path.iterdir() if p.name not in files_before)
+    assert set(added) <= {"database.db-shm", "database.db-wal"}
+    wal = tmp_path / "database.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert ("invitation 6 (anime9)", "the file has this code twice; the first one is kept") in summary.table(
+        "invites"
+    ).skipped
+
+
+def test_a_copy_whose_wal_index_cannot_be_made_is_still_read(
+    tmp_path: Path, server: MediaServer, sim: PlexSimulator
+) -> None:
+    path = wizarr_db(tmp_path / "database.db", wal=True, **wizarr_tables(server, sim))
+    # What a copy on a read-only share looks like to SQLite: no -shm can be created (even as root).
+    Path(f"{path}-shm").mkdir()
+    summary = run_import("wizarr", path, actor=ACTOR, dry_run=True)
+    assert summary.table("invites").imported == 4
+    assert summary.table("members").imported == 3
