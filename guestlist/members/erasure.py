@@ -18,11 +18,11 @@ from django.db.models import Q
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Conflict
+from guestlist.core.errors import Conflict, NotFound
 from guestlist.core.models import AuditEvent
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member, TrialExtensionRequest
-from guestlist.plex.models import PlexOperation
+from guestlist.plexwork.models import PlexOperation
 
 ERASABLE = (Member.Status.REMOVED, Member.Status.EXPIRED)
 ERASED_PREFIX = "erased:"
@@ -40,8 +40,6 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
     with transaction.atomic():
         member = Member.objects.select_for_update().filter(pk=member_id).first()
         if member is None:
-            from guestlist.core.errors import NotFound
-
             raise NotFound("No such member.")
         if is_erased(member):
             raise Conflict("This member's personal data is already erased.", code="already_erased")

@@ -23,9 +23,9 @@ from guestlist import __version__
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.models import SiteSettings
-from guestlist.core.services import EDITABLE_SETTINGS
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
+from guestlist.members.site_settings import EDITABLE_SETTINGS
 from guestlist.plex.models import Library, MediaServer
 from guestlist.transfer.peerdb import parse_datetime
 from guestlist.transfer.records import ImportFileError, Source, SourceInvite, SourceLibrary, SourcePerson, SourceUse

@@ -27,11 +27,15 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid
+from guestlist.core.models import SiteSettings
 from guestlist.invites.codes import looks_like_code, normalize
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
+from guestlist.members.site_settings import EDITABLE_SETTINGS, update_site_settings
+from guestlist.members.sync import read_users
 from guestlist.plex.models import Library, MediaServer
 from guestlist.plex.records import PlexUser
+from guestlist.transfer import export, komandorr, wizarr
 from guestlist.transfer.records import ImportSummary, Source, SourceInvite, SourceLibrary, SourcePerson
 
 Status = Member.Status
@@ -41,16 +45,10 @@ SOURCE_LABELS = {"wizarr": "Wizarr", "komandorr": "Komandorr", "guestlist": "a G
 
 def read_source(kind: str, path: Path) -> Source:
     if kind == "wizarr":
-        from guestlist.transfer import wizarr
-
         return wizarr.read(path)
     if kind == "komandorr":
-        from guestlist.transfer import komandorr
-
         return komandorr.read(path)
     if kind == "guestlist":
-        from guestlist.transfer import export
-
         return export.read(path)
     raise Invalid(f"Unknown import source {kind!r}: use one of {', '.join(SOURCES)}.")
 
@@ -79,8 +77,6 @@ def run_import(
 ) -> ImportSummary:
     target = server or pick_server()
     source = read_source(kind, path)
-    from guestlist.members.sync import read_users
-
     users = read_users(target)  # before the transaction: never hold one across a Plex call
     if dry_run:
         return Importer(source, target, users, actor=actor, write=False).run()
@@ -382,9 +378,6 @@ class Importer:
     # Settings (Guestlist exports only)
 
     def bring_settings(self, values: dict[str, object]) -> None:
-        from guestlist.core.models import SiteSettings
-        from guestlist.core.services import EDITABLE_SETTINGS, update_site_settings
-
         site = SiteSettings.load()
         changes: dict[str, object] = {}
         table = self.summary.table("settings")

@@ -19,8 +19,9 @@ from guestlist.core.models import AuditEvent, SiteSettings
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members import sync
 from guestlist.members.models import Member
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.lifecycle.conftest import accept_in_plex, member_of, new_invite, redeem_email, remove_in_plex
 
 ACTOR = Actor.system()

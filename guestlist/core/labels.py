@@ -162,11 +162,6 @@ ERRORS: dict[str, Promise] = {
 
 # The member area's refusals (the same codes in the API, contract.md "Members' own area").
 MEMBER_ERRORS: dict[str, Promise] = {
-    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
-    "member_active": _(
-        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
-    ),
-    "already_erased": _("This member's personal data is already erased."),
     "permission_denied": _("You do not have the permission for this."),
     "advanced_invites_required": _("Only members with Advanced Invites can choose these settings."),
     "field_not_allowed": _("Some of these settings are the owner's to choose."),
@@ -189,11 +184,6 @@ MEMBER_ERRORS: dict[str, Promise] = {
 # A refusal about one field ("invalid" with details naming it) that the forms cannot catch
 # before the service sees the data.
 FIELD_ERRORS: dict[str, Promise] = {
-    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
-    "member_active": _(
-        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
-    ),
-    "already_erased": _("This member's personal data is already erased."),
     "usage_limit": _("The usage limit cannot be lower than the uses already made."),
     "code": _("A custom code needs 8 to 32 letters, digits, - or _."),
     "libraries": _("Choose libraries the server has."),
