@@ -215,8 +215,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     setup_django()
-    from pathlib import Path
-
     from guestlist.core.audit import Actor
     from guestlist.transfer.importer import pick_server, run_import
 
@@ -234,8 +232,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     setup_django()
-    from pathlib import Path
-
     from guestlist.core.audit import Actor
     from guestlist.transfer.export import write_export
 

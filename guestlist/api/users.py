@@ -28,9 +28,10 @@ from guestlist.api.schemas import (
     member_out,
 )
 from guestlist.core.errors import Invalid
-from guestlist.members import self_service, services
+from guestlist.members import erasure, self_service, services
 from guestlist.members.sync import import_chosen, importable_friends, sync_now
 from guestlist.plex.models import MediaServer
+from guestlist.transfer.members_csv import members_csv
 
 router = Router(tags=["users"], auth=admin_auth)
 
@@ -141,8 +142,6 @@ def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
 
 @router.get("/export.csv", summary="Every member as CSV", response={200: None})
 def export_members(request: HttpRequest) -> HttpResponse:
-    from guestlist.transfer.members_csv import members_csv
-
     return csv_download(members_csv(actor=principal(request).actor), "guestlist-members")
 
 
@@ -153,11 +152,9 @@ def csv_download(body: str, name: str) -> HttpResponse:
 
 
 @router.post("/{int:member_id}/erase", response=MemberDetailOut, summary="Erase a former member's personal data")
-def erase_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
-    from guestlist.members.erasure import erase_member
-
+def erase_former_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
     services.get_member(member_id)  # 404 before anything else
-    return member_detail_out(erase_member(member_id, actor=principal(request).actor))
+    return member_detail_out(erasure.erase_member(member_id, actor=principal(request).actor))
 
 
 @router.get("/{int:member_id}", response=MemberDetailOut, summary="One member with their share")
