@@ -85,6 +85,9 @@ class RecoveryCode(models.Model):
     """One of ten single-use codes for a lost phone; only an Argon2 hash is kept."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    # The code's first four characters (20 of its 60 bits): a typed code is checked against
+    # one hash, not ten.
+    lookup = models.CharField(max_length=8)
     code_hash = models.CharField(max_length=255)
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
