@@ -48,7 +48,7 @@ class Faults:
 
 class OidcProvider:
     CLIENT_ID = "guestlist"
-    CLIENT_SECRET = "provider-secret-0123456789"
+    CLIENT_SECRET = "provider-secret-0123456789"  # noqa: S105 - a test provider's fixed secret
 
     def __init__(self) -> None:
         from joserfc.jwk import RSAKey
