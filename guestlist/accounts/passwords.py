@@ -9,9 +9,9 @@ from django.db import transaction
 
 from guestlist.accounts import factors, lockout, sessions
 from guestlist.core import audit, ratelimit
-from guestlist.core.models import RateLimitHit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, NotFound
+from guestlist.core.models import RateLimitHit
 
 
 def _check(password: str, user: User) -> None:
