@@ -91,11 +91,9 @@ def _client(cfg: Config) -> DjangoOAuth2App:
 
 
 def _metadata(client: DjangoOAuth2App, cfg: Config) -> dict[str, Any]:
-    import requests
-
     try:
         metadata = dict(client.load_server_metadata())
-    except (requests.RequestException, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # requests' errors are OSErrors; a body that is no JSON
         raise ProviderError(f"The OpenID provider's discovery document could not be read: {exc}") from exc
     # The issuer in the discovery document must be the one configured (OpenID Discovery §4.3).
     if str(metadata.get("issuer", "")).rstrip("/") != cfg.issuer:
@@ -118,12 +116,10 @@ def start(request: HttpRequest) -> HttpResponse:
         raise Invalid("Single sign-on is not set up.", code="oidc_not_configured")
     client = _client(cfg)
     _metadata(client, cfg)
-    import requests
-
     try:
         response: HttpResponse = client.authorize_redirect(request, redirect_uri(), nonce=secrets.token_urlsafe(24))
         return response
-    except requests.RequestException as exc:
+    except OSError as exc:  # requests' errors (authlib's client is requests)
         raise ProviderError(f"The OpenID provider did not answer: {exc}") from exc
 
 
@@ -141,7 +137,6 @@ def finish(request: HttpRequest) -> Claims:
     cfg = config()
     if cfg is None:
         raise Invalid("Single sign-on is not set up.", code="oidc_not_configured")
-    import requests
     from authlib.common.errors import AuthlibBaseError
     from authlib.integrations.base_client.errors import MismatchingStateError
     from joserfc.errors import JoseError
@@ -160,7 +155,7 @@ def finish(request: HttpRequest) -> Claims:
         raise TokenRefused(f"The provider's ID token was refused: {exc.error}: {exc.description or ''}") from exc
     except AuthlibBaseError as exc:
         raise ProviderError(f"The provider refused the sign-in: {exc.error} {exc.description or ''}") from exc
-    except requests.RequestException as exc:
+    except OSError as exc:  # requests' errors (authlib's client is requests)
         raise ProviderError(f"The OpenID provider did not answer: {exc}") from exc
     userinfo = token.get("userinfo")
     if not userinfo:

@@ -109,3 +109,24 @@ def test_the_wsgi_wrapper_keeps_the_direct_peer_for_forward_auth(owner: User, se
     wrapper({"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, lambda *a: None)
     assert seen["REMOTE_ADDR"] == "203.0.113.9"
     assert seen[PEER_KEY] == "10.0.0.2"
+
+
+def test_housekeeping_forgets_ended_sessions_and_old_failures(owner: User) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from guestlist.accounts import lockout
+    from guestlist.accounts.models import SignInFailures
+    from guestlist.jobs import housekeeping
+
+    client = Client()
+    password_step(client)
+    Session.objects.all().delete()  # expired and cleared by Django's own clearsessions
+    SignInFailures.objects.create(key="account:x", failures=2, last_failure_at=timezone.now() - timedelta(hours=2))
+    SignInFailures.objects.create(key="account:y", failures=2, last_failure_at=timezone.now())
+    assert "2 ended admin sessions and old failed sign-ins" in housekeeping.run()
+    assert not AdminSession.objects.exists()
+    assert list(SignInFailures.objects.values_list("key", flat=True)) == ["account:y"]
+    assert lockout.check("account:y") is None

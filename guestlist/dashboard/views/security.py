@@ -17,7 +17,7 @@ from guestlist.accounts import factors, oidc, passkeys, passwords, sessions
 from guestlist.accounts.models import Passkey, SignInSettings
 from guestlist.core.errors import ServiceError
 from guestlist.dashboard.forms.security import CodeForm, PasswordChangeForm, RequireSecondFactorForm, SingleSignOnForm
-from guestlist.dashboard.labels import error_message
+from guestlist.core.labels import error_message
 from guestlist.dashboard.views.common import actor, admin_user, dashboard_view, form_error, report
 
 MAX_CREDENTIAL_BYTES = 64 * 1024
