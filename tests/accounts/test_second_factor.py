@@ -179,3 +179,16 @@ def test_changing_the_password_ends_the_other_sessions(owner: User) -> None:
     assert here.get("/").status_code == 200
     assert elsewhere.get("/")["Location"].startswith("/login")
     assert password_step(Client(), password=new)["Location"] == "/"
+
+
+def test_the_security_pages_and_the_second_step_speak_german(owner: User) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    client.force_login(owner)
+    page = client.get("/settings/security").content.decode()
+    assert "Deine zweiten Faktoren" in page and "Überall sonst abmelden" in page
+    assert "Single Sign-on (OpenID Connect)" in client.get("/settings/security/sso").content.decode()
+    with time_machine.travel(START, tick=False):
+        enrol_totp(owner)
+    signing_in = Client(HTTP_ACCEPT_LANGUAGE="de")
+    password_step(signing_in)
+    assert "Bestätige, dass du es bist" in signing_in.get("/login/second-factor").content.decode()
