@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guestlist.accounts import factors, lockout, passkeys, signin
 from guestlist.accounts.models import Passkey
+from guestlist.accounts.views import landing_for, lock_message
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
@@ -46,8 +47,6 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             refusal = lockout.record_failure(*keys, actor=Actor.admin(state.user, ip), kind="second_factor")
             context["error"] = _("That code is not right, or was used already.")
         if refusal is not None:
-            from guestlist.accounts.views import lock_message
-
             context["error"] = lock_message(refusal)
             response = render(request, "accounts/second_factor.html", context, status=429)
             response["Retry-After"] = str(refusal.retry_after)
@@ -130,8 +129,6 @@ def passkey_signin(request: HttpRequest) -> HttpResponse:
     # A passkey with user verification is two factors in one: nothing more is asked.
     audit.record(Actor.admin(user, client_ip(request)), "admin.sign_in", user, method="passkey")
     signin.complete(request, user, method="passkey")
-    from guestlist.accounts.views import landing_for
-
     return JsonResponse({"redirect": landing_for(user, request)})
 
 

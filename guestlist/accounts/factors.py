@@ -1,7 +1,8 @@
 """Admins' second factors: an authenticator app (TOTP), recovery codes and passkeys.
 
 Secrets are encrypted at rest (lib.crypto); recovery codes are kept as Argon2 hashes and
-shown once. Removing a factor ends the admin's other sessions (``sessions.end_others``).
+shown once. pyotp, segno and argon2 are imported inside the functions that use them, so the
+idle web process never loads them. Removing a factor ends the admin's other sessions (``sessions.end_others``).
 """
 
 from __future__ import annotations

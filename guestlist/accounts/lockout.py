@@ -10,6 +10,7 @@ Passkeys are not locked: they cannot be guessed, so a locked owner still gets in
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -133,8 +134,6 @@ def prune(now: datetime | None = None) -> int:
 
 def sign_in_actor(ip: str) -> Actor:
     """Failed attempts are nobody's yet: the audit names the address."""
-    import ipaddress
-
     try:
         address: str | None = str(ipaddress.ip_address(ip))
     except ValueError:

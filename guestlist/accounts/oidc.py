@@ -14,11 +14,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from guestlist.accounts.models import OidcIdentity, SignInSettings
@@ -104,8 +106,6 @@ def _metadata(client: DjangoOAuth2App, cfg: Config) -> dict[str, Any]:
 
 
 def redirect_uri() -> str:
-    from django.urls import reverse
-
     return str(settings.BASE_URL) + reverse("login-oidc-callback")
 
 
@@ -294,8 +294,6 @@ def allow_form_target(response: HttpResponse) -> HttpResponse:
     row = SignInSettings.load()
     if not row.oidc_ready:
         return response
-    from urllib.parse import urlsplit
-
     parts = urlsplit(row.oidc_issuer)
     policy = {key: list(value) for key, value in getattr(response, "_csp_config", settings.SECURE_CSP).items()}
     policy.setdefault("form-action", []).append(f"{parts.scheme}://{parts.netloc}")

@@ -7,6 +7,7 @@ listing and ending them is one indexed query on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,8 +49,6 @@ def track(request: HttpRequest, user: AbstractBaseUser) -> None:
 
 
 def _ip_or_none(value: str) -> str | None:
-    import ipaddress
-
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

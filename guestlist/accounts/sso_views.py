@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guestlist.accounts import oidc, signin
+from guestlist.accounts.lockout import sign_in_actor
+from guestlist.accounts.views import SignInForm, signin_context
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
@@ -16,10 +20,6 @@ from guestlist.core.ratelimit import RateLimited
 
 
 def _problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    from django.urls import reverse
-
-    from guestlist.accounts.views import SignInForm, signin_context
-
     response = render(
         request,
         "accounts/login.html",
@@ -35,8 +35,6 @@ def _problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 
 def _message(exc: ServiceError) -> str:
-    from django.utils.translation import gettext as _
-
     words = {
         "oidc_not_configured": _("Single sign-on is not set up."),
         "oidc_state": _("This sign-in link was already used or belongs to another browser; start again."),
@@ -87,6 +85,4 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
 
 
 def oidc_ip(ip: str) -> str | None:
-    from guestlist.accounts.lockout import sign_in_actor
-
     return sign_in_actor(ip).ip

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guestlist.accounts import lockout, services, signin
 from guestlist.accounts.forms import OwnerForm
+from guestlist.accounts.models import SignInSettings
+from guestlist.accounts.oidc import allow_form_target
 from guestlist.accounts.setup import check_setup_token, close_setup
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
@@ -136,16 +138,12 @@ def _locked(request: HttpRequest, refusal: lockout.Refusal) -> HttpResponse:
         "form": SignInForm(request),
         **signin_context(),
     }
-    from guestlist.accounts.oidc import allow_form_target
-
     response = allow_form_target(render(request, "accounts/login.html", context, status=429))
     response["Retry-After"] = str(refusal.retry_after)
     return response
 
 
 def signin_context() -> dict[str, Any]:
-    from guestlist.accounts.models import SignInSettings
-
     sso = SignInSettings.load()
     return {"oidc_label": sso.oidc_label if sso.oidc_ready else ""}
 
@@ -166,8 +164,6 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
             verdict = ratelimit.hit(limit, subject)
             if not verdict.allowed:
                 return _too_many(request, verdict.retry_after)
-    from guestlist.accounts.oidc import allow_form_target
-
     response = _login(request)
     return allow_form_target(response) if isinstance(response, HttpResponse) else response
 

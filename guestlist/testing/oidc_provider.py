@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -109,8 +110,6 @@ class OidcProvider:
         return response(environ, start_response)
 
     def _json(self, body: dict[str, Any], status: int = 200) -> Response:
-        import json
-
         return Response(json.dumps(body), status=status, content_type="application/json")
 
     def _discovery(self, request: Request) -> Response:

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guestlist.accounts import factors, oidc, passkeys, passwords, sessions
 from guestlist.accounts.models import Passkey, SignInSettings
 from guestlist.core.errors import ServiceError
-from guestlist.dashboard.forms.security import CodeForm, PasswordChangeForm, RequireSecondFactorForm, SingleSignOnForm
 from guestlist.core.labels import error_message
+from guestlist.dashboard.forms.security import CodeForm, PasswordChangeForm, RequireSecondFactorForm, SingleSignOnForm
 from guestlist.dashboard.views.common import actor, admin_user, dashboard_view, form_error, report
 
 MAX_CREDENTIAL_BYTES = 64 * 1024
