@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guestlist.accounts import factors, lockout, passkeys, signin
 from guestlist.accounts.models import Passkey
 from guestlist.accounts.views import landing_for, lock_message
-from guestlist.core import audit
+from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
-from guestlist.core.ratelimit import client_ip
+from guestlist.core.ratelimit import RateLimited, client_ip
 
 MAX_CREDENTIAL_BYTES = 64 * 1024
 
@@ -62,8 +62,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if state is None:
         return redirect("login")
     if factors.has_second_factor(state.user):
-        # A passkey was just registered from this page's script.
-        return signin.finish_pending(request, state, factor="enrolled")
+        # Set up meanwhile (another browser): it must be used, not skipped.
+        signin.require_verification(request)
+        return redirect("login-second-factor")
     error = ""
     if request.method == "POST":
         try:
@@ -114,6 +115,12 @@ def passkey_options(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def passkey_signin(request: HttpRequest) -> HttpResponse:
+    try:
+        ratelimit.enforce(ratelimit.LOGIN, request)
+    except RateLimited as exc:
+        refused = JsonResponse({"error": "rate_limited", "message": str(exc)}, status=429)
+        refused["Retry-After"] = str(exc.retry_after)
+        return refused
     credential, _name = _credential(request)
     state = signin.pending(request, signin.VERIFY)
     try:

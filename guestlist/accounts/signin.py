@@ -84,6 +84,13 @@ def pending(request: HttpRequest, stage: str) -> Pending | None:
     return Pending(user, stage, str(data.get("method", "")), str(data.get("landing", "")) or "/")
 
 
+def require_verification(request: HttpRequest) -> None:
+    """The pending admin has a factor now: the next step is using it."""
+    data = request.session.get(PENDING_KEY)
+    if isinstance(data, dict):
+        request.session[PENDING_KEY] = {**data, "stage": VERIFY}
+
+
 def finish_pending(request: HttpRequest, state: Pending, *, factor: str) -> HttpResponse:
     method = f"{state.method}+{factor}"
     audit.record(Actor.admin(state.user, client_ip(request)), "admin.second_factor", state.user, method=method)

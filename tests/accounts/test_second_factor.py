@@ -192,3 +192,13 @@ def test_the_security_pages_and_the_second_step_speak_german(owner: User) -> Non
     signing_in = Client(HTTP_ACCEPT_LANGUAGE="de")
     password_step(signing_in)
     assert "Bestätige, dass du es bist" in signing_in.get("/login/second-factor").content.decode()
+
+
+def test_a_factor_set_up_elsewhere_during_enrolment_must_be_used(client: Client, owner: User, admin2: User) -> None:
+    SignInSettings.objects.update_or_create(pk=1, defaults={"require_second_factor": True})
+    with time_machine.travel(START, tick=False):
+        assert password_step(client, "second")["Location"] == "/login/enrol"
+        enrol_totp(admin2)  # the real admin, in another browser
+        response = client.get("/login/enrol")
+        assert response["Location"] == "/login/second-factor"
+        assert client.get("/")["Location"].startswith("/login")
