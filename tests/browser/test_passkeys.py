@@ -114,3 +114,23 @@ def test_a_passkey_is_removed_and_no_longer_signs_in(live_url: str, new_context:
     sign_out(page)
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect(page.get_by_text("This passkey is not registered here.")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_passkey_answer_for_another_origin_is_refused(
+    live_url: str, new_context: Any, owner: User, settings: Any
+) -> None:
+    context = new_context()
+    page = context.new_page()
+    virtual_authenticator(context, page)
+    sign_in_with_password(page, live_url)
+    page.goto(f"{live_url}/settings/security")
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.get_by_text("added.")).to_be_visible()
+    sign_out(page)
+    # The same host (relying party) but another configured origin: the browser's answer
+    # names the origin it really came from, and the server refuses it.
+    settings.BASE_URL = live_url.replace("http://", "https://")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_text("The passkey could not be checked")).to_be_visible()
+    expect(page).to_have_url(f"{live_url}/login")
