@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from guestlist.accounts.models import SignInFailures
+from guestlist.accounts.services import login_limit_key
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 
@@ -44,8 +45,9 @@ class Refusal:
 
 
 def account_key(username: str) -> str:
-    # Unknown names count too, so the answer never tells which accounts exist.
-    return "account:" + username.strip().lower()[:150]
+    # Unknown names count too, so the answer never tells which accounts exist; names are
+    # folded as the sign-in form and the rate limit fold them.
+    return "account:" + login_limit_key(username)
 
 
 def address_key(ip: str) -> str:

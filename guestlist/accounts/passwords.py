@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from guestlist.accounts import factors, lockout, sessions
+from guestlist.accounts.services import login_limit_key
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, NotFound
@@ -47,7 +48,7 @@ def reset_password(username: str, password: str, *, actor: Actor) -> User:
         user.save(update_fields=["password", "is_active"])
         lockout.clear(lockout.account_key(user.get_username()))
         # The per-name rate limit too: the owner at the machine should not wait it out.
-        RateLimitHit.objects.filter(key=f"{ratelimit.LOGIN_USER.name}:{user.get_username().lower()}").delete()
+        RateLimitHit.objects.filter(key=f"{ratelimit.LOGIN_USER.name}:{login_limit_key(user.get_username())}").delete()
         audit.record(actor, "admin.password_reset", user)
     sessions.end_others(user, keep=None)
     return user
