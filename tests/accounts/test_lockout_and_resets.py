@@ -119,3 +119,10 @@ def test_reset_2fa_recovers_a_lost_phone(owner: User, capsys: pytest.CaptureFixt
     assert not AdminSession.objects.filter(user=owner).exists()
     assert password_step(Client())["Location"] == "/"
     assert AuditEvent.objects.filter(action="admin.second_factor_reset", actor_kind="system").exists()
+
+
+def test_look_alike_spellings_of_a_name_count_against_one_account(client: Client, owner: User) -> None:
+    with time_machine.travel(START, tick=False):
+        for number, name in enumerate(("owner", "OWNER", "\uff4f\uff57\uff4e\uff45\uff52")):
+            assert wrong(client, name, ip=f"10.6.0.{number}") == 200
+        assert password_step(client, " Owner ", REMOTE_ADDR="10.6.1.1").status_code == 429
