@@ -45,7 +45,12 @@ MEMBER_FILTERS: dict[str, Promise] = {
     "removed": _("Removed"),
 }
 
-REDEMPTION_METHODS: dict[str, Promise] = {"email": _("E-mail"), "oauth": _("Plex sign-in")}
+REDEMPTION_METHODS: dict[str, Promise] = {
+    "email": _("E-mail"),
+    "oauth": _("Plex sign-in"),
+    "local": _("Local account"),
+    "import": _("Imported"),
+}
 REDEMPTION_STATES: dict[str, Promise] = {"pending": _("In progress"), "done": _("Done"), "failed": _("Failed")}
 
 PLEX_OPERATIONS: dict[str, Promise] = {
@@ -125,6 +130,10 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "server.libraries_refresh": _("Libraries refreshed"),
     "server.default_libraries": _("Default libraries changed"),
     "settings.update": _("Settings changed"),
+    "transfer.import": _("Data imported"),
+    "transfer.export": _("Data exported"),
+    "transfer.members_csv": _("Members downloaded as CSV"),
+    "member.erased": _("Personal data erased"),
 }
 
 EVENT_LABELS: dict[str, Promise] = {
@@ -170,6 +179,11 @@ JOB_NAMES: dict[str, Promise] = {
 # What the owner reads when a service refuses, by the contract's error code. Codes not
 # listed fall back to the service's own (English) sentence.
 ERRORS: dict[str, Promise] = {
+    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
+    "member_active": _(
+        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
+    ),
+    "already_erased": _("This member's personal data is already erased."),
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
     "smtp_not_configured": _("Set up the SMTP server in Settings → Notifications first."),
     "code_taken": _("That code is already taken; pick another one."),

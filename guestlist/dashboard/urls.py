@@ -13,6 +13,7 @@ from guestlist.dashboard.views import (
     security,
     settings,
     setup,
+    transfer,
 )
 
 urlpatterns = [
@@ -34,6 +35,8 @@ urlpatterns = [
     path("users", members.member_list, name="members"),
     path("users/bulk", members.member_bulk, name="members-bulk"),
     path("users/sync", members.member_sync, name="members-sync"),
+    path("users/export.csv", transfer.members_export, name="members-export"),
+    path("users/<int:member_id>/erase", transfer.member_erase, name="member-erase"),
     path("users/<int:member_id>", members.member_detail, name="member-detail"),
     path("users/<int:member_id>/expiry", members.member_expiry, name="member-expiry"),
     path("users/<int:member_id>/refresh", members.member_refresh, name="member-refresh"),
@@ -87,6 +90,9 @@ urlpatterns = [
         name="settings-require-second-factor",
     ),
     path("settings/security/sso", security.single_sign_on, name="settings-sso"),
+    path("settings/import", transfer.settings_import, name="settings-import"),
+    path("settings/import/confirm", transfer.settings_import_confirm, name="settings-import-confirm"),
+    path("settings/import/cancel", transfer.settings_import_cancel, name="settings-import-cancel"),
     # The setup wizard's Plex steps (the owner step is accounts' /setup)
     path("setup/plex", setup.setup_plex, name="setup-plex"),
     path("setup/plex/signin", setup.setup_plex_signin, name="setup-plex-signin"),
