@@ -53,6 +53,19 @@ def build_parser() -> Parser:
     createadmin.add_argument("--email", default="")
     createadmin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
+    admin = commands.add_parser("admin", help="get an admin back in: reset a password or the second factors")
+    admin_commands = admin.add_subparsers(dest="admin_command", metavar="ACTION", parser_class=Parser)
+    admin_commands.required = True
+    reset_password = admin_commands.add_parser(
+        "reset-password", help="set a new password, lift a sign-in lock, end every session"
+    )
+    reset_password.add_argument("username", metavar="USER")
+    reset_password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    reset_2fa = admin_commands.add_parser(
+        "reset-2fa", help="remove every second factor (app, passkeys, recovery codes), end every session"
+    )
+    reset_2fa.add_argument("username", metavar="USER")
+
     apikey = commands.add_parser("apikey", help="manage API keys")
     apikey_commands = apikey.add_subparsers(dest="apikey_command", metavar="ACTION", parser_class=Parser)
     apikey_commands.required = True
@@ -120,15 +133,22 @@ def add_transfer_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     export.add_argument("file", metavar="FILE", help="the file to write, e.g. guestlist-export.json")
 
 
-def cmd_createadmin(args: argparse.Namespace) -> int:
+def _read_password(args: argparse.Namespace, command: str) -> str | None:
+    """The password from stdin (--password-stdin) or asked twice on a terminal; None: no way to ask."""
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    elif sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
         if getpass.getpass("Password again: ") != password:
             raise CommandFailed("the two passwords differ")
-    else:
-        print("guestlist createadmin: no terminal to ask for a password; use --password-stdin", file=sys.stderr)
+        return password
+    print(f"guestlist {command}: no terminal to ask for a password; use --password-stdin", file=sys.stderr)
+    return None
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    password = _read_password(args, "createadmin")
+    if password is None:
         return EXIT_USAGE
     setup_django()
     from guestlist.accounts import services
@@ -136,6 +156,32 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     user = services.create_admin(args.username, password, email=args.email)
     role = "owner" if user.is_superuser else "admin"
     print(f"Created {role} {user.get_username()!r}.")
+    return EXIT_OK
+
+
+def cmd_admin_reset_password(args: argparse.Namespace) -> int:
+    password = _read_password(args, "admin reset-password")
+    if password is None:
+        return EXIT_USAGE
+    setup_django()
+    from guestlist.accounts import passwords
+    from guestlist.core.audit import Actor
+
+    user = passwords.reset_password(args.username, password, actor=Actor.system())
+    print(f"New password set for {user.get_username()!r}; the sign-in lock is lifted and every session ended.")
+    return EXIT_OK
+
+
+def cmd_admin_reset_2fa(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.accounts import passwords
+    from guestlist.core.audit import Actor
+
+    user = passwords.reset_second_factor(args.username, actor=Actor.system())
+    print(
+        f"Removed every second factor of {user.get_username()!r} and ended every session. "
+        "They sign in with their password (or Plex) and set up a new factor."
+    )
     return EXIT_OK
 
 
@@ -308,6 +354,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "createadmin": cmd_createadmin,
+    "admin reset-password": cmd_admin_reset_password,
+    "admin reset-2fa": cmd_admin_reset_2fa,
     "apikey create": cmd_apikey_create,
     "server add": cmd_server_add,
     "plexsim": cmd_plexsim,

@@ -38,6 +38,11 @@ PLEX_TV_URL = env_url("GUESTLIST_PLEX_TV_URL")
 PLEX_TIMEOUT = env_seconds("GUESTLIST_PLEX_TIMEOUT", 5.0, low=0.1, high=60.0)
 RATE_LIMITS_ENABLED = env_bool("GUESTLIST_RATE_LIMITS", True)
 TRUSTED_PROXIES = env_networks("GUESTLIST_TRUSTED_PROXIES")
+# Forward-auth (Authelia, Authentik outposts…): off unless a header is named, and then
+# believed only from GUESTLIST_TRUSTED_PROXIES, only on the dashboard's pages.
+FORWARD_AUTH_HEADER = env_str("GUESTLIST_FORWARD_AUTH_HEADER")
+if FORWARD_AUTH_HEADER and not TRUSTED_PROXIES:
+    raise ConfigError("GUESTLIST_FORWARD_AUTH_HEADER needs GUESTLIST_TRUSTED_PROXIES (the proxies that set it).")
 LOG_LEVEL = env_log_level("GUESTLIST_LOG_LEVEL", "INFO")
 DEBUG = env_bool("GUESTLIST_DEBUG", False)
 
@@ -80,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guestlist.core.middleware.SetupRedirectMiddleware",
+    "guestlist.accounts.middleware.ForwardAuthMiddleware",
+    "guestlist.accounts.middleware.AdminSessionMiddleware",
 ]
 
 ROOT_URLCONF = "guestlist.urls"
