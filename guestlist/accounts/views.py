@@ -118,7 +118,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-def _signin_problem(request: HttpRequest, exc: ServiceError | RateLimited, *, flow: str) -> HttpResponse:
+def _signin_problem(request: HttpRequest, exc: ServiceError, *, flow: str) -> HttpResponse:
     if isinstance(exc, RateLimited):
         return _too_many(request, exc.retry_after)
     if flow == "link":
@@ -144,7 +144,7 @@ def plex_start(request: HttpRequest) -> HttpResponse:
     try:
         ratelimit.enforce(ratelimit.OAUTH_START, request)
         started = logins.start_plex_sign_in(forward_url=forward)
-    except (ServiceError, RateLimited) as exc:
+    except ServiceError as exc:
         return _signin_problem(request, exc, flow=flow)
     # The PIN's id stays in this browser's session: nobody else can finish this sign-in.
     request.session[PIN_SESSION_KEY] = {"id": started.public_id, "flow": flow}
@@ -177,7 +177,7 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your Plex account is linked; the server is shared with it."))
             return redirect("me")
         user = logins.user_for_plex_account(signed_in.account, ip=ip)
-    except (ServiceError, RateLimited) as exc:
+    except ServiceError as exc:
         if not isinstance(exc, RateLimited) and exc.code != "plex_unavailable":
             # The PIN is spent or unusable; a new attempt starts a new one.
             request.session.pop(PIN_SESSION_KEY, None)

@@ -119,7 +119,6 @@ JOB_NAMES: dict[str, Promise] = {
     "expiry": _("Expire memberships"),
     "trials": _("End trials"),
     "plex_operations": _("Plex work queue"),
-    "backup": _("Backup"),
 }
 
 # What the owner reads when a service refuses, by the contract's error code. Codes not

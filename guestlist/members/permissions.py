@@ -179,10 +179,6 @@ def check_edit(caller: Caller, changes: Mapping[str, Any]) -> None:
         )
 
 
-def sees_everyones_invites(caller: Caller) -> bool:
-    return caller.has(MANAGE_INVITES)
-
-
 def check_list(caller: Caller, *, everyone: bool) -> None:
     """View Invites: one's own invites; Manage Invites: everyone's."""
     if everyone:

@@ -81,11 +81,3 @@ def day_end(day: Any) -> datetime | None:
 
 def page_count(total: int, page_size: int) -> int:
     return max(1, (total + page_size - 1) // page_size)
-
-
-def positive_int(value: str | None, default: int = 1) -> int:
-    try:
-        number = int(value or default)
-    except ValueError:
-        return default
-    return max(1, number)
