@@ -104,8 +104,7 @@ def _web_server(host: str, port: int, threads: int) -> Any:
         # its supported path for a GIL build, MPServer, runs every worker as a separate
         # process, a whole second Python process of idle memory (the budget is 120 MB for
         # everything). With one worker the GIL costs nothing here, so the check is skipped.
-        # If granian renames the check, ``guestlist serve`` fails at start (the install
-        # tests in tests/lifecycle run it), not silently.
+        # tests/foundation/test_server.py fails if granian renames the check.
         def _check_gil(self) -> None:
             return None
 
