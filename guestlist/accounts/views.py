@@ -120,7 +120,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 def _signin_problem(request: HttpRequest, exc: ServiceError, *, flow: str) -> HttpResponse:
     if isinstance(exc, RateLimited):
-        return _too_many(request, exc.retry_after)
+        return _too_many(request, exc.retry_after or 1)
     if flow == "link":
         messages.error(request, member_error_message(exc))
         return redirect("me")

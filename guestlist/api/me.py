@@ -36,6 +36,7 @@ from guestlist.core.errors import Invalid, NotFound, ServiceError
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
 from guestlist.members import logins, permissions, self_service
+from guestlist.members.allowances import allowances
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
 
@@ -242,8 +243,9 @@ class ManagedListOut(Schema):
 @router.get("/members", response=ManagedListOut, summary="Members (Manage Users)")
 def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = self_service.list_members(caller(request), MemberQuery(**filters.model_dump()))
+    found = allowances(page.items)
     return {
-        "items": [member_detail_out(member) for member in page.items],
+        "items": [member_detail_out(member, found[member.pk]) for member in page.items],
         "total": page.total,
         "page": page.page,
         "page_size": page.page_size,

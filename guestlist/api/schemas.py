@@ -13,6 +13,7 @@ from guestlist.invites import status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
 from guestlist.invites.services import trial_as_api
+from guestlist.members.allowances import Allowance
 from guestlist.members.models import Member
 from guestlist.members.self_service import member_state
 from guestlist.plex.libraries import selection_as_api
@@ -312,10 +313,11 @@ def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
     }
 
 
-def member_detail_out(member: Member) -> dict[str, Any]:
+def member_detail_out(member: Member, allowance: Allowance | None = None) -> dict[str, Any]:
+    """A member with role, quota and trial; lists pass each one's allowance from one batch."""
     return {
         **member_out(member),
-        **member_state(member),
+        **member_state(member, allowance),
         "server_id": member.server_id,
         "libraries": [int(key) for key in (member.library_keys or [])],
         "allow_sync": member.allow_sync,

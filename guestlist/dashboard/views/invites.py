@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.labels import INVITE_FILTERS
+from guestlist.core.paging import page_count
 from guestlist.dashboard.forms.invites import (
     EXPIRY_UNITS,
     InviteCreateForm,
@@ -33,7 +34,6 @@ from guestlist.dashboard.views.common import (
     day_start,
     form_error,
     is_htmx,
-    page_count,
     report,
 )
 from guestlist.invites import bulk, invite_templates, qr, services, status

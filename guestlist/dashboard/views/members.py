@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from guestlist.core.audit import AuditQuery, search_events
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.labels import MEMBER_FILTERS
+from guestlist.core.paging import page_count
 from guestlist.dashboard.forms.members import EXTENSIONS, BulkMemberForm, ExpiryForm, MemberFilterForm, extension
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
@@ -26,13 +27,12 @@ from guestlist.dashboard.views.common import (
     admin_user,
     dashboard_view,
     is_htmx,
-    page_count,
     report,
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
 from guestlist.members import services
-from guestlist.members.allowances import table_rights
+from guestlist.members.allowances import allowances
 from guestlist.members.models import Member
 from guestlist.members.reinvite import reinvite
 from guestlist.members.sync import sync_now
@@ -80,7 +80,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         **{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS}
     )
     pages = page_count(page.total, page.page_size)
-    rights = table_rights(page.items, now)
+    rights = allowances(page.items, now=now)
     context = {
         "nav": "members",
         "form": form,
