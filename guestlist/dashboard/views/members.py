@@ -116,44 +116,39 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Select at least one member and an action."))
         return _back(request, "members")
-    chosen = list(Member.objects.filter(pk__in=form.cleaned_data["ids"]).select_related("server"))
-    live = [member for member in chosen if member.status in LIVE]
     action = form.cleaned_data["action"]
-    skipped = len(chosen) - len(live)
+    period = extension(action)
     try:
-        if (period := extension(action)) is not None:
-            done = services.extend_expiry(live, days=period[0], months=period[1], actor=actor(request))
-            messages.success(request, ngettext("Extended %(n)s member.", "Extended %(n)s members.", done) % {"n": done})
-        elif action == "clear_expiry":
-            for member in live:
-                services.set_expiry(member, None, actor=actor(request))
-            messages.success(
-                request,
-                ngettext("%(n)s member no longer expires.", "%(n)s members no longer expire.", len(live))
-                % {"n": len(live)},
-            )
-        elif action == "remove":
-            queued = 0
-            for member in live:
-                outcome = services.remove_member(member, actor=actor(request), reason="removed by admin")
-                queued += 0 if outcome.done else 1
-            messages.success(
-                request,
-                ngettext("Removed %(n)s member.", "Removed %(n)s members.", len(live) - queued)
-                % {"n": len(live) - queued},
-            )
-            if queued:
-                messages.warning(
-                    request,
-                    ngettext(
-                        "Plex is not answering for %(n)s member; their removal will be retried.",
-                        "Plex is not answering for %(n)s members; their removal will be retried.",
-                        queued,
-                    )
-                    % {"n": queued},
-                )
+        outcome = services.act_on_members(
+            list(form.cleaned_data["ids"]),
+            "extend" if period is not None else action,
+            actor=actor(request),
+            days=period[0] if period is not None else 0,
+            months=period[1] if period is not None else 0,
+        )
     except ServiceError as exc:
         report(request, exc)
+        return _back(request, "members")
+    done, queued, skipped = outcome.done, outcome.queued, outcome.skipped
+    if period is not None:
+        messages.success(request, ngettext("Extended %(n)s member.", "Extended %(n)s members.", done) % {"n": done})
+    elif action == "clear_expiry":
+        messages.success(
+            request,
+            ngettext("%(n)s member no longer expires.", "%(n)s members no longer expire.", done) % {"n": done},
+        )
+    elif action == "remove":
+        messages.success(request, ngettext("Removed %(n)s member.", "Removed %(n)s members.", done) % {"n": done})
+        if queued:
+            messages.warning(
+                request,
+                ngettext(
+                    "Plex is not answering for %(n)s member; their removal will be retried.",
+                    "Plex is not answering for %(n)s members; their removal will be retried.",
+                    queued,
+                )
+                % {"n": queued},
+            )
     if skipped:
         messages.info(
             request,
