@@ -21,6 +21,7 @@ from guestlist.api.schemas import (
     InviteUpdateIn,
     MemberDetailOut,
     MemberOut,
+    PageOut,
     PermissionsIn,
     QuotaIn,
     QuotaOut,
@@ -30,6 +31,7 @@ from guestlist.api.schemas import (
     invite_out,
     member_detail_out,
     member_out,
+    page_out,
 )
 from guestlist.core import ratelimit
 from guestlist.core.errors import Invalid, NotFound, ServiceError
@@ -67,11 +69,8 @@ class MeInviteOut(InviteOut):
     qr_url: str
 
 
-class MeInviteListOut(Schema):
+class MeInviteListOut(PageOut):
     items: list[MeInviteOut]
-    total: int
-    page: int
-    page_size: int
     counts: InviteCounts
 
 
@@ -123,13 +122,7 @@ def me_list_invites(request: HttpRequest, filters: Query[MeInviteFilters]) -> di
     query = InviteQuery(status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size)
     page = self_service.list_invites(caller(request), query, everyone=filters.scope == "all")
     joined = self_service.redeemed_by([invite.pk for invite in page.items])
-    return {
-        "items": [invite_with_extras(request, invite, joined) for invite in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-        "counts": page.counts,
-    }
+    return page_out(page, [invite_with_extras(request, invite, joined) for invite in page.items], counts=page.counts)
 
 
 @router.post("/invites", response={201: MeInviteOut}, summary="Create an invite within my rights and quota")
@@ -233,23 +226,15 @@ class MemberFilters(Schema):
     page_size: int = 50
 
 
-class ManagedListOut(Schema):
+class ManagedListOut(PageOut):
     items: list[MemberDetailOut]
-    total: int
-    page: int
-    page_size: int
 
 
 @router.get("/members", response=ManagedListOut, summary="Members (Manage Users)")
 def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = self_service.list_members(caller(request), MemberQuery(**filters.model_dump()))
     found = allowances(page.items)
-    return {
-        "items": [member_detail_out(member, found[member.pk]) for member in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+    return page_out(page, [member_detail_out(member, found[member.pk]) for member in page.items])
 
 
 @router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import timezone
 from ninja import Schema
@@ -23,7 +23,10 @@ class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class InviteCreateIn(StrictSchema):
+class InviteFieldsIn(StrictSchema):
+    """The settings an invite has whether it is being created or changed. Only the fields a
+    request sends are used (``exclude_unset``): the defaults below are for the OpenAPI document."""
+
     usage_limit: StrictInt | None = None
     expires_in_days: StrictInt | None = None
     expires_at: datetime | None = None
@@ -34,25 +37,17 @@ class InviteCreateIn(StrictSchema):
     plex_home: StrictBool = False
     libraries: str | list[StrictInt] | None = None
     description: str | None = Field(default=None, max_length=500)
-    code: str | None = None
-    server_id: StrictInt | None = None
     # "inherit" (the owner's trial setting), "none", or a trial of N days.
     trial: StrictInt | str | None = None
 
 
-class InviteUpdateIn(StrictSchema):
-    usage_limit: StrictInt | None = None
-    expires_in_days: StrictInt | None = None
-    expires_at: datetime | None = None
-    user_expires_in_days: StrictInt | None = None
-    allow_sync: StrictBool = False
-    allow_channels: StrictBool = False
-    allow_camera_upload: StrictBool = False
-    plex_home: StrictBool = False
-    libraries: str | list[StrictInt] | None = None
-    description: str | None = Field(default=None, max_length=500)
+class InviteCreateIn(InviteFieldsIn):
+    code: str | None = None
+    server_id: StrictInt | None = None
+
+
+class InviteUpdateIn(InviteFieldsIn):
     is_active: StrictBool = True
-    trial: StrictInt | str | None = None
 
 
 class ErrorOut(Schema):
@@ -159,19 +154,21 @@ class InviteCounts(Schema):
     disabled: int
 
 
-class InviteListOut(Schema):
-    items: list[InviteOut]
+class PageOut(Schema):
+    """The paginated list answer: each list adds its ``items`` (and the invite lists ``counts``)."""
+
     total: int
     page: int
     page_size: int
+
+
+class InviteListOut(PageOut):
+    items: list[InviteOut]
     counts: InviteCounts
 
 
-class MemberListOut(Schema):
+class MemberListOut(PageOut):
     items: list[MemberOut]
-    total: int
-    page: int
-    page_size: int
 
 
 class DayCount(Schema):
@@ -265,6 +262,20 @@ class RedeemStatusOut(Schema):
     is_active: bool | None = None
     # The redeemer's welcome page (a signed link that names this member), once there is one.
     welcome_url: str | None = None
+
+
+class Paged(Protocol):
+    @property
+    def total(self) -> int: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def page_size(self) -> int: ...
+
+
+def page_out(page: Paged, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A ``PageOut`` answer for one page of a list service (``InvitePage``, ``MemberPage``)."""
+    return {"items": items, "total": page.total, "page": page.page, "page_size": page.page_size, **extra}
 
 
 def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]:
