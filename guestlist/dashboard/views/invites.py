@@ -13,16 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guestlist.core.durations import EXPIRY_UNITS, as_amount_and_unit
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.labels import INVITE_FILTERS
 from guestlist.core.paging import page_count
 from guestlist.dashboard.forms.invites import (
-    EXPIRY_UNITS,
     InviteCreateForm,
     InviteEditForm,
     InviteFilterForm,
     InviteSettingsForm,
-    as_amount_and_unit,
 )
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
