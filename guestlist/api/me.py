@@ -34,7 +34,7 @@ from guestlist.api.schemas import (
     page_out,
 )
 from guestlist.core import ratelimit
-from guestlist.core.errors import Invalid, NotFound, ServiceError
+from guestlist.core.errors import Invalid, NotFound
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
 from guestlist.members import logins, permissions, self_service
@@ -185,9 +185,9 @@ class PlexLinkWaitingOut(Schema):
 def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
     logins.check_may_link(caller(request))
     ratelimit.enforce(ratelimit.OAUTH_START, request)
-    started = logins.start_plex_sign_in(forward_url=settings.BASE_URL + reverse("login-plex-continue"))
-    # Kept in this session, as the page does: only whoever started the link can finish it.
-    request.session[logins.PIN_SESSION_KEY] = {"id": started.public_id, "flow": "link"}
+    started = logins.start_in_session(
+        request.session, flow="link", forward_url=settings.BASE_URL + reverse("login-plex-continue")
+    )
     check_url = settings.BASE_URL + reverse("api:me_plex_link_check")
     return Status(201, {"auth_url": started.auth_url, "check_url": check_url})
 
@@ -198,21 +198,13 @@ def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
     summary="Finish linking once Plex confirmed the sign-in",
 )
 def me_plex_link_check(request: HttpRequest) -> Status[dict[str, Any]]:
-    pending = request.session.get(logins.PIN_SESSION_KEY) or {}
-    if pending.get("flow") != "link" or not pending.get("id"):
+    if logins.flow_in_session(request.session) != "link":
         raise NotFound("No Plex link is under way; start one with POST /api/me/plex-link.")
     ratelimit.enforce(ratelimit.PIN_POLL, request)
-    try:
-        signed_in = logins.poll_plex_sign_in(str(pending["id"]))
-        if signed_in is None:
-            return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
-        request.session.pop(logins.PIN_SESSION_KEY, None)
-        member = logins.link_plex_account(caller(request), signed_in)
-    except ServiceError as exc:
-        if exc.code != "plex_unavailable":
-            # The PIN is spent or unusable; a new attempt starts a new one.
-            request.session.pop(logins.PIN_SESSION_KEY, None)
-        raise
+    signed_in = logins.poll_in_session(request.session)
+    if signed_in is None:
+        return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
+    member = logins.link_plex_account(caller(request), signed_in)
     return Status(200, member_detail_out(member))
 
 
