@@ -28,6 +28,7 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexUnavailableError
+from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
 from guestlist.plex import services
@@ -124,6 +125,7 @@ def apply_users(
             )
             if changed:
                 audit.record(actor, "member.removed_in_plex", member)
+                disable_invites_of_departed(member, actor=actor)
                 outcome.removed += 1
     if outcome.skipped_servers:
         logger.warning("Plex listed nobody with access to %s; no member was marked removed in Plex.", server.name)
