@@ -13,7 +13,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 import guestlist
 from guestlist.core.errors import ServiceError
-from guestlist.core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -148,13 +147,6 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
         # could only name the request as a whole.
         details = [{"field": "", "message": exc.message}]
     return error_response(exc.status, exc.code, exc.message, details=details, retry_after=exc.retry_after)
-
-
-@api.exception_handler(RateLimited)
-def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-    return error_response(
-        429, "rate_limited", f"Too many requests. Try again in {exc.retry_after} seconds.", retry_after=exc.retry_after
-    )
 
 
 @api.exception_handler(ValidationError)

@@ -134,10 +134,6 @@ def apply_users(
     return outcome
 
 
-def sync_server(server: MediaServer, *, actor: Actor, import_friends: bool = False) -> SyncOutcome:
-    return sync_servers([server], actor=actor, import_friends=import_friends)
-
-
 def sync_servers(servers: Iterable[MediaServer], *, actor: Actor, import_friends: bool = False) -> SyncOutcome:
     now = timezone.now()
     servers = list(servers)
