@@ -90,7 +90,8 @@ class RunnerSupervisor:
             process.wait()
 
 
-def _web_server(host: str, port: int, threads: int) -> Any:
+def web_server(host: str, port: int, threads: int, target: str = "guestlist.wsgi:application") -> Any:
+    """granian as `guestlist serve` runs it; bench/reference serves its yardstick the same way."""
     from granian.constants import Interfaces
     from granian.log import LogLevels
     from granian.server import MTServer
@@ -103,7 +104,7 @@ def _web_server(host: str, port: int, threads: int) -> Any:
             return None
 
     return InProcessServer(
-        "guestlist.wsgi:application",
+        target,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -123,7 +124,7 @@ def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True, p
     from guestlist.wsgi import application
 
     supervisor = RunnerSupervisor() if with_runner else None
-    server = _web_server(host, port, threads)
+    server = web_server(host, port, threads)
     if supervisor is not None:
         supervisor.start()
     print(f"Guestlist is listening on http://{host}:{port}", flush=True)
