@@ -15,9 +15,10 @@ from bench.reference.models import Item
 @require_GET
 def page(request: HttpRequest, code: str) -> HttpResponse:
     """The invite page's counterpart: one row by code, a page with a form (and its CSRF token)."""
-    item = Item.objects.filter(code=code).first()
-    if item is None:
-        raise Http404
+    try:
+        item = Item.objects.get(code=code)
+    except Item.DoesNotExist:
+        raise Http404 from None
     return render(request, "reference/page.html", {"item": item})
 
 
@@ -29,8 +30,9 @@ def validate(request: HttpRequest) -> HttpResponse:
         code = str(json.loads(request.body)["code"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": "invalid"}, status=422)
-    item = Item.objects.filter(code=code).first()
-    if item is None:
+    try:
+        item = Item.objects.get(code=code)
+    except Item.DoesNotExist:
         return JsonResponse({"valid": False, "reason": "not_found"})
     usable = item.is_active and (item.usage_limit is None or item.used_count < item.usage_limit)
     return JsonResponse({"valid": usable, "expires_at": item.expires_at.isoformat() if item.expires_at else None})
