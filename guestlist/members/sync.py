@@ -87,12 +87,14 @@ def is_definite(users: list[PlexUser]) -> bool:
     return any(user.share_id is not None for user in users)
 
 
-def read_users(server: MediaServer) -> list[PlexUser]:
+def read_users(server: MediaServer, *, libraries: bool = True) -> list[PlexUser]:
+    """Plex's users of ``server``; ``libraries=False`` is one request and leaves each share's
+    libraries unknown (the scheduled sync keeps what Guestlist set)."""
     from guestlist.plex import services
     from guestlist.plex.errors import PlexError
 
     try:
-        return services.gateway_for(server).users()
+        return services.gateway_for(server).users(libraries=libraries)
     except PlexError as exc:
         raise PlexUnavailableError(
             f"Could not read the users of {server.name} from Plex; nothing was changed. {exc}", retry_after=60
@@ -142,7 +144,7 @@ def sync_servers(servers: Iterable[MediaServer], *, actor: Actor, import_friends
         for server in servers
     }
     # Every list first: if any server fails to answer, nobody anywhere changes.
-    answers = {server.pk: read_users(server) for server in servers}
+    answers = {server.pk: read_users(server, libraries=import_friends) for server in servers}
     total = SyncOutcome()
     for server in servers:
         users = answers[server.pk]

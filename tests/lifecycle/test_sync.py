@@ -139,7 +139,8 @@ def test_with_two_servers_one_failing_answer_changes_nobody_on_either(server: Me
     plex_services.connect_server(sim.pms_url, OWNER_PLEX_TOKEN, actor=ACTOR)
     sim.configure(pms_machine_identifier=MACHINE_ID)
     assert MediaServer.objects.count() == 2
-    sim.inject_fault("GET", "/api/servers/second-machine/shared_servers", status=500, times=None)
+    # The sync reads one user list per server; the second server's read fails.
+    sim.inject_fault("GET", "/api/users*", status=500, skip=1, times=None)
     with pytest.raises(PlexUnavailableError, match="Second Server"):
         sync.sync_now(actor=ACTOR)
     bob.refresh_from_db()
