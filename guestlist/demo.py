@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from guestlist.django_setup import setup_django
+from guestlist.server import prepare, serve
+
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "guestlist-demo"  # noqa: S105 - printed on purpose; demo data only
 PLEX_TV_PORT = 32500
@@ -20,6 +23,7 @@ def run(*, host: str, port: int) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     state_file = data_dir / "plexsim.json"
 
+    # The simulator is loaded only when the demo runs, never by the plain CLI or ``serve``.
     from guestlist.plexsim import PlexSimulator
     from guestlist.plexsim.demo import DEMO_OWNER_PLEX_AUTH, DEMO_PEOPLE
     from guestlist.plexsim.state import SimState
@@ -35,16 +39,14 @@ def run(*, host: str, port: int) -> int:
     public_host = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104 - a comparison
     os.environ.setdefault("GUESTLIST_BASE_URL", f"http://{public_host}:{port}")
 
-    from guestlist.cli import setup_django
-
     setup_django()
+    # Model modules load only once Django is set up.
     from django.contrib.auth.models import User
 
     from guestlist.accounts import services as accounts
     from guestlist.core.audit import Actor
     from guestlist.plex import services as plex
     from guestlist.plex.models import MediaServer
-    from guestlist.server import prepare, serve
 
     prepare(announce=lambda _message: None)
     if not User.objects.filter(username=DEMO_ADMIN).exists():

@@ -13,10 +13,13 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
+from guestlist.invites.models import Redemption
+from guestlist.lib.dates import add_months
 from guestlist.members.models import Member
-from guestlist.plex import libraries, outbox
+from guestlist.plex import libraries, services
 from guestlist.plex.errors import PlexError
-from guestlist.plex.models import PlexOperation
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 
 Status = Member.Status
 LIVE = (Status.PENDING, Status.ACTIVE)
@@ -123,8 +126,6 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
 
 def extend_expiry(members: list[Member], *, days: int = 0, months: int = 0, actor: Actor) -> int:
     """Push expiry out for a selection; members without expiry get it counted from now."""
-    from guestlist.lib.dates import add_months
-
     now = timezone.now()
     changed = 0
     for member in members:
@@ -165,8 +166,6 @@ def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str
     Call inside a transaction holding the member's row. Their pending redemption is
     settled as done (the use was spent, as for any member who leaves).
     """
-    from guestlist.invites.models import Redemption
-
     now = timezone.now()
     member.status = final_status
     member.removed_at = now
@@ -240,8 +239,6 @@ def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> R
     outcome = outbox.run(op)
     member.refresh_from_db()
     if outcome.state == PlexOperation.State.FAILED and outcome.exc is not None:
-        from guestlist.plex import services
-
         raise services.as_service_error(outcome.exc)
     return RemovalOutcome(member, outcome.done, outcome.error)
 
@@ -250,7 +247,6 @@ def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
     """Re-read username, avatar and access from Plex's list of users."""
     # Imported here: the gateway brings plexapi, which the job runner loads only once a
     # job really talks to Plex.
-    from guestlist.plex import services
 
     try:
         users = services.gateway_for(member.server).users()

@@ -9,7 +9,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from guestlist.dashboard import labels
+from guestlist.core import labels
 
 register = template.Library()
 
