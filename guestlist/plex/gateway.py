@@ -10,7 +10,8 @@ plex.tv's section list and user list on every call, and its invite-accept calls 
 plex.tv has removed (docs/plex.md, "Quirks worth knowing").
 
 Round trips per operation (plex.tv unless marked PMS; "map" is plex.tv's section list for the
-server, cached in-process for `SECTION_MAP_TTL` seconds per machine identifier):
+server, cached in-process for `SECTION_MAP_TTL` seconds per machine identifier, and not needed
+at all when the caller hands over the stored libraries' ids as `sections`):
 
 ===================  ==========================================================================
 operation            requests
@@ -20,12 +21,14 @@ resources            1: GET /api/v2/resources (JSON)
 server_info          1 PMS: GET / (once per gateway)
 libraries            1 map: GET /api/servers/{mid}, always refreshed
                      + PMS: GET / (once per gateway), GET /library, GET /library/sections
-users                2: GET /api/users/ + GET /api/servers/{mid}/shared_servers (+1 map if cold)
+users                2: GET /api/users/ + GET /api/servers/{mid}/shared_servers (+1 map if cold);
+                     1 with libraries=False (GET /api/users/ only)
 share                1: POST /api/servers/{mid}/shared_servers (+1 map if cold);
-                     on "already sharing" +2: GET .../shared_servers and the v2 update,
-                     POST clients.plex.tv/api/v2/shared_servers/{id}
+                     on "already sharing" +1: GET .../shared_servers, then, when adopted,
+                     +1: the v2 update POST clients.plex.tv/api/v2/shared_servers/{id}
 update_share         2: GET .../shared_servers + the v2 update (+1 map if cold)
-remove_share         2: GET .../shared_servers + DELETE .../shared_servers/{id}
+remove_share         1 with the share id: DELETE .../shared_servers/{id}; without it (or when
+                     Plex no longer knows that id) +1: GET .../shared_servers first
 add_home_user        2: POST /api/home/users?invitedEmail= + POST .../shared_servers
                      (+1 map if cold, +2 when already shared)
 create_managed_user  2: POST /api/home/users?title= + POST .../shared_servers (+1 map if cold)
