@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from granian.server import MTServer
 
 from guestlist.django_setup import setup_django
 from guestlist.jobs.runner import PARENT_ENV
+from guestlist.lib.datadir import make_private
 
 logger = logging.getLogger("guestlist.server")
 
@@ -37,6 +39,7 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
     from guestlist.core.services import ensure_site_settings
     from guestlist.invites.search_index import ensure_search_indexes
 
+    make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)
     # Search indexes that could not be made at migration time (pg_trgm installed later) or
     # were lost since (an SQLite table rebuilt by a migration drops its triggers).

@@ -161,6 +161,10 @@ MEMBER_ERRORS: dict[str, Promise] = {
     "own_membership": _("You cannot change your own membership."),
     "not_a_member": _("This account has no membership here any more."),
     "email_mismatch": _("Sign in with the Plex account that uses your e-mail address."),
+    "email_unconfirmed": _(
+        "Plex has not confirmed this account's e-mail address yet. Follow the link in the e-mail from Plex "
+        "(or confirm the address in your Plex account settings), then sign in again."
+    ),
     "already_linked": _("Your Plex account is linked already."),
     "owner_account": _("This is the server owner's own Plex account."),
     "local_accounts_disabled": _("Local accounts are switched off."),

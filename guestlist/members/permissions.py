@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permission, User
+from django.utils import timezone
 
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Forbidden, Invalid
@@ -226,6 +228,20 @@ def check_manage_member(caller: Caller, member: Member) -> None:
         raise Forbidden("You cannot change your own membership.", code="own_membership")
     if member.user is not None and member.user.is_staff:
         raise Forbidden("Admins are changed by the owner.", code="owner_only")
+
+
+def check_expiry(caller: Caller, expires_at: datetime | None) -> None:
+    """Manage Users moves a member's end date, but only staff end access there and then:
+    a date that has passed would let the expiry job take the share away at once."""
+    if caller.staff or expires_at is None:
+        return
+    if timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at, timezone.get_current_timezone())
+    if expires_at <= timezone.now():
+        raise Invalid(
+            "Pick a moment in the future; only an admin can end a membership now.",
+            details=[{"field": "expires_at", "message": "in_the_past"}],
+        )
 
 
 def default_permissions(site: SiteSettings | None = None) -> list[str]:

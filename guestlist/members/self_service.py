@@ -132,6 +132,7 @@ def list_members(caller: Caller, query: members.MemberQuery) -> members.MemberPa
 
 def set_expiry(caller: Caller, member_id: int, expires_at: datetime | None) -> Member:
     member = managed_member(caller, member_id)
+    permissions.check_expiry(caller, expires_at)
     return members.set_expiry(member, expires_at, actor=caller.actor)
 
 

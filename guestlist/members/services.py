@@ -14,6 +14,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.invites.models import Redemption
+from guestlist.invites.services import disable_invites_of_departed
 from guestlist.lib.dates import add_months
 from guestlist.members.models import Member
 from guestlist.plex import libraries, services
@@ -175,6 +176,7 @@ def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str
         state=Redemption.State.DONE, completed_at=now, user_token_encrypted=""
     )
     audit.record(actor, f"member.{final_status}", member, confirmed_by_plex=False, unlinked=True)
+    disable_invites_of_departed(member, actor=actor)
 
 
 def open_removal(member: Member) -> PlexOperation | None:

@@ -31,6 +31,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexUnavailableError
 from guestlist.core.models import AuditEvent
+from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user, plex_changes
 from guestlist.plex import services
@@ -234,6 +235,9 @@ def _mark_removed(gone: list[Member], actor: Actor, now: datetime) -> int:
             status=Status.REMOVED, removed_at=now, reason=REMOVED_IN_PLEX, updated_at=now
         )
         AuditEvent.objects.bulk_create(audit.entry(actor, "member.removed_in_plex", member) for member in removed)
+        for member in removed:
+            # Queries only for the few members with an account of their own (user_id).
+            disable_invites_of_departed(member, actor=actor)
     return len(removed)
 
 

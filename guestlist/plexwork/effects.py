@@ -10,7 +10,7 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.invites.models import Invite, Redemption
-from guestlist.invites.services import delete_if_orphaned
+from guestlist.invites.services import delete_if_orphaned, disable_invites_of_departed
 from guestlist.members.models import Member
 from guestlist.plex.errors import PlexError
 from guestlist.plexwork.models import PlexOperation
@@ -83,6 +83,7 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             status=final, removed_at=now, reason=op.reason or member.reason, plex_share_id=None, updated_at=now
         )
         audit.record(JOB_ACTOR, f"member.{final}", member, confirmed_by_plex=True)
+        disable_invites_of_departed(member, actor=JOB_ACTOR)
         delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
 
 
