@@ -88,7 +88,28 @@ def build_parser() -> Parser:
 
     restore = commands.add_parser("restore", help="restore a backup FILE into this (stopped) install")
     restore.add_argument("file", metavar="FILE", help="a file written by 'guestlist backup'")
+    add_transfer_commands(commands)
     return parser
+
+
+def add_transfer_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    """``guestlist import …`` and ``guestlist export``: moving to and away from Guestlist."""
+    importer = commands.add_parser("import", help="bring invites and members over from Wizarr, Komandorr or an export")
+    sources = importer.add_subparsers(dest="import_command", metavar="SOURCE", parser_class=Parser)
+    sources.required = True
+    for name, what in (
+        ("wizarr", "Wizarr's SQLite database (read only; Wizarr may keep running)"),
+        ("komandorr", "Komandorr's SQLite database (read only; Komandorr may keep running)"),
+        ("guestlist", "a file written by 'guestlist export'"),
+    ):
+        source = sources.add_parser(name, help=f"import {what}")
+        source.add_argument("file", metavar="FILE", help=what)
+        source.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
+        source.add_argument(
+            "--server", help="the connected Plex server to import into (id or name; default: the only one)"
+        )
+    export = commands.add_parser("export", help="write invites, members, redemptions and settings to a JSON file")
+    export.add_argument("file", metavar="FILE", help="the file to write, e.g. guestlist-export.json")
 
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
@@ -208,6 +229,37 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.core.audit import Actor
+    from guestlist.transfer.importer import pick_server, run_import
+
+    server = pick_server(args.server)
+    summary = run_import(
+        args.import_command, Path(args.file), actor=Actor.system(), dry_run=args.dry_run, server=server
+    )
+    print("\n".join(summary.lines()))
+    if args.dry_run:
+        print("Run it again without --dry-run to import.")
+    elif not summary.changes_anything:
+        print("Nothing new to import.")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.core.audit import Actor
+    from guestlist.transfer.export import write_export
+
+    try:
+        summary = write_export(Path(args.file), actor=Actor.system())
+    except OSError as exc:
+        raise CommandFailed(f"cannot write {args.file}: {exc.strerror or exc}") from exc
+    print(f"Exported {summary.describe()} to {summary.path}.")
+    print("The file holds members' e-mail addresses (no Plex tokens or passwords): keep it private.")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     return server.serve(host=args.host, port=args.port, threads=args.threads)
 
@@ -222,6 +274,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "import wizarr": cmd_import,
+    "import komandorr": cmd_import,
+    "import guestlist": cmd_import,
+    "export": cmd_export,
 }
 
 

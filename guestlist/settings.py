@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "guestlist.invites",
     "guestlist.members",
     "guestlist.plexwork",
+    "guestlist.notifications",
     "guestlist.jobs",
     "guestlist.api",
     "guestlist.dashboard",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt, ValidationError
 
@@ -27,9 +28,10 @@ from guestlist.api.schemas import (
     member_out,
 )
 from guestlist.core.errors import Invalid
-from guestlist.members import self_service, services
+from guestlist.members import erasure, self_service, services
 from guestlist.members.sync import import_chosen, importable_friends, sync_now
 from guestlist.plex.models import MediaServer
+from guestlist.transfer.members_csv import members_csv
 
 router = Router(tags=["users"], auth=admin_auth)
 
@@ -136,6 +138,23 @@ def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
         ids.append(int(value))
     members = import_chosen(ids, actor=principal(request).actor, expires_at=payload.expires_at)
     return {"imported": len(members), "items": [member_out(member) for member in members]}
+
+
+@router.get("/export.csv", summary="Every member as CSV", response={200: None})
+def export_members(request: HttpRequest) -> HttpResponse:
+    return csv_download(members_csv(actor=principal(request).actor), "guestlist-members")
+
+
+def csv_download(body: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+@router.post("/{int:member_id}/erase", response=MemberDetailOut, summary="Erase a former member's personal data")
+def erase_former_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    services.get_member(member_id)  # 404 before anything else
+    return member_detail_out(erasure.erase_member(member_id, actor=principal(request).actor))
 
 
 @router.get("/{int:member_id}", response=MemberDetailOut, summary="One member with their share")

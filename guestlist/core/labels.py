@@ -45,7 +45,12 @@ MEMBER_FILTERS: dict[str, Promise] = {
     "removed": _("Removed"),
 }
 
-REDEMPTION_METHODS: dict[str, Promise] = {"email": _("E-mail"), "oauth": _("Plex sign-in")}
+REDEMPTION_METHODS: dict[str, Promise] = {
+    "email": _("E-mail"),
+    "oauth": _("Plex sign-in"),
+    "local": _("Local account"),
+    "import": _("Imported"),
+}
 REDEMPTION_STATES: dict[str, Promise] = {"pending": _("In progress"), "done": _("Done"), "failed": _("Failed")}
 
 PLEX_OPERATIONS: dict[str, Promise] = {
@@ -111,6 +116,40 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "server.libraries_refresh": _("Libraries refreshed"),
     "server.default_libraries": _("Default libraries changed"),
     "settings.update": _("Settings changed"),
+    "transfer.import": _("Data imported"),
+    "transfer.export": _("Data exported"),
+    "transfer.members_csv": _("Members downloaded as CSV"),
+    "member.erased": _("Personal data erased"),
+}
+
+EVENT_LABELS: dict[str, Promise] = {
+    "invite.created": _("Invite created"),
+    "invite.redeemed": _("Invite redeemed"),
+    "invite.redemption_failed": _("Redemption failed (Plex refused)"),
+    "member.joined": _("Member joined (Plex confirmed the share)"),
+    "member.expiring_soon": _("Member's access ends soon"),
+    "member.expired": _("Member's access expired"),
+    "member.removed": _("Member removed by an admin"),
+    "member.removed_in_plex": _("Member removed in Plex"),
+    "member.reinvite_requested": _("Former member asks for a new invite"),
+    "trial.ended": _("Trial ended"),
+    "trial.extension_requested": _("Trial extension requested"),
+    "plex.unreachable": _("Plex server unreachable"),
+    "plex.reachable": _("Plex server reachable again"),
+    "plex.token_rejected": _("Plex token rejected"),
+    "test": _("Test message"),
+}
+
+DESTINATION_KINDS: dict[str, Promise] = {"apprise": _("Apprise"), "webhook": _("Webhook"), "email": _("E-mail")}
+
+DELIVERY_STATES: dict[str, Promise] = {"pending": _("Waiting"), "succeeded": _("Sent"), "failed": _("Failed")}
+
+MAIL_KINDS: dict[str, Promise] = {
+    "invite": _("Invite mail"),
+    "welcome": _("Welcome mail"),
+    "expiry_reminder": _("Expiry reminder"),
+    "ended": _("Access ended mail"),
+    "test": _("Test mail"),
 }
 
 JOB_NAMES: dict[str, Promise] = {
@@ -119,13 +158,20 @@ JOB_NAMES: dict[str, Promise] = {
     "expiry": _("Expire memberships"),
     "trials": _("End trials"),
     "plex_operations": _("Plex work queue"),
+    "deliveries": _("Notifications and mail"),
     "backup": _("Backup"),
 }
 
 # What the owner reads when a service refuses, by the contract's error code. Codes not
 # listed fall back to the service's own (English) sentence.
 ERRORS: dict[str, Promise] = {
+    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
+    "member_active": _(
+        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
+    ),
+    "already_erased": _("This member's personal data is already erased."),
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
+    "smtp_not_configured": _("Set up the SMTP server in Settings → Notifications first."),
     "code_taken": _("That code is already taken; pick another one."),
     "invite_has_members": _("Members joined through this invite; confirm to delete it anyway."),
     "plex_unavailable": _("Plex is not answering right now; try again in a moment."),

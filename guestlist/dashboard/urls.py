@@ -8,9 +8,11 @@ from guestlist.dashboard.views import (
     invites,
     member_allowances,
     members,
+    notifications,
     overview,
     settings,
     setup,
+    transfer,
 )
 
 urlpatterns = [
@@ -26,11 +28,14 @@ urlpatterns = [
     path("invites/<int:invite_id>/edit", invites.invite_edit, name="invite-edit"),
     path("invites/<int:invite_id>/active", invites.invite_set_active, name="invite-set-active"),
     path("invites/<int:invite_id>/delete", invites.invite_delete, name="invite-delete"),
+    path("invites/<int:invite_id>/send", notifications.invite_send, name="invite-send"),
     path("invites/<int:invite_id>/qr.<str:fmt>", invites.invite_qr, name="invite-qr"),
     # Members
     path("users", members.member_list, name="members"),
     path("users/bulk", members.member_bulk, name="members-bulk"),
     path("users/sync", members.member_sync, name="members-sync"),
+    path("users/export.csv", transfer.members_export, name="members-export"),
+    path("users/<int:member_id>/erase", transfer.member_erase, name="member-erase"),
     path("users/<int:member_id>", members.member_detail, name="member-detail"),
     path("users/<int:member_id>/expiry", members.member_expiry, name="member-expiry"),
     path("users/<int:member_id>/refresh", members.member_refresh, name="member-refresh"),
@@ -47,11 +52,30 @@ urlpatterns = [
     path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),
     path("settings/welcome/preview", settings.welcome_preview, name="settings-welcome-preview"),
+    path("settings/notifications", notifications.notifications, name="settings-notifications"),
+    path("settings/notifications/smtp", notifications.smtp, name="settings-notifications-smtp"),
+    path("settings/notifications/smtp/test", notifications.smtp_test, name="settings-notifications-smtp-test"),
+    path(
+        "settings/notifications/<int:destination_id>", notifications.destination_edit, name="settings-destination-edit"
+    ),
+    path(
+        "settings/notifications/<int:destination_id>/<str:action>",
+        notifications.destination_action,
+        name="settings-destination-action",
+    ),
+    path(
+        "settings/notifications/deliveries/<int:delivery_id>/retry",
+        notifications.delivery_retry,
+        name="settings-delivery-retry",
+    ),
     path("settings/api-keys", access.api_keys, name="settings-api-keys"),
     path("settings/api-keys/<int:key_id>/revoke", access.api_key_revoke, name="settings-api-key-revoke"),
     path("settings/admins", access.admins, name="settings-admins"),
     path("settings/admins/<int:user_id>/remove", access.admin_remove, name="settings-admin-remove"),
     path("settings/audit", access.audit_log, name="settings-audit"),
+    path("settings/import", transfer.settings_import, name="settings-import"),
+    path("settings/import/confirm", transfer.settings_import_confirm, name="settings-import-confirm"),
+    path("settings/import/cancel", transfer.settings_import_cancel, name="settings-import-cancel"),
     # The setup wizard's Plex steps (the owner step is accounts' /setup)
     path("setup/plex", setup.setup_plex, name="setup-plex"),
     path("setup/plex/signin", setup.setup_plex_signin, name="setup-plex-signin"),

@@ -84,6 +84,8 @@ class Redemption(models.Model):
         EMAIL = "email"
         OAUTH = "oauth"
         LOCAL = "local"
+        # Brought over by ``guestlist import`` from another tool (or a Guestlist export).
+        IMPORT = "import"
 
     class State(models.TextChoices):
         PENDING = "pending"

@@ -22,6 +22,7 @@ from guestlist.invites import codes, search_index, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
+from guestlist.notifications import notify
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
 
@@ -64,10 +65,6 @@ def clean_trial_field(value: object) -> int | None:
             details=[{"field": "trial", "message": "invalid"}],
         )
     return value
-
-
-def trial_as_api(days: int | None) -> str | int:
-    return "inherit" if days is None else ("none" if days == 0 else days)
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -195,6 +192,7 @@ def create_invite(data: Mapping[str, Any], *, actor: Actor, created_by: User | N
             with transaction.atomic():
                 invite.save()
                 audit.record(actor, "invite.create", invite, fields=_audit_fields(invite))
+                notify.invite_created(invite)
         except IntegrityError:
             if custom is not None:
                 raise Conflict(f"The code {invite.code} is already taken.", code="code_taken") from None

@@ -194,7 +194,7 @@ def check_list(caller: Caller, *, everyone: bool) -> None:
 
 
 def check_invite(caller: Caller, created_by_id: int | None, used_count: int, action: str) -> None:
-    """``action`` is ``view`` or ``delete`` of one invite.
+    """``action`` is ``view``, ``send`` (mail its link) or ``delete`` of one invite.
 
     A creator deletes their own invite while nobody used it (Create Invites or View
     Invites); Manage Invites deletes any (the usual ``force`` rule for members' invites).
@@ -204,6 +204,8 @@ def check_invite(caller: Caller, created_by_id: int | None, used_count: int, act
     own = caller.user is not None and created_by_id == caller.user.pk
     if action == "view" and own and caller.has(VIEW_INVITES):
         return
+    if action == "send" and own and (caller.has(CREATE_INVITES) or caller.has(VIEW_INVITES)):
+        return  # whoever may make an invite may hand its link on
     if action == "delete" and own and (caller.has(CREATE_INVITES) or caller.has(VIEW_INVITES)):
         if used_count:
             raise Forbidden(

@@ -17,6 +17,7 @@ from guestlist.invites.models import Redemption
 from guestlist.invites.services import disable_invites_of_departed
 from guestlist.lib.dates import add_months
 from guestlist.members.models import Member
+from guestlist.notifications import notify
 from guestlist.plex import libraries, services
 from guestlist.plex.errors import PlexError
 from guestlist.plexwork import outbox
@@ -177,6 +178,7 @@ def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str
     )
     audit.record(actor, f"member.{final_status}", member, confirmed_by_plex=False, unlinked=True)
     disable_invites_of_departed(member, actor=actor)
+    notify.member_ended(member, final_status)
 
 
 def open_removal(member: Member) -> PlexOperation | None:

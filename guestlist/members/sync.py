@@ -34,11 +34,11 @@ from guestlist.core.models import AuditEvent
 from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user, plex_changes
+from guestlist.notifications import notify
 from guestlist.plex import services
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
 from guestlist.plex.records import PlexUser
-from guestlist.plex.services import check_health
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,13 @@ def _mark_removed(gone: list[Member], actor: Actor, now: datetime) -> int:
         for member in removed:
             # Queries only for the few members with an account of their own (user_id).
             disable_invites_of_departed(member, actor=actor)
+            member.status, member.removed_at, member.reason, member.updated_at = (
+                Status.REMOVED,
+                now,
+                REMOVED_IN_PLEX,
+                now,
+            )
+            notify.member_removed_in_plex(member)
     return len(removed)
 
 
@@ -277,7 +284,7 @@ def sync_job() -> str:
     # learns of a revoked token or an unreachable server without pressing "Check now".
 
     for server in MediaServer.objects.all():
-        check_health(server)
+        notify.check_health(server)
     return str(outcome)
 
 

@@ -33,6 +33,7 @@ from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
 from guestlist.members import services
 from guestlist.members.allowances import table_rights
+from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
 from guestlist.members.reinvite import reinvite
 from guestlist.members.sync import sync_now
@@ -209,6 +210,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "events": list(search_events(AuditQuery(object_type="member", object_id=str(member.pk)))[:50]),
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
         **rights_context(member),
+        "erased": is_erased(member),
     }
     return render(request, "dashboard/members/detail.html", context)
 
