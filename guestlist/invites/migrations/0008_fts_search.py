@@ -26,7 +26,7 @@ def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invites", "0006_invite_trial_days"),
+        ("invites", "0007_redemption_method_import"),
         ("members", "0003_members_model"),
     ]
 
