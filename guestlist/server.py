@@ -24,6 +24,7 @@ from granian.server import MTServer
 
 from guestlist.django_setup import setup_django
 from guestlist.jobs.runner import PARENT_ENV
+from guestlist.lib import metrics
 from guestlist.lib.datadir import make_private
 
 logger = logging.getLogger("guestlist.server")
@@ -128,6 +129,9 @@ def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True, p
     setup_django()
     if not prepared:
         prepare()
+    if metrics.enabled():
+        # Before the job runner starts: it and its workers inherit the directory.
+        metrics.prepare_directory(Path(settings.DATA_DIR) / "metrics")
     # Importing the module builds the WSGI app, which needs the settings just configured.
     from guestlist.wsgi import application
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path, re_path
 
+from guestlist.api.metrics import metrics_view
 from guestlist.api.routes import api
 from guestlist.api.urls import api_catch_all
 from guestlist.core import views as core_views
@@ -11,6 +12,7 @@ handler500 = "guestlist.core.views.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     re_path(r"^api/.*$", api_catch_all),

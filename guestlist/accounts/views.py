@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from guestlist.accounts import services
+from guestlist.accounts import lockout, services, signin
 from guestlist.accounts.forms import OwnerForm
+from guestlist.accounts.models import SignInSettings
+from guestlist.accounts.oidc import allow_form_target
 from guestlist.accounts.setup import check_setup_token, create_owner
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
@@ -68,17 +70,35 @@ class SignInView(LoginView):
         return landing_for(self.request.user, self.request)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.get_user()
         if not user.is_staff:
+            signin.complete(self.request, user, method="password")
             member = permissions.member_of_user(user)
             actor = permissions.caller_for(user, ratelimit.client_ip(self.request)).actor
             audit.record(actor, "member.sign_in", member, method="password")
-        return response
+            return HttpResponseRedirect(self.get_success_url())
+        # Admins may have a second step (a second factor, or enrolling one).
+        return signin.after_first_factor(self.request, user, method="password", landing=landing_for(user, self.request))
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        wrong = any(error.code == "invalid_login" for error in form.non_field_errors().as_data())
+        if wrong:
+            ip = ratelimit.client_ip(self.request)
+            refusal = lockout.record_failure(
+                lockout.account_key(self.request.POST.get("username", "")),
+                lockout.address_key(ip),
+                actor=lockout.sign_in_actor(ip),
+                kind="password",
+            )
+            if refusal is not None:
+                # The attempt was answered (wrong password); the page says the next one must wait.
+                return self.render_to_response(self.get_context_data(form=form, lock_message=lock_message(refusal)))
+        return super().form_invalid(form)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["plex_signin_url"] = reverse("login-plex")
+        context.update(signin_context())
         return context
 
 
@@ -99,9 +119,44 @@ def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
+def lock_message(refusal: lockout.Refusal) -> str:
+    if refusal.locked:
+        return _(
+            "Too many failed sign-ins: this account or address is locked for %(minutes)s minutes. "
+            "A passkey still works; the server's owner can also reset the password from the command line."
+        ) % {"minutes": max(1, (refusal.retry_after + 59) // 60)}
+    return _("Too many failed sign-ins: wait %(seconds)s seconds before trying again.") % {
+        "seconds": refusal.retry_after
+    }
+
+
+def _locked(request: HttpRequest, refusal: lockout.Refusal) -> HttpResponse:
+    """The sign-in page again, saying why the next attempt must wait."""
+    context: dict[str, Any] = {
+        "lock_message": lock_message(refusal),
+        "plex_signin_url": reverse("login-plex"),
+        "form": SignInForm(request),
+        **signin_context(),
+    }
+    response = allow_form_target(render(request, "accounts/login.html", context, status=429))
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def signin_context() -> dict[str, Any]:
+    sso = SignInSettings.load()
+    return {"oidc_label": sso.oidc_label if sso.oidc_ready else ""}
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
+        refusal = lockout.check(
+            lockout.account_key(request.POST.get("username", "")),
+            lockout.address_key(ratelimit.client_ip(request)),
+        )
+        if refusal is not None:
+            return _locked(request, refusal)
         for limit, subject in (
             (ratelimit.LOGIN, ratelimit.client_ip(request)),
             (ratelimit.LOGIN_USER, services.login_limit_key(request.POST.get("username", ""))),
@@ -109,7 +164,8 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
             verdict = ratelimit.hit(limit, subject)
             if not verdict.allowed:
                 return _too_many(request, verdict.retry_after)
-    return _login(request)
+    response = _login(request)
+    return allow_form_target(response) if isinstance(response, HttpResponse) else response
 
 
 @require_POST
@@ -128,7 +184,12 @@ def _signin_problem(request: HttpRequest, exc: ServiceError | RateLimited, *, fl
     response = render(
         request,
         "accounts/login.html",
-        {"form": form, "plex_problem": member_error_message(exc), "plex_signin_url": reverse("login-plex")},
+        {
+            "form": form,
+            "plex_problem": member_error_message(exc),
+            "plex_signin_url": reverse("login-plex"),
+            **signin_context(),
+        },
         status=exc.status,
     )
     if exc.retry_after:
@@ -182,8 +243,8 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
             # The PIN is spent or unusable; a new attempt starts a new one.
             request.session.pop(PIN_SESSION_KEY, None)
         return _signin_problem(request, exc, flow=flow)
-    login(request, user, backend=BACKEND)
-    return redirect(landing_for(user, request))
+    # Plex counts as one factor: an admin with a second factor is asked for it next.
+    return signin.after_first_factor(request, user, method="plex", landing=landing_for(user, request))
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,12 +20,12 @@ from django.utils import timezone, translation
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Conflict, Gone, NotFound
+from guestlist.core.errors import Conflict, Gone, NotFound, ServiceError
 from guestlist.core.models import SiteSettings
 from guestlist.invites import status
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import find_by_code
-from guestlist.lib import crypto
+from guestlist.lib import crypto, metrics
 from guestlist.members.models import Member
 from guestlist.members.trials import start_trial
 from guestlist.notifications import mail, notify
@@ -237,6 +237,18 @@ def redeem(
 ) -> RedeemResult:
     """Redeem ``code`` for ``identity``; ``on_claimed`` runs inside the claiming transaction
     (the local-account path makes the member's user there)."""
+    try:
+        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed)
+    except ServiceError as exc:
+        metrics.count_redemption(exc.code)
+        raise
+    metrics.count_redemption(result.outcome)
+    return result
+
+
+def _redeem(
+    code: str, identity: Identity, *, actor: Actor, on_claimed: Callable[[Member], None] | None
+) -> RedeemResult:
     now = timezone.now()
     invite = find_by_code(code)
     if invite is None:

@@ -2,8 +2,9 @@
 
 Only a member whose access is over (``removed`` or ``expired``) can be erased: for anyone
 else Guestlist still needs to know who they are on Plex. What goes: e-mail, username, avatar,
-Plex id, notes, and the same on their redemptions, their Plex work, their Guestlist account
-and their trial requests. The audit trail stays, with the pseudonym: the labels of events about
+Plex id, notes, and the same on their redemptions, their Plex work, their Guestlist account,
+their trial requests, and what notifications hold about them (event payloads, mails to
+their address, their mail preferences). The audit trail stays, with the pseudonym: the labels of events about
 them or by them, and any detail value that was one of their identifiers, are rewritten, and
 the IP addresses of events they caused are dropped. Actions, times and counts are untouched.
 """
@@ -22,6 +23,7 @@ from guestlist.core.errors import Conflict, NotFound
 from guestlist.core.models import AuditEvent
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member, TrialExtensionRequest
+from guestlist.notifications.models import Delivery, Event, Recipient
 from guestlist.plexwork.models import PlexOperation
 
 ERASABLE = (Member.Status.REMOVED, Member.Status.EXPIRED)
@@ -74,6 +76,8 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
             operation.last_error = _scrub(operation.last_error, identifiers, name)
             operation.save(update_fields=["payload", "last_error"])
 
+        _scrub_notifications(identifiers, name)
+
         about = Q(object_type="member", object_id=str(member.pk))
         by = Q(actor_user_id=member.user_id) if member.user_id else Q(pk__in=[])
         redeemer = Q(actor_kind=AuditEvent.Actor.REDEEMER, actor_label__in=identifiers)
@@ -87,6 +91,23 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
             event.save(update_fields=["object_label", "actor_label", "ip", "details"])
         audit.record(actor, "member.erased", member, label=name)
     return member
+
+
+def _scrub_notifications(identifiers: set[str], name: str) -> None:
+    """Events told about them, mails to them, and their mail preferences."""
+    emails = {value for value in identifiers if "@" in value}
+    for event in Event.objects.iterator(chunk_size=500):
+        scrubbed = _scrub(event.payload, identifiers, name)
+        if scrubbed != event.payload:
+            Event.objects.filter(pk=event.pk).update(payload=scrubbed)
+    for delivery in Delivery.objects.filter(recipient__in=emails):
+        if delivery.status == Delivery.Status.PENDING:
+            delivery.status = Delivery.Status.FAILED
+            delivery.last_error = "recipient erased"
+        delivery.recipient = name
+        delivery.mail = {}
+        delivery.save(update_fields=["recipient", "mail", "status", "last_error"])
+    Recipient.objects.filter(email__in=emails).delete()
 
 
 def _identifiers(member: Member) -> set[str]:

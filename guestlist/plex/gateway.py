@@ -43,6 +43,7 @@ The invitee's side (PIN sign-in, accepting the invite) lives in `guestlist.plex.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import threading
 import time
@@ -214,6 +215,20 @@ class PlexGateway:
                 )
             )
         return found
+
+    def server_clock(self) -> datetime | None:
+        """The server's clock, read from the Date header of its identity answer (None
+        without one); ``guestlist doctor`` compares it with ours."""
+        target = self._server_url or PLEX_TV
+        path = "/identity" if self._server_url else "/api/v2/ping"
+        response = self._http.send("GET", f"{target}{path}", token=self._token, whose="owner", what="the clock")
+        stamp = response.headers.get("Date")
+        if not stamp:
+            return None
+        try:
+            return email.utils.parsedate_to_datetime(stamp)
+        except (TypeError, ValueError):
+            return None
 
     def server_info(self) -> ServerInfo:
         server = self._server()

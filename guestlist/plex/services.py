@@ -6,6 +6,7 @@ Everything here calls Plex only through ``guestlist.plex.gateway``.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -300,3 +301,15 @@ def set_default_libraries(server: MediaServer, keys: list[int], *, actor: Actor)
 
     forget_cached_libraries()
     return wanted
+
+
+def clock_skew(server: MediaServer) -> float | None:
+    """Seconds the Plex server's clock is ahead of ours (negative: behind); None when its
+    answer carries no Date. Plex PINs and expiry dates go wrong when clocks disagree."""
+    before = time.time()
+    clock = gateway_for(server).server_clock()
+    after = time.time()
+    if clock is None:
+        return None
+    # The Date header has whole seconds: compare with the middle of the round trip.
+    return clock.timestamp() - (before + after) / 2

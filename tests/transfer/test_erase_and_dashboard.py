@@ -9,12 +9,14 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from guestlist.core.audit import Actor
 from guestlist.core.models import AuditEvent
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members import sync
 from guestlist.members.models import Member
+from guestlist.notifications.models import Delivery, Event, Recipient
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
 from tests.conftest import MACHINE_ID
@@ -43,6 +45,16 @@ def test_an_admin_erases_a_removed_members_personal_data_keeping_counts_and_hist
 ) -> None:
     bob = a_member_who_left(sim)
     events_before = AuditEvent.objects.filter(object_type="member", object_id=str(bob.pk)).count()
+    Recipient.objects.get_or_create(email="bob@example.com")
+    soon = timezone.now()
+    mail = Delivery.objects.create(
+        mail_kind="ended",
+        recipient="bob@example.com",
+        mail={"to": "bob@example.com"},
+        next_attempt_at=soon,
+        give_up_at=soon,
+    )
+    Event.objects.create(type="member.removed", payload={"member": {"email": "bob@example.com", "username": "bob"}})
     answer = api.post(f"/api/users/{bob.pk}/erase")
     assert answer.status_code == 200, answer.content
     assert answer.json()["email"] == "" and answer.json()["username"] == f"erased-member-{bob.pk}"
@@ -64,6 +76,12 @@ def test_an_admin_erases_a_removed_members_personal_data_keeping_counts_and_hist
     assert "bob@example.com" not in everything
     assert str(sim.account("bob").id) not in everything
     assert AuditEvent.objects.filter(action="member.erased", object_id=str(bob.pk)).exists()
+    # Nor in what notifications kept.
+    assert not Recipient.objects.filter(email="bob@example.com").exists()
+    assert "bob@example.com" not in json.dumps([[d.recipient, d.mail] for d in Delivery.objects.all()])
+    mail.refresh_from_db()
+    assert mail.status == "failed" and mail.recipient == f"erased-member-{bob.pk}"
+    assert "bob@example.com" not in json.dumps([e.payload for e in Event.objects.all()])
     # Once is enough.
     again = api.post(f"/api/users/{bob.pk}/erase")
     assert again.status_code == 409 and again.json()["error"] == "already_erased"
