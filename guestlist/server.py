@@ -107,9 +107,14 @@ def web_server(host: str, port: int, threads: int, target: str = "guestlist.wsgi
     """granian as `guestlist serve` runs it; bench/reference serves its yardstick the same way."""
 
     class InProcessServer(MTServer):
-        # granian's threaded server is meant for free-threaded Python and refuses a GIL build.
-        # With a single worker the GIL costs nothing extra, and it saves a whole process of
-        # memory compared with a separate worker process.
+        # Why a private method is overridden: granian (2.8, pinned in pyproject.toml) has no
+        # supported way to serve WSGI inside this process on a GIL build of Python. Its
+        # in-process servers are MTServer, which is built for free-threaded Python and
+        # refuses a GIL build in ``_check_gil``, and the embedded server, which refuses WSGI;
+        # its supported path for a GIL build, MPServer, runs every worker as a separate
+        # process, a whole second Python process of idle memory (the budget is 120 MB for
+        # everything). With one worker the GIL costs nothing here, so the check is skipped.
+        # tests/foundation/test_server.py fails if granian renames the check.
         def _check_gil(self) -> None:
             return None
 

@@ -30,7 +30,6 @@ from guestlist.core.ratelimit import RateLimited
 from guestlist.core.services import owner_exists
 from guestlist.members import logins, permissions
 
-PIN_SESSION_KEY = logins.PIN_SESSION_KEY
 MAX_AUTO_ROUNDS = 20
 BACKEND = logins.LOGIN_BACKEND
 
@@ -174,9 +173,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-def _signin_problem(request: HttpRequest, exc: ServiceError | RateLimited, *, flow: str) -> HttpResponse:
+def _signin_problem(request: HttpRequest, exc: ServiceError, *, flow: str) -> HttpResponse:
     if isinstance(exc, RateLimited):
-        return _too_many(request, exc.retry_after)
+        return _too_many(request, exc.retry_after or 1)
     if flow == "link":
         messages.error(request, member_error_message(exc))
         return redirect("me")
@@ -204,21 +203,18 @@ def plex_start(request: HttpRequest) -> HttpResponse:
     forward = settings.BASE_URL + reverse("login-plex-continue")
     try:
         ratelimit.enforce(ratelimit.OAUTH_START, request)
-        started = logins.start_plex_sign_in(forward_url=forward)
-    except (ServiceError, RateLimited) as exc:
+        started = logins.start_in_session(request.session, flow=flow, forward_url=forward)
+    except ServiceError as exc:
         return _signin_problem(request, exc, flow=flow)
-    # The PIN's id stays in this browser's session: nobody else can finish this sign-in.
-    request.session[PIN_SESSION_KEY] = {"id": started.public_id, "flow": flow}
     return HttpResponseRedirect(started.auth_url, status=303)
 
 
 @require_http_methods(["GET", "POST"])
 def plex_continue(request: HttpRequest) -> HttpResponse:
     """Where Plex sends the person back. GET shows the page (its script presses Continue)."""
-    pending = request.session.get(PIN_SESSION_KEY) or {}
-    flow = str(pending.get("flow", "login"))
-    if not pending.get("id"):
-        return redirect("me" if flow == "link" else "login")
+    flow = logins.flow_in_session(request.session)
+    if flow is None:
+        return redirect("login")
     rounds = min(int(request.POST.get("round", "0") or 0) if request.POST.get("round", "").isdigit() else 0, 99)
     context = {"round": rounds + 1, "auto": rounds < MAX_AUTO_ROUNDS, "not_yet": request.method == "POST"}
     if request.method == "GET":
@@ -226,10 +222,9 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
     ip = ratelimit.client_ip(request)
     try:
         ratelimit.enforce(ratelimit.PIN_POLL, request)
-        signed_in = logins.poll_plex_sign_in(str(pending["id"]))
+        signed_in = logins.poll_in_session(request.session)
         if signed_in is None:
             return render(request, "accounts/plex_continue.html", context, status=202)
-        request.session.pop(PIN_SESSION_KEY, None)
         if flow == "link":
             if not isinstance(request.user, User):
                 return redirect("login")
@@ -238,10 +233,7 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your Plex account is linked; the server is shared with it."))
             return redirect("me")
         user = logins.user_for_plex_account(signed_in.account, ip=ip)
-    except (ServiceError, RateLimited) as exc:
-        if not isinstance(exc, RateLimited) and exc.code != "plex_unavailable":
-            # The PIN is spent or unusable; a new attempt starts a new one.
-            request.session.pop(PIN_SESSION_KEY, None)
+    except ServiceError as exc:
         return _signin_problem(request, exc, flow=flow)
     # Plex counts as one factor: an admin with a second factor is asked for it next.
     return signin.after_first_factor(request, user, method="plex", landing=landing_for(user, request))

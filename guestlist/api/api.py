@@ -13,7 +13,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 import guestlist
 from guestlist.core.errors import ServiceError
-from guestlist.core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +65,6 @@ def error_response(
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return error_response(exc.status, exc.code, exc.message, details=exc.details, retry_after=exc.retry_after)
-
-
-@api.exception_handler(RateLimited)
-def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-    return error_response(
-        429, "rate_limited", f"Too many requests. Try again in {exc.retry_after} seconds.", retry_after=exc.retry_after
-    )
 
 
 @api.exception_handler(ValidationError)

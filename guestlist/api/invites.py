@@ -20,6 +20,7 @@ from guestlist.api.schemas import (
     SentOut,
     invite_out,
     member_out,
+    page_out,
 )
 from guestlist.core.errors import Invalid
 from guestlist.invites import qr, services, stats
@@ -55,13 +56,7 @@ def create_invite(request: HttpRequest, payload: InviteCreateIn) -> Status[dict[
 @router.get("/", response=InviteListOut, summary="List invites with filters and counts")
 def list_invites(request: HttpRequest, filters: Query[InviteFilters]) -> dict[str, Any]:
     page = services.list_invites(services.InviteQuery(**filters.model_dump()))
-    return {
-        "items": [invite_out(invite) for invite in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-        "counts": page.counts,
-    }
+    return page_out(page, [invite_out(invite) for invite in page.items], counts=page.counts)
 
 
 @router.get("/stats", response=InviteStatsOut, summary="Invite and member statistics")

@@ -21,6 +21,7 @@ from guestlist.api.schemas import (
     InviteUpdateIn,
     MemberDetailOut,
     MemberOut,
+    PageOut,
     PermissionsIn,
     QuotaIn,
     QuotaOut,
@@ -32,12 +33,14 @@ from guestlist.api.schemas import (
     invite_out,
     member_detail_out,
     member_out,
+    page_out,
 )
 from guestlist.core import ratelimit
-from guestlist.core.errors import Invalid, NotFound, ServiceError
+from guestlist.core.errors import Invalid, NotFound
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
 from guestlist.members import logins, permissions, self_service
+from guestlist.members.allowances import allowances
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
 
@@ -68,11 +71,8 @@ class MeInviteOut(InviteOut):
     qr_url: str
 
 
-class MeInviteListOut(Schema):
+class MeInviteListOut(PageOut):
     items: list[MeInviteOut]
-    total: int
-    page: int
-    page_size: int
     counts: InviteCounts
 
 
@@ -124,13 +124,7 @@ def me_list_invites(request: HttpRequest, filters: Query[MeInviteFilters]) -> di
     query = InviteQuery(status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size)
     page = self_service.list_invites(caller(request), query, everyone=filters.scope == "all")
     joined = self_service.redeemed_by([invite.pk for invite in page.items])
-    return {
-        "items": [invite_with_extras(request, invite, joined) for invite in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-        "counts": page.counts,
-    }
+    return page_out(page, [invite_with_extras(request, invite, joined) for invite in page.items], counts=page.counts)
 
 
 @router.post("/invites", response={201: MeInviteOut}, summary="Create an invite within my rights and quota")
@@ -201,9 +195,9 @@ class PlexLinkWaitingOut(Schema):
 def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
     logins.check_may_link(caller(request))
     ratelimit.enforce(ratelimit.OAUTH_START, request)
-    started = logins.start_plex_sign_in(forward_url=settings.BASE_URL + reverse("login-plex-continue"))
-    # Kept in this session, as the page does: only whoever started the link can finish it.
-    request.session[logins.PIN_SESSION_KEY] = {"id": started.public_id, "flow": "link"}
+    started = logins.start_in_session(
+        request.session, flow="link", forward_url=settings.BASE_URL + reverse("login-plex-continue")
+    )
     check_url = settings.BASE_URL + reverse("api:me_plex_link_check")
     return Status(201, {"auth_url": started.auth_url, "check_url": check_url})
 
@@ -214,21 +208,13 @@ def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
     summary="Finish linking once Plex confirmed the sign-in",
 )
 def me_plex_link_check(request: HttpRequest) -> Status[dict[str, Any]]:
-    pending = request.session.get(logins.PIN_SESSION_KEY) or {}
-    if pending.get("flow") != "link" or not pending.get("id"):
+    if logins.flow_in_session(request.session) != "link":
         raise NotFound("No Plex link is under way; start one with POST /api/me/plex-link.")
     ratelimit.enforce(ratelimit.PIN_POLL, request)
-    try:
-        signed_in = logins.poll_plex_sign_in(str(pending["id"]))
-        if signed_in is None:
-            return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
-        request.session.pop(logins.PIN_SESSION_KEY, None)
-        member = logins.link_plex_account(caller(request), signed_in)
-    except ServiceError as exc:
-        if exc.code != "plex_unavailable":
-            # The PIN is spent or unusable; a new attempt starts a new one.
-            request.session.pop(logins.PIN_SESSION_KEY, None)
-        raise
+    signed_in = logins.poll_in_session(request.session)
+    if signed_in is None:
+        return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
+    member = logins.link_plex_account(caller(request), signed_in)
     return Status(200, member_detail_out(member))
 
 
@@ -242,22 +228,15 @@ class MemberFilters(Schema):
     page_size: int = 50
 
 
-class ManagedListOut(Schema):
+class ManagedListOut(PageOut):
     items: list[MemberDetailOut]
-    total: int
-    page: int
-    page_size: int
 
 
 @router.get("/members", response=ManagedListOut, summary="Members (Manage Users)")
 def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = self_service.list_members(caller(request), MemberQuery(**filters.model_dump()))
-    return {
-        "items": [member_detail_out(member) for member in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+    found = allowances(page.items)
+    return page_out(page, [member_detail_out(member, found[member.pk]) for member in page.items])
 
 
 @router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")

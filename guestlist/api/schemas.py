@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
+from guestlist.members.allowances import Allowance
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
 from guestlist.members.self_service import member_state
@@ -19,7 +20,10 @@ class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class InviteCreateIn(StrictSchema):
+class InviteFieldsIn(StrictSchema):
+    """The settings an invite has whether it is being created or changed. Only the fields a
+    request sends are used (``exclude_unset``): the defaults below are for the OpenAPI document."""
+
     usage_limit: StrictInt | None = None
     expires_in_days: StrictInt | None = None
     expires_at: datetime | None = None
@@ -30,25 +34,17 @@ class InviteCreateIn(StrictSchema):
     plex_home: StrictBool = False
     libraries: str | list[StrictInt] | None = None
     description: str | None = Field(default=None, max_length=500)
-    code: str | None = None
-    server_id: StrictInt | None = None
     # "inherit" (the owner's trial setting), "none", or a trial of N days.
     trial: StrictInt | str | None = None
 
 
-class InviteUpdateIn(StrictSchema):
-    usage_limit: StrictInt | None = None
-    expires_in_days: StrictInt | None = None
-    expires_at: datetime | None = None
-    user_expires_in_days: StrictInt | None = None
-    allow_sync: StrictBool = False
-    allow_channels: StrictBool = False
-    allow_camera_upload: StrictBool = False
-    plex_home: StrictBool = False
-    libraries: str | list[StrictInt] | None = None
-    description: str | None = Field(default=None, max_length=500)
+class InviteCreateIn(InviteFieldsIn):
+    code: str | None = None
+    server_id: StrictInt | None = None
+
+
+class InviteUpdateIn(InviteFieldsIn):
     is_active: StrictBool = True
-    trial: StrictInt | str | None = None
 
 
 class ErrorOut(Schema):
@@ -155,19 +151,21 @@ class InviteCounts(Schema):
     disabled: int
 
 
-class InviteListOut(Schema):
-    items: list[InviteOut]
+class PageOut(Schema):
+    """The paginated list answer: each list adds its ``items`` (and the invite lists ``counts``)."""
+
     total: int
     page: int
     page_size: int
+
+
+class InviteListOut(PageOut):
+    items: list[InviteOut]
     counts: InviteCounts
 
 
-class MemberListOut(Schema):
+class MemberListOut(PageOut):
     items: list[MemberOut]
-    total: int
-    page: int
-    page_size: int
 
 
 class DayCount(Schema):
@@ -263,6 +261,20 @@ class RedeemStatusOut(Schema):
     welcome_url: str | None = None
 
 
+class Paged(Protocol):
+    @property
+    def total(self) -> int: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def page_size(self) -> int: ...
+
+
+def page_out(page: Paged, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A ``PageOut`` answer for one page of a list service (``InvitePage``, ``MemberPage``)."""
+    return {"items": items, "total": page.total, "page": page.page, "page_size": page.page_size, **extra}
+
+
 def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]:
     return invite_as_api(invite, now=now)
 
@@ -271,10 +283,11 @@ def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
     return member_as_api(member, message=message)
 
 
-def member_detail_out(member: Member) -> dict[str, Any]:
+def member_detail_out(member: Member, allowance: Allowance | None = None) -> dict[str, Any]:
+    """A member with role, quota and trial; lists pass each one's allowance from one batch."""
     return {
         **member_out(member),
-        **member_state(member),
+        **member_state(member, allowance),
         "server_id": member.server_id,
         "libraries": [int(key) for key in (member.library_keys or [])],
         "allow_sync": member.allow_sync,

@@ -26,6 +26,7 @@ from guestlist.api.schemas import (
     TrialActionIn,
     member_detail_out,
     member_out,
+    page_out,
 )
 from guestlist.core.errors import Invalid
 from guestlist.members import erasure, self_service, services
@@ -47,12 +48,7 @@ class MemberFilters(Schema):
 @router.get("/", response=MemberListOut, summary="List members")
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = services.list_members(services.MemberQuery(**filters.model_dump()))
-    return {
-        "items": [member_out(member) for member in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+    return page_out(page, [member_out(member) for member in page.items])
 
 
 class SyncIn(StrictSchema):

@@ -39,7 +39,7 @@ LIVE_MEMBER_STATUSES = (Member.Status.PENDING, Member.Status.ACTIVE, Member.Stat
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
 PENDING_MESSAGE = "Plex is not answering right now. Your invite is saved and will finish on its own."
 
-# The seeds' own words, shown on the public pages.
+# The words of contract.md's "Public redemption pages", shown on the public pages.
 MESSAGES = {
     "not_found": "Invite code not found",
     "disabled": "Invite code is not active",

@@ -282,7 +282,7 @@ def disable_invites_of_departed(member: Member, *, actor: Actor) -> int:
 
 
 def delete_if_orphaned(invite_id: int | None, *, actor: Actor) -> bool:
-    """The Komandorr seed's clean-up: a fully used invite whose last member left goes away."""
+    """A fully used invite whose last member left goes away (contract.md, "Background jobs")."""
     if invite_id is None:
         return False
     invite = Invite.objects.filter(pk=invite_id).first()

@@ -46,7 +46,7 @@ class Housekeeping:
 
 
 def delete_orphaned_invites() -> int:
-    """The Komandorr seed: a used-up invite whose last member has left is deleted.
+    """A used-up invite whose last member has left is deleted (contract.md, "Background jobs").
 
     Removal deletes it at once; this sweep catches the ones left behind (a member marked
     removed in Plex by the sync, or an expiry confirmed while the invite was not used up).

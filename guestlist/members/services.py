@@ -127,14 +127,51 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
 
 
 def extend_expiry(members: list[Member], *, days: int = 0, months: int = 0, actor: Actor) -> int:
-    """Push expiry out for a selection; members without expiry get it counted from now."""
+    """Push expiry out for a selection, in one transaction; members without expiry get it
+    counted from now."""
     now = timezone.now()
-    changed = 0
-    for member in members:
-        start = member.expires_at if member.expires_at and member.expires_at > now else now
-        set_expiry(member, add_months(start, months) + timedelta(days=days), actor=actor)
-        changed += 1
-    return changed
+    with transaction.atomic():
+        for member in members:
+            start = member.expires_at if member.expires_at and member.expires_at > now else now
+            set_expiry(member, add_months(start, months) + timedelta(days=days), actor=actor)
+    return len(members)
+
+
+BULK_ACTIONS = ("extend", "clear_expiry", "remove")
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: int  # members changed (for removals: confirmed by Plex)
+    queued: int  # removals Plex has not confirmed yet; the outbox retries them
+    skipped: int  # chosen members without access, left alone
+
+
+def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: int = 0, months: int = 0) -> BulkOutcome:
+    """One action on a selection of members (the members table's bulk actions).
+
+    Every change is decided and written in one transaction, so a failure leaves none of
+    them half done; removals then run against Plex after it commits, each through the outbox.
+    Members without access (already removed or expired) are skipped.
+    """
+    if action not in BULK_ACTIONS:
+        raise Invalid(f"action must be one of {', '.join(BULK_ACTIONS)}.")
+    operations: list[PlexOperation] = []
+    with transaction.atomic():
+        chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
+        live = [member for member in chosen if member.status in LIVE]
+        if action == "extend":
+            extend_expiry(live, days=days, months=months, actor=actor)
+        elif action == "clear_expiry":
+            for member in live:
+                set_expiry(member, None, actor=actor)
+        else:
+            for member in live:
+                op = queue_removal(member, actor=actor, reason="removed by admin", final_status=Status.REMOVED)
+                if op is not None:
+                    operations.append(op)
+    queued = sum(0 if outbox.run(op).done else 1 for op in operations)
+    return BulkOutcome(done=len(live) - queued, queued=queued, skipped=len(chosen) - len(live))
 
 
 @dataclass(frozen=True)

@@ -281,10 +281,6 @@ def account_for_token(token: str) -> PlexAccount:
         raise as_service_error(exc) from exc
 
 
-def server_unavailable() -> PlexUnavailableError:
-    return PlexUnavailableError("No Plex server is connected yet.", code="not_configured")
-
-
 def set_default_libraries(server: MediaServer, keys: list[int], *, actor: Actor) -> list[int]:
     """Choose the server's default set: what invites with ``libraries="default"`` share."""
     present = set(Library.objects.filter(server=server, is_present=True).values_list("key", flat=True))

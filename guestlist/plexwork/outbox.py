@@ -181,10 +181,6 @@ def _fail(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
     return Outcome(State.FAILED, error, exc)
 
 
-def release_lock(op: PlexOperation) -> None:
-    PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(locked_until=None, locked_by="")
-
-
 # Handlers: one Plex action each; they return a result dict, None for "not yet", or raise.
 
 
