@@ -38,9 +38,13 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
     # Model modules load only once Django is set up (``serve`` does that first).
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
+    from guestlist.invites.search_index import ensure_search_indexes
 
     make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)
+    # Search indexes that could not be made at migration time (pg_trgm installed later) or
+    # were lost since (an SQLite table rebuilt by a migration drops its triggers).
+    ensure_search_indexes()
     ensure_site_settings()
     token = issue_setup_token()
     if token:
@@ -99,7 +103,9 @@ class RunnerSupervisor:
             process.wait()
 
 
-def _web_server(host: str, port: int, threads: int) -> Any:
+def web_server(host: str, port: int, threads: int, target: str = "guestlist.wsgi:application") -> Any:
+    """granian as `guestlist serve` runs it; bench/reference serves its yardstick the same way."""
+
     class InProcessServer(MTServer):
         # Why a private method is overridden: granian (2.8, pinned in pyproject.toml) has no
         # supported way to serve WSGI inside this process on a GIL build of Python. Its
@@ -113,7 +119,7 @@ def _web_server(host: str, port: int, threads: int) -> Any:
             return None
 
     return InProcessServer(
-        "guestlist.wsgi:application",
+        target,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -135,7 +141,7 @@ def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True, p
     from guestlist.wsgi import application
 
     supervisor = RunnerSupervisor() if with_runner else None
-    server = _web_server(host, port, threads)
+    server = web_server(host, port, threads)
     if supervisor is not None:
         supervisor.start()
     print(f"Guestlist is listening on http://{host}:{port}", flush=True)

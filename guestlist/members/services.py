@@ -314,22 +314,40 @@ def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
 
 def apply_plex_user(member: Member, user: Any) -> bool:
     """Copy what Plex says about a user onto the member; True if anything changed."""
-    changed: list[str] = []
+    key = f"plex:{user.id}"
+    taken = (
+        member.plex_id is None
+        and key != member.person_key
+        and Member.objects.filter(server=member.server, person_key=key).exists()
+    )
+    changed = plex_changes(member, user, taken_person_keys={key} if taken else set())
+    if member.pk is None:
+        member.save()
+    elif changed:
+        member.save(update_fields=[*changed, "updated_at"])
+    return bool(changed)
+
+
+def plex_changes(member: Member, user: Any, *, taken_person_keys: set[str]) -> set[str]:
+    """Set what Plex says about a user on the member (unsaved); the fields that changed.
+
+    ``taken_person_keys``: person keys other members already hold, which this one cannot
+    move to. Libraries and settings are copied only from a read that includes them
+    (``user.library_keys`` is None after the sync's one-request read).
+    """
+    changed: set[str] = set()
 
     def put(field: str, value: object) -> None:
         if value not in (None, "") and getattr(member, field) != value:
             setattr(member, field, value)
-            changed.append(field)
+            changed.add(field)
 
     put("username", user.username or user.title)
     put("thumb", user.thumb)
     put("email", user.email)
     if member.plex_id is None:
         put("plex_id", user.id)
-        if (
-            f"plex:{user.id}" != member.person_key
-            and not Member.objects.filter(server=member.server, person_key=f"plex:{user.id}").exists()
-        ):
+        if f"plex:{user.id}" != member.person_key and f"plex:{user.id}" not in taken_person_keys:
             put("person_key", f"plex:{user.id}")
     if user.last_seen_at is not None and (member.last_seen is None or user.last_seen_at > member.last_seen):
         put("last_seen", user.last_seen_at)
@@ -337,14 +355,10 @@ def apply_plex_user(member: Member, user: Any) -> bool:
         put("plex_share_id", user.share_id)
         if user.library_keys is not None:
             put("library_keys", list(user.library_keys))
-        for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
-            put(field, getattr(user, field))
+            for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
+                put(field, getattr(user, field))
         if member.status == Status.PENDING:
             # They show up in Plex's user list only once they accepted the share.
             member.status = Status.ACTIVE
-            changed.append("status")
-    if member.pk is None:
-        member.save()
-    elif changed:
-        member.save(update_fields=[*set(changed), "updated_at"])
-    return bool(changed)
+            changed.add("status")
+    return changed

@@ -42,7 +42,13 @@ def client_identifier() -> str:
     return ensure_site_settings().plex_client_identifier
 
 
-def gateway(token: str, *, server_url: str | None = None, machine_identifier: str | None = None) -> PlexGateway:
+def gateway(
+    token: str,
+    *,
+    server_url: str | None = None,
+    machine_identifier: str | None = None,
+    sections: list[LibraryInfo] | None = None,
+) -> PlexGateway:
     # Imported on first use: plexapi and requests would add half a second and several
     # megabytes to every process that merely might talk to Plex one day.
     from guestlist.plex.gateway import PlexGateway
@@ -54,11 +60,29 @@ def gateway(token: str, *, server_url: str | None = None, machine_identifier: st
         machine_identifier=machine_identifier,
         plex_tv_url=settings.PLEX_TV_URL,
         timeout=timeout(),
+        sections=sections,
     )
 
 
 def gateway_for(server: MediaServer) -> PlexGateway:
-    return gateway(server.admin_token, server_url=server.base_url, machine_identifier=server.machine_identifier)
+    """The owner's gateway for a stored server, with the libraries' plex.tv ids it keeps.
+
+    Handing over the stored ids (refreshed with every library read) saves asking plex.tv
+    for the server's section list before each share in a fresh process.
+    """
+    sections = [
+        LibraryInfo(key=key, global_id=global_id, title=title, type=kind)
+        for key, global_id, title, kind in Library.objects.filter(server=server, is_present=True).values_list(
+            "key", "global_id", "title", "type"
+        )
+        if global_id is not None
+    ]
+    return gateway(
+        server.admin_token,
+        server_url=server.base_url,
+        machine_identifier=server.machine_identifier,
+        sections=sections,
+    )
 
 
 def sign_in() -> PlexInviteeGateway:

@@ -265,11 +265,13 @@ class PlexSimulator:
         body: str | None = None,
         host: str | None = None,
         headers: dict[str, str] | None = None,
+        skip: int = 0,
     ) -> Fault:
         """Makes matching requests (method, fnmatch path glob, optional host) slow
         and/or fail.
 
-        `status=None` injects latency only; `times=None` keeps the fault forever.
+        `status=None` injects latency only; `times=None` keeps the fault forever; `skip`
+        lets that many matching requests through first.
         """
         return self.sim.add_fault(
             method=method,
@@ -280,6 +282,7 @@ class PlexSimulator:
             body=body,
             host=host,
             headers=headers or {},
+            skip=skip,
         )
 
     def clear_faults(self) -> None:

@@ -10,7 +10,7 @@ from guestlist import server
 def test_the_in_process_server_replaces_a_check_granian_still_makes() -> None:
     # The override is only right while granian's threaded server checks the GIL by this name;
     # after an upgrade that renames it, this fails rather than `guestlist serve` at start.
-    web = server._web_server("127.0.0.1", 0, 1)
+    web = server.web_server("127.0.0.1", 0, 1)
 
     assert "_check_gil" in vars(MTServer)
     assert isinstance(web, MTServer)
