@@ -71,6 +71,7 @@ EXTRA_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/me/trial/extension"): (429,),
     ("post", "/api/me/plex-link"): (429, *PLEX),
     ("post", "/api/me/plex-link/check"): (404, 410, 429, *PLEX),
+    ("post", "/api/steps/sets"): (404,),
 }
 ERROR_SCHEMA = {
     "title": "ErrorOut",

@@ -7,7 +7,15 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Status
 
-from guestlist.api.schemas import CodeIn, OAuthStartOut, RedeemIn, RedeemStatusOut, ValidateOut, member_out
+from guestlist.api.schemas import (
+    CodeIn,
+    OAuthStartIn,
+    OAuthStartOut,
+    RedeemIn,
+    RedeemStatusOut,
+    ValidateOut,
+    member_out,
+)
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.invites import public_invite, signin, welcome
@@ -25,9 +33,9 @@ def validate(request: HttpRequest, payload: CodeIn) -> HttpResponse:
 
 
 @router.post("/oauth/start", response={201: OAuthStartOut}, summary="Start a Plex sign-in for an invite")
-def oauth_start(request: HttpRequest, payload: CodeIn) -> Status[dict[str, Any]]:
+def oauth_start(request: HttpRequest, payload: OAuthStartIn) -> Status[dict[str, Any]]:
     ratelimit.enforce(ratelimit.OAUTH_START, request)
-    started = signin.start(payload.code)
+    started = signin.start(payload.code, accepted=payload.accepted_steps)
     return Status(
         201, {"pin_id": started.pin.public_id, "auth_url": started.auth_url, "expires_at": started.pin.expires_at}
     )
@@ -52,12 +60,19 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, A
         ratelimit.enforce(ratelimit.REDEEM, request)
         email = (payload.email or "").strip()
         result = signin.redeem_with_local_account(
-            payload.code, email, payload.username or "", payload.password, actor=Actor.redeemer(email, ip)
+            payload.code,
+            email,
+            payload.username or "",
+            payload.password,
+            actor=Actor.redeemer(email, ip),
+            accepted=payload.accepted_steps,
         )
     else:
         ratelimit.enforce(ratelimit.REDEEM, request)
         identity = signin.email_identity(payload.email or "")
-        result = redeem(payload.code, identity, actor=Actor.redeemer(identity.email, ip))
+        result = redeem(
+            payload.code, identity, actor=Actor.redeemer(identity.email, ip), accepted=payload.accepted_steps
+        )
     status_code = {"created": 201, "existing": 200, "pending": 202}[result.outcome]
     body = member_out(result.member, message=result.message)
     return Status(status_code, {**body, "member": body, "welcome_url": welcome.url_for(result.member, via=via)})

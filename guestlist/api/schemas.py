@@ -62,6 +62,8 @@ class InviteFieldsIn(StrictSchema):
     description: str | None = Field(default=None, max_length=500)
     # "inherit" (the owner's trial setting), "none", or a trial of N days.
     trial: TrialField | None = None
+    # The onboarding steps friends see (null: the default step set).
+    step_set_id: ObjectId | None = None
 
 
 class InviteCreateIn(InviteFieldsIn):
@@ -164,6 +166,7 @@ class InviteOut(Schema):
     status: InviteBadge
     streamarr_status: StreamarrStatus
     trial: Literal["inherit", "none"] | int
+    step_set_id: int | None
 
 
 class InviteDetailOut(InviteOut):
@@ -237,6 +240,14 @@ class CodeIn(Schema):
     code: str = Field(max_length=64)
 
 
+StepIdList = Annotated[list[ObjectId], Field(max_length=100)]
+
+
+class OAuthStartIn(CodeIn):
+    # The before-joining steps the person accepted (ids); the invite's required ones must be there.
+    accepted_steps: StepIdList = Field(default_factory=list)
+
+
 class RedeemIn(Schema):
     """Only ``code`` and one of ``email`` / ``pin_id`` are read; other fields are ignored."""
 
@@ -246,6 +257,8 @@ class RedeemIn(Schema):
     # With ``email``, a password chooses the local-account path (the owner's setting).
     username: str | None = Field(default=None, max_length=150)
     password: str | None = Field(default=None, max_length=1000)
+    # With ``email``: the before-joining steps accepted (with ``pin_id`` they came with the start).
+    accepted_steps: StepIdList = Field(default_factory=list)
 
 
 class ValidateOut(Schema):

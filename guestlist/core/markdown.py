@@ -18,9 +18,15 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "t
 def render_markdown(text: str) -> SafeString:
     # Loaded by the first page that shows a welcome text, not by every process at start.
     import markdown
-    import nh3
 
     html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    return sanitise(html)
+
+
+def sanitise(html: str) -> SafeString:
+    # Loaded with the first Markdown a page shows, not by every process at start.
+    import nh3
+
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

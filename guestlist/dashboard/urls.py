@@ -14,6 +14,7 @@ from guestlist.dashboard.views import (
     security,
     settings,
     setup,
+    steps,
     transfer,
 )
 
@@ -54,6 +55,15 @@ urlpatterns = [
     path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),
     path("settings/backups", backups.settings_backups, name="settings-backups"),
+    path("settings/steps", steps.step_sets, name="settings-steps"),
+    path("settings/steps/<int:set_id>", steps.step_set, name="settings-step-set"),
+    path("settings/steps/<int:set_id>/delete", steps.step_set_delete, name="settings-step-set-delete"),
+    path("settings/steps/<int:set_id>/reset", steps.step_set_reset, name="settings-step-set-reset"),
+    path("settings/steps/<int:set_id>/add", steps.step_add, name="settings-step-add"),
+    path("settings/steps/step/<int:step_id>", steps.step_edit, name="settings-step-edit"),
+    path("settings/steps/step/<int:step_id>/preview", steps.step_preview, name="settings-step-preview"),
+    path("settings/steps/step/<int:step_id>/move", steps.step_move, name="settings-step-move"),
+    path("settings/steps/step/<int:step_id>/delete", steps.step_delete, name="settings-step-delete"),
     path("settings/welcome/preview", settings.welcome_preview, name="settings-welcome-preview"),
     path("settings/notifications", notifications.notifications, name="settings-notifications"),
     path("settings/notifications/smtp", notifications.smtp, name="settings-notifications-smtp"),

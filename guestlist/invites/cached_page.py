@@ -10,8 +10,10 @@ on the way out. Nothing is written and no session is touched.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -19,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from guestlist.core.models import SiteSettings
-from guestlist.invites import public_invite
+from guestlist.invites import guide, public_invite
 from guestlist.invites.refusals import Refusal, refusal
 
 # Replaced by each visitor's own token; letters only, so escaping can never alter it.
@@ -34,6 +36,7 @@ class Lookup:
     found: public_invite.PublicInvite
     email_enabled: bool
     local_enabled: bool = False
+    steps: guide.SetData = guide.EMPTY
 
     @property
     def reason(self) -> str:
@@ -56,10 +59,49 @@ def look_up(code: str) -> Lookup:
     found = public_invite.describe(code)
     site = SiteSettings.current()
     known = found.invite is not None
-    return Lookup(code, found, known and site.email_redemption_enabled, known and site.local_accounts_enabled)
+    steps = guide.set_for(found.invite.step_set_id) if found.invite is not None and found.valid else guide.EMPTY
+    return Lookup(code, found, known and site.email_redemption_enabled, known and site.local_accounts_enabled, steps)
 
 
-def _cache_key(lookup: Lookup) -> str:
+@dataclass(frozen=True)
+class Stage:
+    """Where on the invite page the visitor is: before-joining step ``number`` (1-based), or
+    the sign-in part (``number == total``, the last). ``accepted``: the required steps they
+    ticked, carried from page to page in the query and into the sign-in forms."""
+
+    number: int
+    total: int
+    accepted: tuple[int, ...] = ()
+    held_back: bool = False  # they skipped a step that asks to be accepted and are shown it again
+
+    @property
+    def joining(self) -> bool:
+        return self.number >= self.total
+
+
+def stage_for(lookup: Lookup, requested: str | None, accepted: Iterable[object]) -> Stage:
+    before = lookup.steps.before
+    total = len(before) + 1
+    given = guide.accepted_in(lookup.steps, guide.parse_accepted(accepted))
+    try:
+        number = int(requested) if requested else 1
+    except ValueError:
+        number = 1
+    number = max(1, min(number, total))
+    for index, step in enumerate(before, start=1):
+        if index >= number:
+            break
+        if step.requires_acceptance and step.id not in given:
+            return Stage(index, total, given, held_back=True)
+    return Stage(number, total, given)
+
+
+def joining_stage(lookup: Lookup, accepted: Iterable[object]) -> Stage:
+    """The sign-in part, or the first step still to accept (a POST that came back refused)."""
+    return stage_for(lookup, str(len(lookup.steps.before) + 1), accepted)
+
+
+def _cache_key(lookup: Lookup, stage: Stage) -> str:
     found = lookup.found
     if found.invite is None:
         # Every unknown code shares one page: it never repeats what was typed.
@@ -76,12 +118,47 @@ def _cache_key(lookup: Lookup) -> str:
         found.user_expires_in_days,
         lookup.email_enabled,
         lookup.local_enabled,
+        found.invite.description,
+        lookup.steps.digest,
+        stage,
     )
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
     return f"invite-page:{translation.get_language()}:{digest}"
 
 
-def _context(lookup: Lookup) -> dict[str, Any]:
+def stage_url(page_url: str, number: int, accepted: tuple[int, ...]) -> str:
+    query: dict[str, str | int] = {"step": number}
+    if accepted:
+        query["accepted"] = ",".join(str(i) for i in accepted)
+    return f"{page_url}?{urlencode(query)}"
+
+
+def _steps_context(lookup: Lookup, stage: Stage, page_url: str) -> dict[str, Any]:
+    found = lookup.found
+    if not lookup.steps.before or found.invite is None:
+        return {"stage": stage, "steps": []}
+    variables = guide.before_joining(
+        server=found.server_name or "",
+        libraries=found.library_titles,
+        user_expires_in_days=found.user_expires_in_days,
+        description=found.invite.description,
+    )
+    steps = guide.shown(lookup.steps.before, variables)
+    current = steps[stage.number - 1] if not stage.joining else None
+    return {
+        "stage": stage,
+        "steps": steps,
+        "current": current,
+        "accepted": stage.accepted,
+        "accepted_value": ",".join(str(i) for i in stage.accepted),
+        "already_accepted": current is not None and current.id in stage.accepted,
+        "back_url": stage_url(page_url, stage.number - 1, stage.accepted) if stage.number > 1 else "",
+        "next_url": stage_url(page_url, stage.number + 1, stage.accepted),
+        "join_page_url": stage_url(page_url, stage.total, stage.accepted),
+    }
+
+
+def _context(lookup: Lookup, stage: Stage) -> dict[str, Any]:
     found = lookup.found
     context: dict[str, Any] = {
         "lookup": lookup,
@@ -106,18 +183,27 @@ def _context(lookup: Lookup) -> dict[str, Any]:
         api_start_url=reverse("api:oauth_start"),
         api_redeem_url=reverse("api:redeem_invite"),
     )
+    context.update(_steps_context(lookup, stage, context["page_url"]))
     return context
 
 
-def invite_html(lookup: Lookup, *, problem: Refusal | None = None, email: str = "", username: str = "") -> str:
+def invite_html(
+    lookup: Lookup,
+    *,
+    problem: Refusal | None = None,
+    email: str = "",
+    username: str = "",
+    stage: Stage | None = None,
+) -> str:
     """The page with ``CSRF_SLOT`` where the visitor's token goes; cached unless personal."""
     personal = problem is not None or bool(email) or bool(username)
-    key = _cache_key(lookup)
+    stage = stage or stage_for(lookup, None, ())
+    key = _cache_key(lookup, stage)
     if not personal:
         html = cache.get(key)
         if html is not None:
             return str(html)
-    context = _context(lookup)
+    context = _context(lookup, stage)
     context.update(problem=problem, email=email, username=username)
     html = render_to_string("invites/invite.html", context)
     if not personal:

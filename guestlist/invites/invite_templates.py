@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
-from guestlist.invites import bulk
+from guestlist.invites import bulk, onboarding
 from guestlist.invites.models import Invite, InviteTemplate
 from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT
 from guestlist.plex import libraries
@@ -29,6 +29,7 @@ SETTINGS = (
     *BOOLEAN_FIELDS,
     "libraries",
     "description",
+    "step_set_id",
 )
 
 
@@ -72,6 +73,8 @@ def _apply(template: InviteTemplate, name: str, data: Mapping[str, Any]) -> None
         if not isinstance(description, str) or len(description) > 500:
             raise _invalid("description", "description must be text of at most 500 characters.")
         template.description = description.strip()
+    if "step_set_id" in data:
+        template.step_set = onboarding.pick_set(data["step_set_id"])
 
 
 def _save(template: InviteTemplate, actor: Actor, action: str) -> InviteTemplate:

@@ -10,6 +10,55 @@ from django.db.models.functions import Lower
 from guestlist.plex.models import MediaServer
 
 
+class StepSet(models.Model):
+    """Onboarding steps a friend walks through (before joining and after); invites pick one.
+
+    Exactly one set is the default (invites and templates without a set use it); it cannot
+    be deleted, only reset to Guestlist's shipped steps."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-is_default", "name"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="stepset_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Step(models.Model):
+    class Group(models.TextChoices):
+        BEFORE = "before"  # on the invite page, before signing in
+        AFTER = "after"  # once the share is made: the welcome page, /me/start, the signed link
+
+    step_set = models.ForeignKey(StepSet, on_delete=models.CASCADE, related_name="steps")
+    group = models.CharField(max_length=8, choices=Group.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    # One of Guestlist's shipped steps (invites.onboarding.SHIPPED) while the owner has not
+    # edited it: its words are then shown in each friend's own language.
+    shipped = models.CharField(max_length=32, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    requires_acceptance = models.BooleanField(default=False)
+    acceptance_label = models.CharField(max_length=200, blank=True)
+    # [{"kind": "plex_web" | "plex_ios" | "plex_android" | "plex_tv" | "link", "label": str, "url": str}]
+    buttons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["step_set", "group", "position", "id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["step_set", "group", "position"], name="step_set_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.shipped
+
+
 class Invite(models.Model):
     code = models.CharField(max_length=32, unique=True)
     server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="invites")
@@ -36,6 +85,8 @@ class Invite(models.Model):
     # The trial of people redeeming it: null follows the owner's setting, 0 means none,
     # N a trial of N days.
     trial_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Null: the default step set. Deleting a set moves its invites back to the default.
+    step_set = models.ForeignKey(StepSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="invites")
     # Kept by the database itself, so the "used up" filter and count can use an index.
     is_used_up = models.GeneratedField(
         expression=ExpressionWrapper(
@@ -112,6 +163,9 @@ class Redemption(models.Model):
     # The redeemer's own Plex token, encrypted, kept only until their accept is confirmed.
     user_token_encrypted = models.TextField(blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Steps the redeemer ticked ("I accept the rules"), as shown to them at the time:
+    # [{"id": step id, "title": str, "at": ISO-8601}]
+    accepted_steps = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -145,6 +199,7 @@ class InviteTemplate(models.Model):
     plex_home = models.BooleanField(default=False)
     libraries = models.CharField(max_length=512, default="default")
     description = models.CharField(max_length=500, blank=True)
+    step_set = models.ForeignKey(StepSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="templates")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -70,6 +70,8 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    step_set_id: int | None = None
+    description: str = ""
 
     @property
     def pk(self) -> int:
@@ -79,7 +81,7 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, i.step_set_id, i.description FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 

@@ -9,7 +9,7 @@ nothing or a row the job runner finishes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, NotFound, ServiceError
 from guestlist.core.models import SiteSettings
-from guestlist.invites import status
+from guestlist.invites import guide, status
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import find_by_code
 from guestlist.lib import crypto, metrics
@@ -147,6 +147,7 @@ def _claim(
     actor: Actor,
     now: datetime,
     on_claimed: Callable[[Member], None] | None = None,
+    accepted_steps: list[dict[str, Any]] | None = None,
 ) -> tuple[Member, PlexOperation | None]:
     """One short transaction: take a use, record member + redemption + the Plex work owed.
 
@@ -192,6 +193,7 @@ def _claim(
             plex_id=identity.plex_id,
             client_ip=actor.ip,
             user_token_encrypted=crypto.encrypt(identity.token) if identity.token else "",
+            accepted_steps=accepted_steps or [],
         )
         if on_claimed is not None:
             on_claimed(member)
@@ -233,12 +235,18 @@ def _run_accept_inline(redemption_id: int) -> None:
 
 
 def redeem(
-    code: str, identity: Identity, *, actor: Actor, on_claimed: Callable[[Member], None] | None = None
+    code: str,
+    identity: Identity,
+    *,
+    actor: Actor,
+    on_claimed: Callable[[Member], None] | None = None,
+    accepted: Collection[int] = (),
 ) -> RedeemResult:
     """Redeem ``code`` for ``identity``; ``on_claimed`` runs inside the claiming transaction
-    (the local-account path makes the member's user there)."""
+    (the local-account path makes the member's user there). ``accepted``: the ids of the
+    before-joining steps the person ticked; every required one must be there."""
     try:
-        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed)
+        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed, accepted=accepted)
     except ServiceError as exc:
         metrics.count_redemption(exc.code)
         raise
@@ -247,7 +255,12 @@ def redeem(
 
 
 def _redeem(
-    code: str, identity: Identity, *, actor: Actor, on_claimed: Callable[[Member], None] | None
+    code: str,
+    identity: Identity,
+    *,
+    actor: Actor,
+    on_claimed: Callable[[Member], None] | None,
+    accepted: Collection[int],
 ) -> RedeemResult:
     now = timezone.now()
     invite = find_by_code(code)
@@ -271,11 +284,15 @@ def _redeem(
     reason = status.unusable_reason(invite, now)
     if reason:
         raise gone(reason)
+    # The steps as they are now: a rule added since the page was loaded must be accepted too.
+    steps = guide.fresh_set_for(invite.step_set_id)
+    given = guide.check_accepted(steps, accepted)
+    records = guide.acceptance_records(steps, given, now)
     # Whether they already reach the server another way (shared by hand) is Plex's answer
     # to the share itself (outbox._share): asking first would cost two more calls on
     # every redemption for a case that is rare.
     try:
-        member, op = _claim(invite, identity, existing, actor, now, on_claimed)
+        member, op = _claim(invite, identity, existing, actor, now, on_claimed, records)
     except IntegrityError:
         # The same person won a race against themselves (double click, two tabs).
         raced = find_member(server, identity)

@@ -19,6 +19,7 @@ from guestlist.core.ratelimit import RateLimited
 
 EMAIL_DISABLED = "email_disabled"
 ACCOUNT_INVALID = "account_invalid"
+ACCEPTANCE_REQUIRED = "acceptance_required"
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ _WORDS: dict[str, tuple[str | Promise, str | Promise, int]] = {
             "A username needs 3 to 150 letters, digits or . - _ @ +; a password at least 10 characters that "
             "are not too common or too close to the username."
         ),
+        422,
+    ),
+    ACCEPTANCE_REQUIRED: (
+        _("Please accept the steps first"),
+        _("Go through the steps before joining and tick what they ask; then join."),
         422,
     ),
     "invalid": (

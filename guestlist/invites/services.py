@@ -18,7 +18,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes, search_index, status
+from guestlist.invites import codes, onboarding, search_index, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
@@ -41,6 +41,7 @@ CREATABLE_FIELDS = frozenset(
         "code",
         "server_id",
         "trial",
+        "step_set_id",
     }
 )
 UPDATABLE_FIELDS = CREATABLE_FIELDS | {"is_active"}
@@ -147,6 +148,8 @@ def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, cre
         invite.libraries = libraries.normalize_selection(data["libraries"], invite.server)
     if "trial" in data:
         invite.trial_days = clean_trial_field(data["trial"])
+    if "step_set_id" in data:
+        invite.step_set = onboarding.pick_set(data["step_set_id"])
     if "description" in data:
         description = data["description"] or ""
         if not isinstance(description, str) or len(description) > 500:
@@ -214,6 +217,7 @@ def _audit_fields(invite: Invite) -> dict[str, Any]:
         **{field: getattr(invite, field) for field in BOOLEAN_FIELDS},
         "is_active": invite.is_active,
         "trial_days": invite.trial_days,
+        "step_set_id": invite.step_set_id,
     }
 
 

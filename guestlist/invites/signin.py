@@ -8,6 +8,7 @@ service (which keeps it encrypted until the share is accepted).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes
+from guestlist.invites import codes, guide
 from guestlist.invites.models import Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, existing_result, redeem, usable_invite
 from guestlist.members.logins import check_local_account, create_local_user
@@ -29,10 +30,23 @@ from guestlist.plex.models import PlexPin
 StartedSignIn = services.StartedPin
 
 
-def start(code: str, *, forward_url: str | None = None, purpose: str = PlexPin.Purpose.REDEEM) -> StartedSignIn:
-    """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page."""
+def start(
+    code: str,
+    *,
+    forward_url: str | None = None,
+    purpose: str = PlexPin.Purpose.REDEEM,
+    accepted: Collection[int] = (),
+) -> StartedSignIn:
+    """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page. The
+    before-joining steps the person accepted are checked now (nobody is sent to Plex only to
+    be refused afterwards) and travel with the PIN to the redemption."""
     invite = usable_invite(code) if purpose == PlexPin.Purpose.REDEEM else None
-    return services.start_pin(purpose, forward_url=forward_url, invite_id=invite.pk if invite is not None else None)
+    given: list[int] = []
+    if invite is not None:
+        given = list(guide.check_accepted(guide.fresh_set_for(invite.step_set_id), accepted))
+    return services.start_pin(
+        purpose, forward_url=forward_url, invite_id=invite.pk if invite is not None else None, accepted_steps=given
+    )
 
 
 def _pin_for(public_id: str, code: str) -> PlexPin:
@@ -81,7 +95,8 @@ def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | 
         token=token,
     )
     PlexPin.objects.filter(pk=pin.pk, state=PlexPin.State.WAITING).update(state=PlexPin.State.SIGNED_IN)
-    result = redeem(code, identity, actor=Actor.redeemer(identity.label, actor.ip))
+    accepted = [int(i) for i in pin.accepted_steps or [] if isinstance(i, int)]
+    result = redeem(code, identity, actor=Actor.redeemer(identity.label, actor.ip), accepted=accepted)
     redemption = Redemption.objects.filter(member=result.member, invite=pin.invite).order_by("-created_at").first()
     PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.USED, redemption=redemption)
     return PollResult(False, result)
@@ -111,7 +126,9 @@ def email_identity(email: str) -> Identity:
     return Identity(method=Redemption.Method.EMAIL, email=address)
 
 
-def redeem_with_local_account(code: str, email: str, username: str, password: str, *, actor: Actor) -> RedeemResult:
+def redeem_with_local_account(
+    code: str, email: str, username: str, password: str, *, actor: Actor, accepted: Collection[int] = ()
+) -> RedeemResult:
     """Streamarr's local-account path: redeem by e-mail with a username and password.
 
     A use is claimed and the member recorded as ``unlinked``; Plex is not asked for
@@ -128,7 +145,7 @@ def redeem_with_local_account(code: str, email: str, username: str, password: st
     def make_user(member: Member) -> None:
         create_local_user(member, clean, password, actor=actor)
 
-    result = redeem(code, identity, actor=actor, on_claimed=make_user)
+    result = redeem(code, identity, actor=actor, on_claimed=make_user, accepted=accepted)
     if result.member.user_id is None:
         # They had redeemed this invite before without an account: nothing new was claimed.
         raise Conflict("You have redeemed this invite already; sign in instead.", code="already_member")

@@ -17,4 +17,6 @@ urlpatterns = [
     path("signup", views.signup_page, name="invite-signup"),
     path("join", views.join_page, name="invite-join"),
     path("welcome/<str:token>", views.welcome_page, name="invite-welcome"),
+    path("start/<str:token>", views.start_page, name="invite-start"),
+    path("start/<str:token>/accept", views.start_accept, name="invite-start-accept"),
 ]

@@ -18,13 +18,15 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.models import SiteSettings
-from guestlist.invites import cached_page, codes, refusals, signin, welcome
+from guestlist.invites import cached_page, codes, guide, refusals, signin, welcome
 from guestlist.invites.redemption import RedeemResult, redeem
 from guestlist.invites.refusals import Refusal
 from guestlist.invites.services import find_by_code
@@ -32,6 +34,7 @@ from guestlist.lib.memlimit import MemoryLimit
 from guestlist.members.logins import LOGIN_BACKEND
 from guestlist.members.models import Member
 from guestlist.plex.addresses import auth_page_base
+from guestlist.plex.models import PlexPin
 
 PIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # Unknown codes per client address on the invite pages (validate's limit, for the pages).
@@ -65,7 +68,13 @@ def _too_many_misses(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 
 def _invite_response(
-    request: HttpRequest, code: str, *, problem: Refusal | None = None, email: str = "", username: str = ""
+    request: HttpRequest,
+    code: str,
+    *,
+    problem: Refusal | None = None,
+    email: str = "",
+    username: str = "",
+    accepted: list[str] | None = None,
 ) -> HttpResponse:
     # Codes that do not exist count against the address (custom codes can be words worth
     # guessing). Once it missed too often it gets 429 for any code, before the lookup, so
@@ -77,7 +86,14 @@ def _invite_response(
     lookup = cached_page.look_up(code)
     if guessing and not lookup.known:
         CODE_MISSES.add(address)
-    html = cached_page.invite_html(lookup, problem=problem, email=email, username=username)
+    given = (request.POST if request.method == "POST" else request.GET).getlist("accepted")
+    if problem is not None:
+        # Something on the sign-in part was refused: show that part again (or the step still
+        # to accept), keeping what they had accepted.
+        stage = cached_page.joining_stage(lookup, given if accepted is None else accepted)
+    else:
+        stage = cached_page.stage_for(lookup, request.GET.get("step"), given)
+    html = cached_page.invite_html(lookup, problem=problem, email=email, username=username, stage=stage)
     status = problem.status if problem is not None else lookup.status
     response = HttpResponse(html.replace(cached_page.CSRF_SLOT, get_token(request)), status=status)
     if problem is not None and problem.retry_after:
@@ -133,10 +149,19 @@ def plex_start(request: HttpRequest, code: str) -> HttpResponse:
     forward = settings.BASE_URL + reverse("invite-plex-continue", args=[codes.normalize(code)]) + "?pin={pin}"
     try:
         ratelimit.enforce(ratelimit.OAUTH_START, request)
-        started = signin.start(code, forward_url=forward)
+        started = signin.start(code, forward_url=forward, accepted=_accepted(request))
     except ServiceError as exc:
         return _invite_response(request, code, problem=refusals.from_error(exc))
     return HttpResponseRedirect(started.auth_url, status=303)
+
+
+def _accepted(request: HttpRequest) -> tuple[int, ...]:
+    return guide.parse_accepted(request.POST.getlist("accepted"))
+
+
+def _pin_accepted(public_id: str) -> list[str]:
+    stored = PlexPin.objects.filter(public_id=public_id).values_list("accepted_steps", flat=True).first()
+    return [str(i) for i in stored or []]
 
 
 def _welcome_redirect(result: RedeemResult, via: str) -> HttpResponse:
@@ -160,7 +185,7 @@ def plex_continue(request: HttpRequest, code: str) -> HttpResponse:
             # An unknown PIN (or one whose invite was deleted): starting again says which.
             return _invite_response(request, code, problem=refusals.refusal("pin_expired"))
         except ServiceError as exc:
-            return _invite_response(request, code, problem=refusals.from_error(exc))
+            return _invite_response(request, code, problem=refusals.from_error(exc), accepted=_pin_accepted(pin))
         if polled.result is not None:
             return _welcome_redirect(polled.result, welcome.VIA_PLEX)
     invite = find_by_code(code)
@@ -183,7 +208,12 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
     try:
         ratelimit.enforce(ratelimit.REDEEM, request)
         identity = signin.email_identity(email)
-        result = redeem(code, identity, actor=Actor.redeemer(identity.email, ratelimit.client_ip(request)))
+        result = redeem(
+            code,
+            identity,
+            actor=Actor.redeemer(identity.email, ratelimit.client_ip(request)),
+            accepted=_accepted(request),
+        )
     except ServiceError as exc:
         problem = refusals.from_error(exc)
         if problem.code == "signup_disabled" and SiteSettings.current().signup_enabled:
@@ -206,6 +236,7 @@ def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
             username,
             request.POST.get("password", "")[:1000],
             actor=Actor.redeemer(email, ratelimit.client_ip(request)),
+            accepted=_accepted(request),
         )
     except ServiceError as exc:
         return _invite_response(request, code, problem=refusals.from_error(exc), email=email, username=username)
@@ -214,16 +245,76 @@ def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("me"), status=303)
 
 
+def _expired_link(request: HttpRequest) -> HttpResponse:
+    return _finish(render(request, "invites/welcome_expired.html", status=410))
+
+
 @require_safe
 def welcome_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = welcome.read_token(token)
     except welcome.LinkExpired:
-        response = render(request, "invites/welcome_expired.html", status=410)
-        return _finish(response)
+        return _expired_link(request)
     member = Member.objects.select_related("server").filter(pk=found[0]).first() if found is not None else None
     if found is None or member is None:
         raise Http404
     page = welcome.page_for(member, found[1])
-    response = render(request, "invites/welcome.html", {"page": page})
-    return _finish(response)
+    context = welcome.guide_context(page, request.GET.get("step"), request.path)
+    context.update(
+        start_url=welcome.start_url_for(member),
+        accept_url=reverse("invite-start-accept", args=[welcome.start_token_for(member)]),
+    )
+    return _finish(render(request, "invites/welcome.html", context))
+
+
+def _start_member(token: str) -> Member:
+    member_id = welcome.read_start_token(token)
+    member = Member.objects.select_related("server").filter(pk=member_id).first() if member_id is not None else None
+    if member is None:
+        raise Http404
+    return member
+
+
+@require_safe
+def start_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The getting-started link: the after-joining steps again, weeks later, without signing in."""
+    try:
+        member = _start_member(token)
+    except welcome.LinkExpired:
+        return _expired_link(request)
+    # Plex vouched for the name only when the member has a Plex account on record.
+    page = welcome.page_for(member, welcome.VIA_PLEX if member.plex_id else welcome.VIA_EMAIL)
+    context = welcome.guide_context(page, request.GET.get("step"), request.path)
+    context.update(returning=True, accept_url=reverse("invite-start-accept", args=[token]))
+    return _finish(render(request, "invites/welcome.html", context))
+
+
+@require_POST
+def start_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Ticking an after-joining step that asks for it; then on to the next step."""
+    try:
+        member = _start_member(token)
+    except welcome.LinkExpired:
+        return _expired_link(request)
+    step_id, back_to = _accepting(request)
+    try:
+        ratelimit.enforce(ratelimit.REDEEM, request)
+        welcome.accept_after_step(
+            member, step_id, actor=Actor.redeemer(member.email or member.username, ratelimit.client_ip(request))
+        )
+    except ServiceError as exc:
+        response = render(
+            request, "error.html", {"title": _("Not accepted"), "message": exc.message}, status=exc.status
+        )
+        return _finish(response)
+    return HttpResponseRedirect(back_to or reverse("invite-start", args=[token]), status=303)
+
+
+def _accepting(request: HttpRequest) -> tuple[int, str]:
+    """The step id and the page to go on to (only a path on this site)."""
+    raw = request.POST.get("step_id", "")
+    step_id = int(raw) if raw.isdigit() and len(raw) <= 18 else 0
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts=None) or not next_url.startswith("/"):
+        next_url = ""
+    return step_id, next_url

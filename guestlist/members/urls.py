@@ -8,6 +8,8 @@ from guestlist.members import views
 
 urlpatterns = [
     path("me/", views.home, name="me"),
+    path("me/start", views.getting_started, name="me-start"),
+    path("me/start/accept", views.getting_started_accept, name="me-start-accept"),
     path("me/invites/new", views.invite_create, name="me-invite-new"),
     path("me/invites/<int:invite_id>/delete", views.invite_delete, name="me-invite-delete"),
     path("me/invites/<int:invite_id>/active", views.invite_set_active, name="me-invite-active"),

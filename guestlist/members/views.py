@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +23,7 @@ from guestlist.core.errors import ServiceError
 from guestlist.core.labels import member_error_message as error_message
 from guestlist.core.paging import pagination, requested_page
 from guestlist.core.ratelimit import client_ip
-from guestlist.invites import qr, status
+from guestlist.invites import qr, status, welcome
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
 from guestlist.invites.services import InviteQuery
@@ -317,3 +318,30 @@ def member_expiry(request: HttpRequest, caller: Caller, member_id: int) -> HttpR
             return redirect("me-members")
         expires_at = timezone.make_aware(datetime.combine(day, time.max), timezone.get_current_timezone())
     return _acted(request, lambda: self_service.set_expiry(caller, member_id, expires_at), _("Expiry saved."))
+
+
+@member_view
+@require_GET
+def getting_started(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """The after-joining steps of the member's invite, for as long as they are a member."""
+    member = caller.member
+    if member is None:
+        return redirect("me")
+    page = welcome.page_for(member, welcome.VIA_PLEX if member.plex_id else welcome.VIA_EMAIL)
+    context = welcome.guide_context(page, request.GET.get("step"), request.path)
+    context.update(_nav(caller, "start"), accept_url=reverse("me-start-accept"), member=member)
+    return render(request, "members/start.html", context)
+
+
+@member_view
+@require_POST
+def getting_started_accept(request: HttpRequest, caller: Caller) -> HttpResponse:
+    raw = request.POST.get("step_id", "")
+    if caller.member is None:
+        return redirect("me")
+    try:
+        welcome.accept_after_step(caller.member, int(raw) if raw.isdigit() else 0, actor=caller.actor)
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+    next_url = request.POST.get("next", "")
+    return redirect(next_url if next_url.startswith(reverse("me-start")) else reverse("me-start"))

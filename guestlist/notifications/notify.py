@@ -11,6 +11,7 @@ from typing import Any
 
 from guestlist.core.models import SiteSettings
 from guestlist.invites.models import Invite
+from guestlist.invites import welcome
 from guestlist.invites.representation import invite_as_api
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
@@ -79,7 +80,9 @@ def redemption_failed(invite: Invite | None, member: Member | None, *, error_cod
 def member_joined(member: Member, *, redemption_id: int) -> None:
     emit("member.joined", _member_data(member))
     if member.email and mail.member_mails_enabled(mail.WELCOME):
-        mail.queue_mail(mail.WELCOME, member.email, _mail_context(member), key=f"welcome:{redemption_id}")
+        # The getting-started link (welcome.START_LIFETIME): the after-joining steps, without signing in.
+        context = {**_mail_context(member), "steps_url": mail.absolute(f"/start/{welcome.start_token_for(member)}")}
+        mail.queue_mail(mail.WELCOME, member.email, context, key=f"welcome:{redemption_id}")
 
 
 def member_expiring_soon(member: Member) -> None:

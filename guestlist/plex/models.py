@@ -90,6 +90,9 @@ class PlexPin(models.Model):
     redemption = models.ForeignKey(
         "invites.Redemption", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the redeemer accepted on the invite page before signing in (step ids), handed to
+    # the redemption once Plex says who they are.
+    accepted_steps = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"pin {self.public_id[:6]}… ({self.purpose}, {self.state})"

@@ -227,7 +227,13 @@ class StartedPin:
     auth_url: str
 
 
-def start_pin(purpose: str, *, forward_url: str | None = None, invite_id: int | None = None) -> StartedPin:
+def start_pin(
+    purpose: str,
+    *,
+    forward_url: str | None = None,
+    invite_id: int | None = None,
+    accepted_steps: list[int] | None = None,
+) -> StartedPin:
     """Create a Plex PIN under Guestlist's client identifier, remember it, and build the URL of
     Plex's sign-in page. Browsers only ever see the PIN's opaque ``public_id``, which replaces
     ``{pin}`` in ``forward_url``. A redeemer's PIN names its invite by id: the Plex link
@@ -243,6 +249,7 @@ def start_pin(purpose: str, *, forward_url: str | None = None, invite_id: int | 
         code=plex_pin.code,
         purpose=purpose,
         invite_id=invite_id,
+        accepted_steps=accepted_steps or [],
         expires_at=min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME),
     )
     forward = forward_url.replace("{pin}", pin.public_id) if forward_url else None

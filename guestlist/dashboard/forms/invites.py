@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from guestlist.core.durations import EXPIRY_UNITS, MEMBERSHIP_UNITS, NEVER, as_amount_and_unit, in_days
 from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.invites.bulk import MAX_BULK
+from guestlist.invites.models import StepSet
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
 from guestlist.lib.dates import add_months
 from guestlist.plex.libraries import ALL, DEFAULT
@@ -68,11 +69,18 @@ class InviteSettingsForm(forms.Form):
         help_text=_("Adds them to your Plex Home instead of as a friend (needs Plex Pass)."),
     )
     description = forms.CharField(label=_("Description"), required=False, max_length=500)
+    step_set = forms.ChoiceField(
+        label=_("Steps"),
+        required=False,
+        help_text=_("What friends go through before and after joining (Settings → Onboarding steps)."),
+    )
 
     def __init__(self, *args: Any, servers: list[MediaServer] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.servers = servers if servers is not None else list(MediaServer.objects.all())
         set_choices(self, "libraries", library_choices(self.servers))
+        named = [(str(s.pk), s.name) for s in StepSet.objects.filter(is_default=False).order_by("name")]
+        set_choices(self, "step_set", [("", _("The default steps")), *named])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -115,6 +123,7 @@ class InviteSettingsForm(forms.Form):
             "plex_home": data["plex_home"],
             "libraries": self._library_selection(),
             "description": data["description"],
+            "step_set_id": int(data["step_set"]) if data.get("step_set") else None,
         }
 
     @staticmethod
@@ -132,6 +141,7 @@ class InviteSettingsForm(forms.Form):
             **{name: settings.get(name, False) for name in ("allow_sync", "allow_channels", "allow_camera_upload")},
             "plex_home": settings.get("plex_home", False),
             "description": settings.get("description", ""),
+            "step_set": str(settings.get("step_set_id") or ""),
         }
 
 

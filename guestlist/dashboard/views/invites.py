@@ -254,6 +254,7 @@ def invite_edit(request: HttpRequest, invite_id: int) -> HttpResponse:
             "libraries": invite.libraries,
             **{name: getattr(invite, name) for name in services.BOOLEAN_FIELDS},
             "description": invite.description,
+            "step_set_id": invite.step_set_id,
         },
         [invite.server_id],
     )

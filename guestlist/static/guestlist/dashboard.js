@@ -87,4 +87,76 @@
     var input = event.target;
     if (input && input.tagName === "INPUT" && input.readOnly) input.select();
   });
+
+  // Onboarding steps: reorder by drag and drop, or with Alt + ↑ / ↓ on a focused step. Both
+  // send the same plain form the ↑ / ↓ buttons are (the page reloads at the moved step).
+  function moveStep(item, position) {
+    var token = item.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!token) return;
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = item.getAttribute("data-move-url");
+    [["csrfmiddlewaretoken", token.value], ["position", String(position)]].forEach(function (pair) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = pair[0];
+      input.value = pair[1];
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    form.submit();
+  }
+
+  function setUpReorder(list) {
+    var dragged = null;
+    list.querySelectorAll(".step-item").forEach(function (item) {
+      item.setAttribute("draggable", "true");
+      item.addEventListener("dragstart", function (event) {
+        dragged = item;
+        item.classList.add("dragging");
+        event.dataTransfer.effectAllowed = "move";
+        event.dataTransfer.setData("text/plain", item.getAttribute("data-step-id"));
+      });
+      item.addEventListener("dragend", function () {
+        item.classList.remove("dragging");
+        dragged = null;
+      });
+      item.addEventListener("dragover", function (event) {
+        if (!dragged || dragged === item) return;
+        event.preventDefault();
+        item.classList.add("drop-target");
+      });
+      item.addEventListener("dragleave", function () {
+        item.classList.remove("drop-target");
+      });
+      item.addEventListener("drop", function (event) {
+        event.preventDefault();
+        item.classList.remove("drop-target");
+        if (!dragged || dragged === item) return;
+        var items = Array.prototype.slice.call(list.querySelectorAll(".step-item"));
+        moveStep(dragged, items.indexOf(item));
+      });
+    });
+  }
+
+  document.querySelectorAll("[data-reorder]").forEach(setUpReorder);
+
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) return;
+    var item = event.target.closest ? event.target.closest("[data-reorder] .step-item") : null;
+    if (!item) return;
+    var button = item.querySelector(
+      "input[name=direction][value=" + (event.key === "ArrowUp" ? "up" : "down") + "] ~ button"
+    );
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    button.form.requestSubmit(button);
+  });
+
+  // Back at the step just moved: keyboard users carry on where they were.
+  if (window.location.hash.indexOf("#step-") === 0) {
+    var moved = document.getElementById(window.location.hash.slice(1));
+    var title = moved && moved.querySelector(".step-item-title");
+    if (title) title.focus();
+  }
 })();

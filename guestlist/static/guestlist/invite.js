@@ -43,7 +43,8 @@
   }
 
   function problemUrl(pageUrl, code) {
-    return pageUrl + "?problem=" + encodeURIComponent(code || "plex_refused");
+    var joiner = pageUrl.indexOf("?") === -1 ? "?" : "&";
+    return pageUrl + joiner + "problem=" + encodeURIComponent(code || "plex_refused");
   }
 
   function closeQuietly(popup) {
@@ -144,7 +145,11 @@
       button.disabled = true;
       var pageUrl = form.getAttribute("data-page-url");
       var code = form.getAttribute("data-code");
-      postJson(form.getAttribute("data-api-start"), { code: code }).then(
+      var accepted = (form.getAttribute("data-accepted") || "")
+        .split(",")
+        .filter(Boolean)
+        .map(Number);
+      postJson(form.getAttribute("data-api-start"), { code: code, accepted_steps: accepted }).then(
         function (answer) {
           button.disabled = false;
           if (answer.status !== 201 || !answer.data.auth_url) {
