@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from guestlist.core.models import SiteSettings
-from guestlist.invites.models import Invite
 from guestlist.invites import welcome
+from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
