@@ -7,7 +7,9 @@ page slows down once many exist), `guestlist serve` with rate limits off, and th
 project (bench/reference) on the same server settings. Alternating wrk rounds of each; the
 table gives Guestlist's best requests/s as a share of the reference's, and CPU per request
 of each serving process. Pages: the invite, the invite in German, an unknown code (each
-against the reference's page, or its 404), and /login for comparison.
+against the reference's page, or its 404), /login for comparison, and (issue 16) an invite whose
+step set has three before-joining steps: its first step and its sign-in part (``--steps-only``
+measures just the plain invite and those two).
 Prints a Markdown table for bench/RESULTS.md.
 """
 
@@ -53,7 +55,35 @@ def language_script(target: Install, language: str) -> str:
     return str(path)
 
 
-def pairs(target: Install, reference: Reference, *, rounds: int, seconds: int) -> list[Pair]:
+def stepped_invite(target: Install) -> tuple[str, str]:
+    """An invite whose set has three before-joining steps (one to accept): its first page and
+    its sign-in part, as a friend who went through the steps asks for them."""
+    made = target.api("POST", "/api/steps/sets", json={"name": "Bench"}).json()
+    accepted = []
+    for number, must_accept in ((1, False), (2, True), (3, False)):
+        step = target.api(
+            "POST",
+            f"/api/steps/sets/{made['id']}/steps",
+            json={
+                "group": "before",
+                "title": f"Step {number} on {{server}}",
+                "body": "Hello **{name}**: shared with you are {libraries}, {expires}.\n\n- one\n- two",
+                "requires_acceptance": must_accept,
+                "buttons": [{"kind": "link", "label": "Rules", "url": "https://example.com/rules"}],
+            },
+        ).json()
+        if must_accept:
+            accepted.append(str(step["id"]))
+    invite = target.api(
+        "POST",
+        "/api/invites/",
+        json={"libraries": "all", "allow_sync": True, "usage_limit": 5, "step_set_id": made["id"]},
+    ).json()
+    page = f"/invite/{invite['code']}"
+    return page, f"{page}?step=4&accepted={','.join(accepted)}"
+
+
+def pairs(target: Install, reference: Reference, *, rounds: int, seconds: int, steps_only: bool = False) -> list[Pair]:
     """The invite page's pairs; the install's server and the reference are running."""
     invite = target.api(
         "POST",
@@ -69,6 +99,13 @@ def pairs(target: Install, reference: Reference, *, rounds: int, seconds: int) -
         ("`/invite/UNKNOWN1` (404)", "/invite/UNKNOWN1", "/page/UNKNOWN1", None, TARGET),
         ("`/login` (for comparison)", "/login", "/page/REF00001", None, 0.0),
     ]
+    first_step, sign_in_part = stepped_invite(target)
+    cases += [
+        ("`/invite/CODE`, 3 before-joining steps: step 1", first_step, "/page/REF00001", None, TARGET),
+        ("`/invite/CODE`, 3 before-joining steps: sign-in part", sign_in_part, "/page/REF00001", None, TARGET),
+    ]
+    if steps_only:
+        cases = [cases[0], *cases[-2:]]
     found = []
     for name, path, reference_path, script, target_share in cases:
         pair = Pair(name, target_share)
@@ -85,24 +122,32 @@ def pairs(target: Install, reference: Reference, *, rounds: int, seconds: int) -
     return found
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.2f}" for value in averages)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=20000)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--steps-only", action="store_true", help="only the plain invite and the stepped one")
     args = parser.parse_args()
+    # The machine may be shared: the load around the run says how much the numbers can be trusted.
+    load_at_start = os.getloadavg()
 
     with install() as target, reference_server(args.threads) as reference:
         target.start_server("--threads", str(args.threads))
         in_this_process(target)
         seed_sessions(args.sessions)
-        found = pairs(target, reference, rounds=args.rounds, seconds=args.seconds)
+        found = pairs(target, reference, rounds=args.rounds, seconds=args.seconds, steps_only=args.steps_only)
 
     print(
         f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine_summary()}; granian --threads {args.threads} for both, "
         f"SQLite, {args.sessions} sessions in Guestlist's table; `wrk -t2 -c32 -d{args.seconds}s`, "
-        f"{args.rounds} alternating rounds each, best round compared\n"
+        f"{args.rounds} alternating rounds each, best round compared; "
+        f"load average (1/5/15 min) at start {_load(load_at_start)}, at end {_load(os.getloadavg())}\n"
     )
     print(table(found))
     return 0
