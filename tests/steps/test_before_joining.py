@@ -67,7 +67,9 @@ def test_joining_by_email_without_accepting_is_refused_and_uses_nothing(api: Cli
     assert Invite.objects.get().used_count == 0
 
 
-def test_joining_by_email_after_accepting_records_the_acceptance(api: Client, server: MediaServer) -> None:
+def test_joining_by_email_after_accepting_records_the_acceptance_for_the_owner_to_see(
+    api: Client, server: MediaServer, owner_client: Client
+) -> None:
     rules = house_rules(api)
     invite = make_invite(api)
     client = browser()
@@ -78,6 +80,8 @@ def test_joining_by_email_after_accepting_records_the_acceptance(api: Client, se
     assert response.status_code == 303, response.content
     redemption = Redemption.objects.get()
     assert [(r["id"], r["title"]) for r in redemption.accepted_steps] == [(rules["id"], "House rules")]
+    owner_page = owner_client.get(f"/users/{redemption.member_id}").content.decode()
+    assert "Accepted “House rules”" in owner_page
 
 
 def test_the_plex_path_checks_the_acceptance_before_sending_anyone_to_plex(

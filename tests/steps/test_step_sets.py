@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.test import Client
 
+from guestlist.core.audit import Actor
 from guestlist.core.models import AuditEvent
+from guestlist.invites import invite_templates, services
 from guestlist.invites.models import Invite, Step, StepSet
 from guestlist.plex.models import MediaServer
 from tests.invites.test_redeem_email import make_invite
@@ -128,3 +131,13 @@ def test_the_default_set_cannot_be_deleted_only_reset(api: Client) -> None:
 
 def test_the_steps_api_needs_an_admin(client: Client) -> None:
     assert client.get("/api/steps/sets").status_code == 401
+
+
+def test_a_template_picks_a_set_and_its_invites_inherit_it(api: Client, server: MediaServer, owner: User) -> None:
+    family = api.post("/api/steps/sets", data={"name": "Family"}, content_type="application/json").json()
+    template = invite_templates.create_template("Family", {"step_set_id": family["id"]}, actor=Actor.admin(owner))
+    invite = services.create_invite(invite_templates.template_settings(template), actor=Actor.admin(owner))
+    assert invite.step_set_id == family["id"]
+    api.delete(f"/api/steps/sets/{family['id']}")
+    template.refresh_from_db()
+    assert template.step_set_id is None
