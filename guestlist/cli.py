@@ -30,6 +30,12 @@ def setup_django(*, migrate: bool = True) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    if settings.DATA_DIR_CREATED:
+        # "./data" is relative to the current directory: a command run elsewhere starts an
+        # empty second install, and this line is the hint.
+        print(f"guestlist: created a new data directory {settings.DATA_DIR}", file=sys.stderr)
     if migrate:
         from django.core.management import call_command
 
@@ -164,7 +170,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     setup_django()
     from guestlist.core.audit import Actor
     from guestlist.members.sync import sync_now
+    from guestlist.plex.models import MediaServer
 
+    if not MediaServer.objects.exists():
+        raise CommandFailed(
+            "no Plex server is connected, so there is nothing to sync. Connect one in the setup wizard "
+            "or with 'guestlist server add'."
+        )
     outcome = sync_now(actor=Actor.system(), import_friends=args.import_friends)
     print(f"Synced with Plex: {outcome}.")
     return EXIT_OK
@@ -204,8 +216,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from guestlist.server import serve
+    from guestlist.server import serve, served_base_url
 
+    # Links (the setup link, invite links) follow the address served unless the owner named one.
+    os.environ.setdefault("GUESTLIST_BASE_URL", served_base_url(args.host, args.port))
     return serve(host=args.host, port=args.port, threads=args.threads)
 
 

@@ -25,7 +25,10 @@ from guestlist.lib.env import (
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-DATA_DIR = ensure_data_dir(Path(env_str("GUESTLIST_DATA_DIR", "./data") or "./data").resolve())
+_data_dir = Path(env_str("GUESTLIST_DATA_DIR", "./data") or "./data").resolve()
+# The command line says so when it starts a new install: "./data" is relative to where it runs.
+DATA_DIR_CREATED = not _data_dir.exists()
+DATA_DIR = ensure_data_dir(_data_dir)
 
 _secret = env_secret("GUESTLIST_SECRET_KEY")
 SECRET_KEY = check_secret_key(_secret, "GUESTLIST_SECRET_KEY") if _secret else load_or_create_secret_key(DATA_DIR)
@@ -195,7 +198,10 @@ NINJA_PAGINATION_PER_PAGE = 50
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
+    "filters": {
+        "redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"},
+        "foreign_host": {"()": "guestlist.lib.log_filters.ForeignHostWarning"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
@@ -205,5 +211,6 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "apscheduler": {"level": "WARNING"},
+        "django.security.DisallowedHost": {"filters": ["foreign_host"]},
     },
 }

@@ -261,12 +261,19 @@ def _parent_pid() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def main() -> int:
+def configure_logging() -> None:
     from guestlist.lib.env import env_log_level
 
     logging.basicConfig(
         level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler says "Running job ..." at INFO for every tick of every job (each second):
+    # an idle install logs nothing between jobs, so only its warnings get through.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def main() -> int:
+    configure_logging()
     return Runner(JOBS, parent_pid=_parent_pid()).run()
 
 
