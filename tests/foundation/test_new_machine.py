@@ -111,3 +111,26 @@ def test_a_test_run_leaves_no_scratch_folder_behind(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert list(scratch.glob("guestlist-test-*")) == []
+
+
+def test_bootstrap_hands_uv_the_interpreter_behind_a_pyenv_shim(tmp_path: Path) -> None:
+    """A shim's path differs from the interpreter .venv was made with, and uv then rebuilds
+    .venv on every `make run`; the bootstrap resolves the real one (measured: 65 s → 1.4 s)."""
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    shim = shims / "python3.13"
+    shim.write_text(f'#!/bin/sh\nexec "{os.path.realpath(sys.executable)}" "$@"\n')
+    shim.chmod(0o755)
+    script = (REPO / "scripts" / "bootstrap").read_text()
+    find_python = script[script.index("find_python() {") : script.index("\n}\n", script.index("find_python() {")) + 3]
+
+    found = subprocess.run(
+        ["bash", "-c", f"{find_python}\nfind_python"],
+        env={"PATH": f"{shims}:/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == os.path.realpath(sys.executable)
