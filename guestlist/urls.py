@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic.base import RedirectView
 
 from guestlist.api.routes import api
 from guestlist.api.urls import api_catch_all
@@ -11,6 +13,8 @@ handler500 = "guestlist.core.views.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (JSON, the API docs, files).
+    path("favicon.ico", RedirectView.as_view(url=static("guestlist/favicon.svg"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     re_path(r"^api/.*$", api_catch_all),

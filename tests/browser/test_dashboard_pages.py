@@ -21,7 +21,7 @@ from guestlist.invites import templates_service
 from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
-from tests.browser.conftest import DESKTOP, PHONE, csp_violations, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, ConsoleWatch, csp_violations, screenshot
 from tests.conftest import PASSWORD
 from tests.dashboard.conftest import join, join_by_email, make_invite
 
@@ -171,7 +171,10 @@ def test_disabling_an_invite_updates_its_status_in_place(desktop: Page, seeded: 
     assert desktop.evaluate("window.stillTheSamePage") is True
 
 
-def test_a_failed_action_says_so_instead_of_doing_nothing(desktop: Page, seeded: Seeded, live_url: str) -> None:
+def test_a_failed_action_says_so_instead_of_doing_nothing(
+    desktop: Page, seeded: Seeded, live_url: str, console_is_clean: ConsoleWatch
+) -> None:
+    console_is_clean.allow(r"status of 500|net::ERR_FAILED")
     sign_in(desktop, live_url)
     desktop.goto(f"{live_url}/invites/{seeded.invite}")
     desktop.route("**/invites/*/**", lambda route: route.fulfill(status=500, body="boom"))

@@ -133,7 +133,9 @@ def test_the_welcome_text_is_saved_and_previewed_sanitised(admin_client: Client,
 
 
 def test_an_api_key_is_shown_once_and_can_be_revoked(admin_client: Client, owner: User) -> None:
-    response = admin_client.post("/settings/api-keys", {"name": "Home Assistant"})
+    posted = admin_client.post("/settings/api-keys", {"name": "Home Assistant"})
+    assert posted.status_code == 302 and posted["Location"] == "/settings/api-keys"
+    response = admin_client.get(posted["Location"])
 
     key = ApiKey.objects.get()
     page = response.content.decode()

@@ -16,6 +16,7 @@ from guestlist.accounts.forms import OwnerForm
 from guestlist.accounts.models import ApiKey
 from guestlist.core.audit import AuditQuery, known_actions, search_events
 from guestlist.core.errors import ServiceError
+from guestlist.lib import crypto
 from guestlist.dashboard.forms.settings import ApiKeyForm, AuditFilterForm
 from guestlist.dashboard.labels import AUDIT_ACTIONS
 from guestlist.dashboard.views.common import (
@@ -29,22 +30,27 @@ from guestlist.dashboard.views.common import (
 )
 
 AUDIT_PAGE_SIZE = 50
+NEW_KEY_SESSION = "guestlist_new_api_key"
 
 
 @dashboard_view
 @require_http_methods(["GET", "POST"])
 def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST if request.method == "POST" else None)
-    new_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            new_key = accounts.create_api_key(
+            created = accounts.create_api_key(
                 form.cleaned_data["name"], created_by=admin_user(request), actor=actor(request)
             )
         except ServiceError as exc:
             form_error(form, exc)
         else:
-            form = ApiKeyForm()
+            # Post/Redirect/Get: the next page shows the key once. Until then it waits in the
+            # session encrypted, like every secret at rest.
+            request.session[NEW_KEY_SESSION] = crypto.encrypt(created)
+            return redirect("settings-api-keys")
+    sealed = request.session.pop(NEW_KEY_SESSION, None) if request.method == "GET" else None
+    new_key = crypto.decrypt(sealed) if isinstance(sealed, str) else None
     response = render(
         request,
         "dashboard/settings/api_keys.html",

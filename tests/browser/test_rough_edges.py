@@ -1,0 +1,65 @@
+"""The rough edges a new user met in Chromium (issue 13), each checked where a person meets it.
+
+Every test here also fails on any console error or CSP violation (tests/browser/conftest.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Page, expect
+
+from guestlist.invites.models import Invite
+from guestlist.members.models import Member
+from guestlist.plex.models import MediaServer
+from guestlist.plexsim import PlexSimulator
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.conftest import PASSWORD
+from tests.dashboard.conftest import join, make_invite
+
+
+def sign_in(page: Page, live_url: str) -> None:
+    page.goto(f"{live_url}/login")
+    page.get_by_label("Username").fill("owner")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(f"{live_url}/")
+
+
+def test_typing_a_members_expiry_date_updates_it_in_place_without_a_csp_violation(
+    desktop: Page, live_url: str, sim: PlexSimulator, server: MediaServer, owner: User
+) -> None:
+    member = join(sim, make_invite(owner), "alice")
+    sign_in(desktop, live_url)
+    desktop.goto(f"{live_url}/users/{member.pk}")
+    desktop.evaluate("window.stillTheSamePage = true")
+
+    field = desktop.get_by_label("Access ends")
+    field.click()
+    desktop.keyboard.type("03042031")
+    desktop.keyboard.press("Tab")
+    desktop.keyboard.type("0506AM")
+    field.press("Enter")
+
+    expect(desktop.get_by_text(re.compile(r"Access ends on .*2031"))).to_be_visible()
+    assert desktop.evaluate("window.stillTheSamePage") is True
+    member.refresh_from_db()
+    assert member.expires_at is not None and member.expires_at.year == 2031
+
+
+def test_a_refused_expiry_is_explained_in_place(
+    desktop: Page, live_url: str, sim: PlexSimulator, server: MediaServer, owner: User
+) -> None:
+    member = join(sim, make_invite(owner), "alice")
+    sign_in(desktop, live_url)
+    desktop.goto(f"{live_url}/users/{member.pk}")
+    desktop.get_by_role("button", name="Set expiry").click()
+    expect(desktop.get_by_text("Pick a date, or use")).to_be_visible()
+    desktop.get_by_label("Access ends").fill("2031-03-04T05:06")
+    desktop.get_by_role("button", name="Set expiry").click()
+    expect(desktop.get_by_text(re.compile(r"Access ends on .*2031"))).to_be_visible()
+    desktop.get_by_role("button", name="+1 month").click()
+    expect(desktop.get_by_text("Expiry extended.")).to_be_visible()
