@@ -63,3 +63,40 @@ def test_a_refused_expiry_is_explained_in_place(
     expect(desktop.get_by_text(re.compile(r"Access ends on .*2031"))).to_be_visible()
     desktop.get_by_role("button", name="+1 month").click()
     expect(desktop.get_by_text("Expiry extended.")).to_be_visible()
+
+
+def test_reloading_the_result_of_a_batch_creates_nothing_more(
+    desktop: Page, live_url: str, server: MediaServer, owner: User
+) -> None:
+    sign_in(desktop, live_url)
+    desktop.goto(f"{live_url}/invites/new?advanced=1")
+    desktop.get_by_label("How many invites").fill("3")
+    desktop.get_by_label("Description").fill("Party")
+    desktop.get_by_role("button", name="Create", exact=True).click()
+
+    expect(desktop.get_by_role("heading", name="3 invites created")).to_be_visible()
+    expect(desktop.get_by_text("Party")).to_be_visible()
+    expect(desktop).to_have_url(re.compile(r"/invites/created\?ids="))
+    desktop.reload()
+    expect(desktop.get_by_role("heading", name="3 invites created")).to_be_visible()
+    assert Invite.objects.count() == 3
+
+
+def test_a_form_with_errors_starts_with_a_focused_summary_that_leads_to_each_field(
+    desktop: Page, live_url: str, server: MediaServer, owner: User
+) -> None:
+    sign_in(desktop, live_url)
+    desktop.goto(f"{live_url}/invites/new?advanced=1")
+    desktop.get_by_label("Usage limit").fill("0")
+    desktop.get_by_label("How many invites").fill("500")
+    desktop.get_by_role("button", name="Create", exact=True).click()
+
+    summary = desktop.get_by_role("alert").filter(has_text="Please correct 2 problems")
+    expect(summary).to_be_focused()
+    assert desktop.evaluate("document.activeElement.getBoundingClientRect().top") < 300
+    summary.get_by_role("link", name=re.compile("^How many invites")).click()
+    count = desktop.get_by_label("How many invites")
+    expect(count).to_be_focused()
+    described = (count.get_attribute("aria-describedby") or "").split()
+    assert any(desktop.locator(f"#{name}").inner_text().startswith("Ensure") for name in described)
+    assert Invite.objects.count() == 0

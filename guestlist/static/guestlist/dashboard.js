@@ -82,6 +82,30 @@
   document.addEventListener("htmx:responseError", function () { showRequestProblem("data-request-failed"); });
   document.addEventListener("htmx:sendError", function () { showRequestProblem("data-request-unsent"); });
 
+  // A form that came back with errors starts with their summary: focus it, so the reader
+  // hears and sees it first, and let each entry put the cursor into its field.
+  function focusErrorSummary(root) {
+    var summary = (root || document).querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { focusErrorSummary(document); });
+  } else {
+    focusErrorSummary(document);
+  }
+  document.addEventListener("htmx:afterSettle", function (event) { focusErrorSummary(event.target); });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-focus-field]") : null;
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("data-focus-field"));
+    if (!field) return;
+    event.preventDefault();
+    var details = field.closest("details");
+    if (details) details.open = true;
+    field.scrollIntoView({block: "center"});
+    field.focus();
+  });
+
   // Clicking a read-only link field selects it, ready to copy by hand.
   document.addEventListener("focusin", function (event) {
     var input = event.target;
