@@ -182,6 +182,7 @@ SECURE_CSP = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["guestlist.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("TZ") or "UTC"
 USE_TZ = True

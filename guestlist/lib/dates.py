@@ -1,21 +1,14 @@
+"""What a week, a month and a year are in Guestlist: fixed numbers of days, everywhere.
+
+Lengths are stored in days (an invite's membership, a template's expiry, the API's
+``*_in_days``), so a month cannot be a calendar month in some places and 30 days in others:
+the dashboard's "+1 month", an invite that "expires after 1 month" and a membership shown as
+"1 month" all mean 30 days; a year is 365 days.
+"""
+
 from __future__ import annotations
 
-import calendar
-from datetime import datetime, timedelta
-
-UNITS = ("days", "weeks", "months")
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
-def add_period(moment: datetime, amount: int, unit: str) -> datetime:
-    if unit == "months":
-        return add_months(moment, amount)
-    if unit == "weeks":
-        return moment + timedelta(weeks=amount)
-    return moment + timedelta(days=amount)
+DAYS_PER_WEEK = 7
+DAYS_PER_MONTH = 30
+DAYS_PER_YEAR = 365
+UNIT_DAYS = {"days": 1, "weeks": DAYS_PER_WEEK, "months": DAYS_PER_MONTH, "years": DAYS_PER_YEAR}

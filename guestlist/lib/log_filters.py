@@ -15,7 +15,9 @@ class ForeignHostWarning(logging.Filter):
         meta = getattr(request, "META", {}) or {}
         host = meta.get("HTTP_HOST") or "?"
         record.levelno, record.levelname = logging.WARNING, "WARNING"
-        record.msg = "Refused a request for the host %r: add it to GUESTLIST_ALLOWED_HOSTS if Guestlist should serve it."
+        record.msg = (
+            "Refused a request for the host %r: add it to GUESTLIST_ALLOWED_HOSTS if Guestlist should serve it."
+        )
         record.args = (str(host)[:200],)
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True

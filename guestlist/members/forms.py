@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guestlist.dashboard.labels import PERMISSIONS
+from guestlist.lib.dates import UNIT_DAYS
 from guestlist.members import permissions
 from guestlist.plex.models import Library
 
@@ -50,8 +51,7 @@ class InviteForm(forms.Form):
             return fields
         fields["usage_limit"] = data.get("usage_limit")
         unit, count = data.get("expiry_unit") or "never", data.get("expiry_count")
-        days_per = {"days": 1, "weeks": 7, "months": 30}
-        fields["expires_in_days"] = count * days_per[unit] if unit in days_per and count else None
+        fields["expires_in_days"] = count * UNIT_DAYS[unit] if unit in UNIT_DAYS and count else None
         mode = data.get("library_mode") or "default"
         fields["libraries"] = [int(key) for key in data.get("libraries") or []] if mode == "pick" else mode
         for name in ("allow_sync", "allow_channels", "allow_camera_upload"):

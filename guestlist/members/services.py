@@ -121,15 +121,13 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
     audit.record(actor, "member.expiry_called_off", member)
 
 
-def extend_expiry(members: list[Member], *, days: int = 0, months: int = 0, actor: Actor) -> int:
+def extend_expiry(members: list[Member], *, days: int, actor: Actor) -> int:
     """Push expiry out for a selection; members without expiry get it counted from now."""
-    from guestlist.lib.dates import add_months
-
     now = timezone.now()
     changed = 0
     for member in members:
         start = member.expires_at if member.expires_at and member.expires_at > now else now
-        set_expiry(member, add_months(start, months) + timedelta(days=days), actor=actor)
+        set_expiry(member, start + timedelta(days=days), actor=actor)
         changed += 1
     return changed
 

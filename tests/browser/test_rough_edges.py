@@ -5,18 +5,13 @@ Every test here also fails on any console error or CSP violation (tests/browser/
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import timedelta
 
 from django.contrib.auth.models import User
-from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from guestlist.invites.models import Invite
-from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
-from tests.browser.conftest import DESKTOP, PHONE
 from tests.conftest import PASSWORD
 from tests.dashboard.conftest import join, make_invite
 

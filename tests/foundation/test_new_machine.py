@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -59,10 +60,8 @@ def test_the_demo_takes_free_ports_when_the_usual_ones_are_taken(monkeypatch: py
     monkeypatch.delenv("GUESTLIST_DEMO_PLEX_PORT", raising=False)
     with socket.socket() as taken:
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
+        with contextlib.suppress(OSError):  # someone else holds it already: the same situation
             taken.bind(("127.0.0.1", demo.PLEX_TV_PORT))
-        except OSError:
-            pass  # someone else holds it already: the same situation
         taken.listen()
         assert demo.plex_ports("127.0.0.1") == (0, 0)
     monkeypatch.setenv("GUESTLIST_DEMO_PLEX_PORT", "40123")

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from guestlist.core.templatetags.durations import duration
 from guestlist.dashboard import labels
 
 register = template.Library()
@@ -47,14 +47,8 @@ def initials(name: Any) -> str:
 
 @register.filter
 def days(value: int | None) -> str:
-    """A length in days as people say it: "forever", "3 months", "2 weeks", "10 days"."""
-    if value is None:
-        return _("forever")
-    if value % 30 == 0:
-        return ngettext("%(n)s month", "%(n)s months", value // 30) % {"n": value // 30}
-    if value % 7 == 0:
-        return ngettext("%(n)s week", "%(n)s weeks", value // 7) % {"n": value // 7}
-    return ngettext("%(n)s day", "%(n)s days", value) % {"n": value}
+    """A length in days as every page says it (``core/templatetags/durations.py``)."""
+    return duration(value)
 
 
 @register.filter

@@ -16,7 +16,6 @@ from guestlist.accounts.forms import OwnerForm
 from guestlist.accounts.models import ApiKey
 from guestlist.core.audit import AuditQuery, known_actions, search_events
 from guestlist.core.errors import ServiceError
-from guestlist.lib import crypto
 from guestlist.dashboard.forms.settings import ApiKeyForm, AuditFilterForm
 from guestlist.dashboard.labels import AUDIT_ACTIONS
 from guestlist.dashboard.views.common import (
@@ -28,6 +27,7 @@ from guestlist.dashboard.views.common import (
     page_count,
     report,
 )
+from guestlist.lib import crypto
 
 AUDIT_PAGE_SIZE = 50
 NEW_KEY_SESSION = "guestlist_new_api_key"
