@@ -19,7 +19,7 @@ setup:
 	./scripts/bootstrap
 
 lint: setup
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy guestlist tests bench
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy guestlist tests bench && .venv/bin/lint-imports
 
 format: setup
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

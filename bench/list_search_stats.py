@@ -49,7 +49,7 @@ def measure(target: Install, path: str) -> tuple[float, float]:
 
 
 QUERY_COUNT = """
-from guestlist.cli import setup_django
+from guestlist.django_setup import setup_django
 setup_django()
 from django.db import connection
 from django.test import Client

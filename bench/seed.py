@@ -6,7 +6,7 @@ import random
 import sys
 from datetime import timedelta
 
-from guestlist.cli import setup_django
+from guestlist.django_setup import setup_django
 
 
 def main(invites: int, members: int) -> None:

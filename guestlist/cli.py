@@ -1,14 +1,27 @@
-"""The ``guestlist`` command."""
+"""The ``guestlist`` command.
+
+Modules that define or use Django models can only be imported once ``setup_django`` has run,
+so the commands import those after calling it; everything else is imported here.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
-from guestlist import __version__
+from django.core.exceptions import ImproperlyConfigured
+
+from guestlist import __version__, demo, server
+from guestlist.core.backup import BackupError, backup_install, restore_install
+from guestlist.core.errors import ServiceError
+from guestlist.django_setup import setup_django
+from guestlist.lib.env import ConfigError
+from guestlist.plex.errors import PlexError, PlexTokenRejected, PlexUnavailable
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -21,25 +34,6 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line with the reason, as the contract promises; --help has the rest.
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
-
-
-def setup_django(*, migrate: bool = True) -> None:
-    """Configure Django; by default also bring the database schema up to date, so any command
-    works on a fresh install (``createadmin`` before the first ``serve``, for example)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guestlist.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    if settings.DATA_DIR_CREATED:
-        # "./data" is relative to the current directory: a command run elsewhere starts an
-        # empty second install, and this line is the hint.
-        print(f"guestlist: created a new data directory {settings.DATA_DIR}", file=sys.stderr)
-    if migrate:
-        from django.core.management import call_command
-
-        call_command("migrate", interactive=False, verbosity=0)
 
 
 def build_parser() -> Parser:
@@ -101,8 +95,6 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
-        import getpass
-
         password = getpass.getpass("Password: ")
         if getpass.getpass("Password again: ") != password:
             raise CommandFailed("the two passwords differ")
@@ -132,7 +124,6 @@ def cmd_server_add(args: argparse.Namespace) -> int:
     setup_django()
     from guestlist.core.audit import Actor
     from guestlist.plex import services
-    from guestlist.plex.errors import PlexError, PlexTokenRejected, PlexUnavailable
 
     try:
         outcome = services.connect_server(args.url, args.token, name=args.name, actor=Actor.system())
@@ -154,6 +145,7 @@ def cmd_server_add(args: argparse.Namespace) -> int:
 
 
 def cmd_plexsim(args: argparse.Namespace) -> int:
+    # The simulator is loaded only by this command (and the demo), never by ``serve``.
     from guestlist.plexsim.server import serve
 
     serve(args.host, args.port, args.state, seed_demo=args.seed_demo)
@@ -161,9 +153,7 @@ def cmd_plexsim(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from guestlist.demo import run
-
-    return run(host=args.host, port=args.port)
+    return demo.run(host=args.host, port=args.port)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -184,9 +174,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     setup_django()
-    from pathlib import Path
-
-    from guestlist.core.backup import BackupError, backup_install
 
     try:
         summary = backup_install(Path(args.file))
@@ -199,9 +186,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     setup_django()
-    from pathlib import Path
-
-    from guestlist.core.backup import BackupError, restore_install
 
     try:
         summary = restore_install(Path(args.file))
@@ -216,11 +200,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from guestlist.server import serve, served_base_url
-
     # Links (the setup link, invite links) follow the address served unless the owner named one.
-    os.environ.setdefault("GUESTLIST_BASE_URL", served_base_url(args.host, args.port))
-    return serve(host=args.host, port=args.port, threads=args.threads)
+    os.environ.setdefault("GUESTLIST_BASE_URL", server.served_base_url(args.host, args.port))
+    return server.serve(host=args.host, port=args.port, threads=args.threads)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -249,15 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _explain(exc: Exception) -> int:
-    from guestlist.lib.env import ConfigError
-
     if isinstance(exc, (CommandFailed, ConfigError)):
         print(f"guestlist: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    from django.core.exceptions import ImproperlyConfigured
-
-    from guestlist.core.errors import ServiceError
-
     if isinstance(exc, ServiceError):
         print(f"guestlist: {exc.message}", file=sys.stderr)
         return EXIT_FAILURE

@@ -10,6 +10,9 @@ import os
 import socket
 from pathlib import Path
 
+from guestlist.django_setup import setup_django
+from guestlist.server import prepare, serve, served_base_url
+
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "guestlist-demo"  # noqa: S105 - printed on purpose; demo data only
 PLEX_TV_PORT = 32500
@@ -42,6 +45,7 @@ def run(*, host: str, port: int) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     state_file = data_dir / "plexsim.json"
 
+    # The simulator is loaded only when the demo runs, never by the plain CLI or ``serve``.
     from guestlist.plexsim import PlexSimulator
     from guestlist.plexsim.demo import DEMO_OWNER_PLEX_AUTH, DEMO_PEOPLE
     from guestlist.plexsim.state import SimState
@@ -53,19 +57,16 @@ def run(*, host: str, port: int) -> int:
     # Settings read this at import, and the job runner inherits it: every plex.tv call of
     # this install goes to the simulator.
     os.environ["GUESTLIST_PLEX_TV_URL"] = simulator.plex_tv_url
-    from guestlist.cli import setup_django
-    from guestlist.server import served_base_url
-
     os.environ.setdefault("GUESTLIST_BASE_URL", served_base_url(host, port))
 
     setup_django()
+    # Model modules load only once Django is set up.
     from django.contrib.auth.models import User
 
     from guestlist.accounts import services as accounts
     from guestlist.core.audit import Actor
     from guestlist.plex import services as plex
     from guestlist.plex.models import MediaServer
-    from guestlist.server import prepare, serve
 
     prepare(announce=lambda _message: None)
     if not User.objects.filter(username=DEMO_ADMIN).exists():

@@ -15,6 +15,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.management import call_command
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import MTServer
+
+from guestlist.django_setup import setup_django
+from guestlist.jobs.runner import PARENT_ENV
+
 logger = logging.getLogger("guestlist.server")
 
 RUNNER_STOP_SECONDS = 8.0
@@ -23,9 +32,7 @@ RUNNER_RESTART_DELAYS = (1, 2, 5, 10, 30, 60)
 
 def prepare(*, announce: Callable[[str], None] = print) -> None:
     """Everything that must happen before the first request: migrations and the setup link."""
-    from django.conf import settings
-    from django.core.management import call_command
-
+    # Model modules load only once Django is set up (``serve`` does that first).
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
 
@@ -53,8 +60,6 @@ class RunnerSupervisor:
         self.thread.start()
 
     def _spawn(self) -> None:
-        from guestlist.jobs.runner import PARENT_ENV
-
         # The runner watches for this process to disappear (SIGKILL leaves no chance to
         # stop it), so it never lives on unsupervised.
         env = os.environ.copy() | {PARENT_ENV: str(os.getpid())}
@@ -109,10 +114,6 @@ def served_base_url(host: str, port: int) -> str:
 
 
 def _web_server(host: str, port: int, threads: int) -> Any:
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
-    from granian.server import MTServer
-
     class InProcessServer(MTServer):
         # granian's threaded server is meant for free-threaded Python and refuses a GIL build.
         # With a single worker the GIL costs nothing extra, and it saves a whole process of
@@ -134,11 +135,10 @@ def _web_server(host: str, port: int, threads: int) -> Any:
 
 
 def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True, prepared: bool = False) -> int:
-    from guestlist.cli import setup_django
-
     setup_django()
     if not prepared:
         prepare()
+    # Importing the module builds the WSGI app, which needs the settings just configured.
     from guestlist.wsgi import application
 
     supervisor = RunnerSupervisor() if with_runner else None

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "guestlist.plex",
     "guestlist.invites",
     "guestlist.members",
+    "guestlist.plexwork",
     "guestlist.jobs",
     "guestlist.api",
     "guestlist.dashboard",

@@ -22,10 +22,6 @@ API_KEY_BODY_LENGTH = 40
 LAST_USED_RESOLUTION_SECONDS = 300
 
 
-def owner_exists() -> bool:
-    return User.objects.filter(is_superuser=True, is_active=True).exists()
-
-
 def create_admin(username: str, password: str, *, email: str = "", actor: Actor | None = None) -> User:
     """Create an admin; the first one becomes the owner."""
     username = username.strip()

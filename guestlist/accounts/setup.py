@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import secrets
 
-from guestlist.accounts.services import owner_exists
 from guestlist.core.models import SiteSettings
+from guestlist.core.services import owner_exists
 
 
 def _digest(token: str) -> str:

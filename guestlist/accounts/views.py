@@ -23,14 +23,14 @@ from guestlist.accounts.setup import check_setup_token, close_setup
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
+from guestlist.core.labels import member_error_message
 from guestlist.core.ratelimit import RateLimited
-from guestlist.dashboard.labels import member_error_message
-from guestlist.members import accounts as member_accounts
-from guestlist.members import permissions
+from guestlist.core.services import owner_exists
+from guestlist.members import logins, permissions
 
-PIN_SESSION_KEY = member_accounts.PIN_SESSION_KEY
+PIN_SESSION_KEY = logins.PIN_SESSION_KEY
 MAX_AUTO_ROUNDS = 20
-BACKEND = member_accounts.LOGIN_BACKEND
+BACKEND = logins.LOGIN_BACKEND
 
 REFUSALS = {
     "local_accounts_disabled": gettext_lazy("Signing in with a password is switched off; sign in with Plex."),
@@ -44,7 +44,7 @@ class SignInForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
-        reason = member_accounts.may_sign_in_with_password(user)
+        reason = logins.may_sign_in_with_password(user)
         if reason is not None:
             raise forms.ValidationError(REFUSALS[reason], code=reason)
 
@@ -143,7 +143,7 @@ def plex_start(request: HttpRequest) -> HttpResponse:
     forward = settings.BASE_URL + reverse("login-plex-continue")
     try:
         ratelimit.enforce(ratelimit.OAUTH_START, request)
-        started = member_accounts.start_plex_sign_in(forward_url=forward)
+        started = logins.start_plex_sign_in(forward_url=forward)
     except (ServiceError, RateLimited) as exc:
         return _signin_problem(request, exc, flow=flow)
     # The PIN's id stays in this browser's session: nobody else can finish this sign-in.
@@ -165,7 +165,7 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
     ip = ratelimit.client_ip(request)
     try:
         ratelimit.enforce(ratelimit.PIN_POLL, request)
-        signed_in = member_accounts.poll_plex_sign_in(str(pending["id"]))
+        signed_in = logins.poll_plex_sign_in(str(pending["id"]))
         if signed_in is None:
             return render(request, "accounts/plex_continue.html", context, status=202)
         request.session.pop(PIN_SESSION_KEY, None)
@@ -173,10 +173,10 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
             if not isinstance(request.user, User):
                 return redirect("login")
             caller = permissions.caller_for(request.user, ip)
-            member_accounts.link_plex_account(caller, signed_in)
+            logins.link_plex_account(caller, signed_in)
             messages.success(request, _("Your Plex account is linked; the server is shared with it."))
             return redirect("me")
-        user = member_accounts.user_for_plex_account(signed_in.account, ip=ip)
+        user = logins.user_for_plex_account(signed_in.account, ip=ip)
     except (ServiceError, RateLimited) as exc:
         if not isinstance(exc, RateLimited) and exc.code != "plex_unavailable":
             # The PIN is spent or unusable; a new attempt starts a new one.
@@ -188,7 +188,7 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def setup_view(request: HttpRequest) -> HttpResponse:
-    if services.owner_exists():
+    if owner_exists():
         if request.user.is_authenticated and getattr(request.user, "is_superuser", False):
             return redirect("dashboard")
         return redirect("login")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from ninja.security.base import AuthBase
@@ -82,8 +82,6 @@ class SessionAuth(AuthBase):
     openapi_name = "guestlist_session"
 
     def __call__(self, request: HttpRequest) -> Caller | None:
-        from django.contrib.auth.models import User
-
         user = request.user
         if not user.is_authenticated or not isinstance(user, User):
             return None
@@ -97,7 +95,5 @@ session_auth = SessionAuth()
 
 def admin_caller(principal: Principal) -> Caller:
     """The admin API's principal as a caller of the member-area services (staff: all rights)."""
-    from django.contrib.auth.models import User
-
     user = principal.user if isinstance(principal.user, User) else None
     return Caller.admin(principal.actor, user)

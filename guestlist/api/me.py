@@ -29,13 +29,13 @@ from guestlist.api.schemas import (
     TrialOut,
     invite_out,
     member_detail_out,
+    member_out,
 )
 from guestlist.core import ratelimit
 from guestlist.core.errors import Invalid, NotFound, ServiceError
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
-from guestlist.members import accounts as member_accounts
-from guestlist.members import own, permissions
+from guestlist.members import logins, permissions, self_service
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
 
@@ -76,7 +76,7 @@ class MeInviteListOut(Schema):
 
 def invite_with_extras(request: HttpRequest, invite: Any, joined: dict[int, list[str]] | None = None) -> dict[str, Any]:
     if joined is None:
-        joined = own.redeemed_by([invite.pk])
+        joined = self_service.redeemed_by([invite.pk])
     return {
         **invite_out(invite),
         "redeemed_by": joined.get(invite.pk, []),
@@ -86,10 +86,8 @@ def invite_with_extras(request: HttpRequest, invite: Any, joined: dict[int, list
 
 @router.get("", response=MeOut, summary="Who I am: permissions, quota left, trial")
 def me(request: HttpRequest) -> dict[str, Any]:
-    from guestlist.api.schemas import member_out
-
     who = caller(request)
-    view = own.overview(who)
+    view = self_service.overview(who)
     member = who.member
     user = who.user
     return {
@@ -100,8 +98,10 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "permissions": [perm for perm in permissions.ALL if who.has(perm)],
         "member": member_out(member) if member is not None else None,
         "quota": view.quota.as_api(),
-        "trial": own.trial_state(member) if member is not None and member.trial_ends_at is not None else None,
-        "extension_request": own.extension_out(view.last_extension) if view.last_extension is not None else None,
+        "trial": self_service.trial_state(member) if member is not None and member.trial_ends_at is not None else None,
+        "extension_request": self_service.extension_out(view.last_extension)
+        if view.last_extension is not None
+        else None,
         "can_create_invites": view.can_create,
         "advanced_invites": who.has(permissions.ADVANCED_INVITES),
     }
@@ -120,8 +120,8 @@ def me_list_invites(request: HttpRequest, filters: Query[MeInviteFilters]) -> di
     if filters.scope not in ("own", "all"):
         raise Invalid("scope must be own or all.", details=[{"field": "scope", "message": filters.scope}])
     query = InviteQuery(status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size)
-    page = own.list_invites(caller(request), query, everyone=filters.scope == "all")
-    joined = own.redeemed_by([invite.pk for invite in page.items])
+    page = self_service.list_invites(caller(request), query, everyone=filters.scope == "all")
+    joined = self_service.redeemed_by([invite.pk for invite in page.items])
     return {
         "items": [invite_with_extras(request, invite, joined) for invite in page.items],
         "total": page.total,
@@ -133,24 +133,24 @@ def me_list_invites(request: HttpRequest, filters: Query[MeInviteFilters]) -> di
 
 @router.post("/invites", response={201: MeInviteOut}, summary="Create an invite within my rights and quota")
 def me_create_invite(request: HttpRequest, payload: InviteCreateIn) -> Status[dict[str, Any]]:
-    invite = own.create_invite(caller(request), payload.model_dump(exclude_unset=True))
+    invite = self_service.create_invite(caller(request), payload.model_dump(exclude_unset=True))
     return Status(201, invite_with_extras(request, invite))
 
 
 @router.get("/invites/{int:invite_id}", response=MeInviteOut, summary="One of my invites")
 def me_get_invite(request: HttpRequest, invite_id: int) -> dict[str, Any]:
-    return invite_with_extras(request, own.get_invite(caller(request), invite_id))
+    return invite_with_extras(request, self_service.get_invite(caller(request), invite_id))
 
 
 @router.patch("/invites/{int:invite_id}", response=MeInviteOut, summary="Change an invite (Manage Invites)")
 def me_update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn) -> dict[str, Any]:
-    invite = own.update_invite(caller(request), invite_id, payload.model_dump(exclude_unset=True))
+    invite = self_service.update_invite(caller(request), invite_id, payload.model_dump(exclude_unset=True))
     return invite_with_extras(request, invite)
 
 
 @router.delete("/invites/{int:invite_id}", response={204: None}, summary="Delete an invite")
 def me_delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> Status[None]:
-    own.delete_invite(caller(request), invite_id, force=force)
+    self_service.delete_invite(caller(request), invite_id, force=force)
     return Status(204, None)
 
 
@@ -158,7 +158,7 @@ def me_delete_invite(request: HttpRequest, invite_id: int, force: bool = False) 
 def me_invite_qr(request: HttpRequest, invite_id: int, format: str = "svg") -> HttpResponse:
     if format not in qr.FORMATS:
         raise Invalid("format must be png or svg.", details=[{"field": "format", "message": "png or svg"}])
-    invite = own.get_invite(caller(request), invite_id)
+    invite = self_service.get_invite(caller(request), invite_id)
     response = HttpResponse(qr.render_qr(invite, format), content_type=qr.FORMATS[format])
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -170,8 +170,8 @@ class ExtensionIn(StrictSchema):
 
 @router.post("/trial/extension", response={201: ExtensionOut}, summary="Ask for a longer trial")
 def me_request_extension(request: HttpRequest, payload: ExtensionIn) -> Status[dict[str, Any]]:
-    extension = own.request_extension(caller(request), payload.message)
-    return Status(201, own.extension_out(extension))
+    extension = self_service.request_extension(caller(request), payload.message)
+    return Status(201, self_service.extension_out(extension))
 
 
 # -- Linking Plex to a local account -------------------------------------------------------
@@ -189,11 +189,11 @@ class PlexLinkWaitingOut(Schema):
 
 @router.post("/plex-link", response={201: PlexLinkStartOut}, summary="Start linking my Plex account (local accounts)")
 def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
-    member_accounts.check_may_link(caller(request))
+    logins.check_may_link(caller(request))
     ratelimit.enforce(ratelimit.OAUTH_START, request)
-    started = member_accounts.start_plex_sign_in(forward_url=settings.BASE_URL + reverse("login-plex-continue"))
+    started = logins.start_plex_sign_in(forward_url=settings.BASE_URL + reverse("login-plex-continue"))
     # Kept in this session, as the page does: only whoever started the link can finish it.
-    request.session[member_accounts.PIN_SESSION_KEY] = {"id": started.public_id, "flow": "link"}
+    request.session[logins.PIN_SESSION_KEY] = {"id": started.public_id, "flow": "link"}
     check_url = settings.BASE_URL + reverse("api:me_plex_link_check")
     return Status(201, {"auth_url": started.auth_url, "check_url": check_url})
 
@@ -204,20 +204,20 @@ def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
     summary="Finish linking once Plex confirmed the sign-in",
 )
 def me_plex_link_check(request: HttpRequest) -> Status[dict[str, Any]]:
-    pending = request.session.get(member_accounts.PIN_SESSION_KEY) or {}
+    pending = request.session.get(logins.PIN_SESSION_KEY) or {}
     if pending.get("flow") != "link" or not pending.get("id"):
         raise NotFound("No Plex link is under way; start one with POST /api/me/plex-link.")
     ratelimit.enforce(ratelimit.PIN_POLL, request)
     try:
-        signed_in = member_accounts.poll_plex_sign_in(str(pending["id"]))
+        signed_in = logins.poll_plex_sign_in(str(pending["id"]))
         if signed_in is None:
             return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
-        request.session.pop(member_accounts.PIN_SESSION_KEY, None)
-        member = member_accounts.link_plex_account(caller(request), signed_in)
+        request.session.pop(logins.PIN_SESSION_KEY, None)
+        member = logins.link_plex_account(caller(request), signed_in)
     except ServiceError as exc:
         if exc.code != "plex_unavailable":
             # The PIN is spent or unusable; a new attempt starts a new one.
-            request.session.pop(member_accounts.PIN_SESSION_KEY, None)
+            request.session.pop(logins.PIN_SESSION_KEY, None)
         raise
     return Status(200, member_detail_out(member))
 
@@ -241,7 +241,7 @@ class ManagedListOut(Schema):
 
 @router.get("/members", response=ManagedListOut, summary="Members (Manage Users)")
 def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
-    page = own.list_members(caller(request), MemberQuery(**filters.model_dump()))
+    page = self_service.list_members(caller(request), MemberQuery(**filters.model_dump()))
     return {
         "items": [member_detail_out(member) for member in page.items],
         "total": page.total,
@@ -252,20 +252,22 @@ def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict
 
 @router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")
 def me_set_expiration(request: HttpRequest, member_id: int, payload: ExpirationIn) -> dict[str, Any]:
-    return member_detail_out(own.set_expiry(caller(request), member_id, payload.expires_at))
+    return member_detail_out(self_service.set_expiry(caller(request), member_id, payload.expires_at))
 
 
 @router.put("/members/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")
 def me_set_permissions(request: HttpRequest, member_id: int, payload: PermissionsIn) -> dict[str, Any]:
-    return member_detail_out(own.set_permissions(caller(request), member_id, list(payload.permissions)))
+    return member_detail_out(self_service.set_permissions(caller(request), member_id, list(payload.permissions)))
 
 
 @router.put("/members/{int:member_id}/quota", response=MemberDetailOut, summary="Override a member's invite quota")
 def me_set_quota(request: HttpRequest, member_id: int, payload: QuotaIn) -> dict[str, Any]:
-    return member_detail_out(own.set_quota(caller(request), member_id, payload.limit, payload.days))
+    return member_detail_out(self_service.set_quota(caller(request), member_id, payload.limit, payload.days))
 
 
 @router.post("/members/{int:member_id}/trial", response=MemberDetailOut, summary="Act on a member's trial")
 def me_trial_action(request: HttpRequest, member_id: int, payload: TrialActionIn) -> dict[str, Any]:
-    member = own.trial_action(caller(request), member_id, payload.action, days=payload.days, message=payload.message)
+    member = self_service.trial_action(
+        caller(request), member_id, payload.action, days=payload.days, message=payload.message
+    )
     return member_detail_out(member)

@@ -3,10 +3,10 @@ must not be read as an invite id."""
 
 from __future__ import annotations
 
-from guestlist.api import invites, me, public, users
+from guestlist.api import invites, me, redeem, users
 from guestlist.api.api import api
 
-api.add_router("/invites", public.router)
+api.add_router("/invites", redeem.router)
 api.add_router("/invites", invites.router)
 api.add_router("/users", users.router)
 api.add_router("/me", me.router)

@@ -12,8 +12,9 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt
 from guestlist.invites import status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
+from guestlist.invites.services import trial_as_api
 from guestlist.members.models import Member
-from guestlist.members.trials import trial_as_api
+from guestlist.members.self_service import member_state
 from guestlist.plex.libraries import selection_as_api
 
 
@@ -312,8 +313,6 @@ def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
 
 
 def member_detail_out(member: Member) -> dict[str, Any]:
-    from guestlist.members.own import member_state
-
     return {
         **member_out(member),
         **member_state(member),

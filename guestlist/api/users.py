@@ -27,7 +27,9 @@ from guestlist.api.schemas import (
     member_out,
 )
 from guestlist.core.errors import Invalid
-from guestlist.members import own, services
+from guestlist.members import self_service, services
+from guestlist.members.sync import import_chosen, importable_friends, sync_now
+from guestlist.plex.models import MediaServer
 
 router = Router(tags=["users"], auth=admin_auth)
 
@@ -77,8 +79,6 @@ def _sync_options(request: HttpRequest) -> SyncIn:
     },
 )
 def sync_members(request: HttpRequest) -> dict[str, int]:
-    from guestlist.members.sync import sync_now
-
     options = _sync_options(request)
     outcome = sync_now(actor=principal(request).actor, import_friends=options.import_friends)
     return {"updated": outcome.updated, "removed": outcome.removed, "imported": outcome.imported}
@@ -101,9 +101,6 @@ class ImportableListOut(Schema):
 
 @router.get("/importable", response=ImportableListOut, summary="Plex users with access who are not members yet")
 def list_importable(request: HttpRequest) -> dict[str, Any]:
-    from guestlist.members.sync import importable_friends
-    from guestlist.plex.models import MediaServer
-
     items = [
         {
             "plex_id": str(user.id),
@@ -132,8 +129,6 @@ class ImportOut(Schema):
 
 @router.post("/import", response=ImportOut, summary="Make members of chosen Plex users")
 def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
-    from guestlist.members.sync import import_chosen
-
     ids = []
     for value in payload.plex_ids:
         if isinstance(value, str) and not value.isdigit():
@@ -179,19 +174,19 @@ def remove_member(request: HttpRequest, member_id: int) -> Status[dict[str, Any]
 
 @router.put("/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")
 def set_permissions(request: HttpRequest, member_id: int, payload: PermissionsIn) -> dict[str, Any]:
-    member = own.set_permissions(admin_caller(principal(request)), member_id, list(payload.permissions))
+    member = self_service.set_permissions(admin_caller(principal(request)), member_id, list(payload.permissions))
     return member_detail_out(member)
 
 
 @router.put("/{int:member_id}/quota", response=MemberDetailOut, summary="Override a member's invite quota")
 def set_quota(request: HttpRequest, member_id: int, payload: QuotaIn) -> dict[str, Any]:
-    member = own.set_quota(admin_caller(principal(request)), member_id, payload.limit, payload.days)
+    member = self_service.set_quota(admin_caller(principal(request)), member_id, payload.limit, payload.days)
     return member_detail_out(member)
 
 
 @router.post("/{int:member_id}/trial", response=MemberDetailOut, summary="Extend, end, approve or deny a trial")
 def trial_action(request: HttpRequest, member_id: int, payload: TrialActionIn) -> dict[str, Any]:
-    member = own.trial_action(
+    member = self_service.trial_action(
         admin_caller(principal(request)), member_id, payload.action, days=payload.days, message=payload.message
     )
     return member_detail_out(member)

@@ -31,7 +31,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
 from guestlist import __version__
+from guestlist.lib import crypto, liveness
+from guestlist.lib.datadir import SECRET_KEY_FILE
+from guestlist.lib.env import env_secret
 
 FORMAT = "guestlist-backup"
 VERSION = 1
@@ -245,8 +252,6 @@ def ensure_stopped(database: Path) -> None:
 
 
 def _live_lease(db: sqlite3.Connection) -> str:
-    from guestlist.lib import liveness
-
     try:
         rows = db.execute("SELECT holder, expires_at FROM jobs_joblease WHERE holder != ''").fetchall()
     except sqlite3.DatabaseError:
@@ -289,7 +294,6 @@ def check_database(database: Path, key: str, known_migrations: set[tuple[str, st
                 f"to {__version__}); upgrade Guestlist, then restore."
             )
         tokens = [row[0] for row in db.execute("SELECT admin_token_encrypted FROM plex_mediaserver")]
-    from guestlist.lib import crypto
 
     for token in tokens:
         if not crypto.opens_with(key, token):
@@ -330,22 +334,12 @@ PG_RESTORE_ADVICE = (
 
 
 def backup_install(destination: Path) -> BackupSummary:
-    from django.conf import settings
-    from django.db import connection
-
     if connection.vendor != "sqlite":
         raise BackupError(PG_DUMP_ADVICE)
     return backup_sqlite(Path(str(connection.settings_dict["NAME"])), destination, secret_key=settings.SECRET_KEY)
 
 
 def restore_install(path: Path) -> BackupSummary:
-    from django.conf import settings
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    from guestlist.lib.datadir import SECRET_KEY_FILE
-    from guestlist.lib.env import env_secret
-
     if connection.vendor != "sqlite":
         raise BackupError(PG_RESTORE_ADVICE)
     connection.close()

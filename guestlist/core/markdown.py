@@ -16,6 +16,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "t
 
 
 def render_markdown(text: str) -> SafeString:
+    # Loaded by the first page that shows a welcome text, not by every process at start.
     import markdown
     import nh3
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from guestlist.accounts.services import owner_exists
+from guestlist.core.services import owner_exists
 
 ResponseGetter = Callable[[HttpRequest], HttpResponse]
 

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from guestlist.core.labels import JOB_NAMES, PLEX_OPERATIONS
 from guestlist.core.models import SiteSettings
-from guestlist.dashboard.labels import JOB_NAMES, PLEX_OPERATIONS
 from guestlist.jobs.models import JobStatus
 from guestlist.members.models import Member
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
+from guestlist.plexwork.models import PlexOperation
 
 FAILED_SHOWN_FOR = timedelta(days=14)
 HEALTH_STALE_AFTER = timedelta(days=7)

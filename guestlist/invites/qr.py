@@ -8,7 +8,9 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
+from guestlist.invites import status
 from guestlist.invites.models import Invite
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -70,10 +72,6 @@ def _code_of(path: Path) -> str:
 
 def prune_qr_cache() -> int:
     """Drop cached codes of invites that are gone, expired or no longer usable, and of old links."""
-    from django.utils import timezone
-
-    from guestlist.invites import status
-
     directory = _cache_dir()
     if not directory.is_dir():
         return 0

@@ -27,9 +27,12 @@ from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import find_by_code
 from guestlist.lib import crypto
 from guestlist.members.models import Member
-from guestlist.plex import libraries, outbox, services
+from guestlist.members.trials import start_trial
+from guestlist.plex import libraries, services
 from guestlist.plex.errors import PlexError
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 
 LIVE_MEMBER_STATUSES = (Member.Status.PENDING, Member.Status.ACTIVE, Member.Status.REMOVING, Member.Status.UNLINKED)
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
@@ -161,8 +164,6 @@ def _claim(
     A local account (``Redemption.Method.LOCAL``) owes Plex nothing yet: the member is
     ``unlinked`` and the redemption stays pending until they link their Plex account.
     """
-    from guestlist.members.trials import start_trial
-
     local = identity.method == Redemption.Method.LOCAL
     with transaction.atomic():
         claimed = (
@@ -286,7 +287,7 @@ def redeem(
         return RedeemResult("created", member)
     outcome = outbox.run(op)
     if outcome.state == PlexOperation.State.FAILED:
-        # The use was given back and no access remains (see plex.effects.give_back_use).
+        # The use was given back and no access remains (see plexwork.effects.give_back_use).
         raise services.as_service_error(outcome.exc or PlexError(outcome.error))
     member = Member.objects.get(pk=op.member_id or 0)
     if outcome.state != PlexOperation.State.DONE:

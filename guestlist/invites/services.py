@@ -19,6 +19,7 @@ from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.core.models import SiteSettings
 from guestlist.invites import codes, status
 from guestlist.invites.models import Invite
+from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
@@ -43,6 +44,29 @@ CREATABLE_FIELDS = frozenset(
 UPDATABLE_FIELDS = (CREATABLE_FIELDS - {"code", "server_id"}) | {"is_active"}
 MAX_PAGE_SIZE = 200
 SEARCH_HIT_LIMIT = 5000
+
+
+# An invite's ``trial`` field: how long the trial of whoever redeems it lasts (members.trials
+# runs the trial; the invite only stores the choice).
+MAX_TRIAL_DAYS = 365
+
+
+def clean_trial_field(value: object) -> int | None:
+    """The invite field ``trial``: "inherit" (null), "none" (0) or a number of days."""
+    if value is None or value == "inherit":
+        return None
+    if value == "none" or value == 0:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TRIAL_DAYS:
+        raise Invalid(
+            f'trial must be "inherit", "none" or a number of days from 1 to {MAX_TRIAL_DAYS}.',
+            details=[{"field": "trial", "message": "invalid"}],
+        )
+    return value
+
+
+def trial_as_api(days: int | None) -> str | int:
+    return "inherit" if days is None else ("none" if days == 0 else days)
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -121,8 +145,6 @@ def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, cre
     if "libraries" in data:
         invite.libraries = libraries.normalize_selection(data["libraries"], invite.server)
     if "trial" in data:
-        from guestlist.members.trials import clean_trial_field
-
         invite.trial_days = clean_trial_field(data["trial"])
     if "description" in data:
         description = data["description"] or ""
@@ -234,7 +256,6 @@ def delete_invite(invite: Invite, *, actor: Actor, force: bool = False) -> Delet
     with transaction.atomic():
         audit.record(actor, "invite.delete", invite, code=invite.code, members_kept=members, forced=force)
         invite.delete()
-    from guestlist.invites.qr import forget_qr
 
     forget_qr(invite.code)
     return DeleteOutcome(members_kept=members)
@@ -252,7 +273,6 @@ def delete_if_orphaned(invite_id: int | None, *, actor: Actor) -> bool:
     with transaction.atomic():
         audit.record(actor, "invite.delete", invite, code=invite.code, reason="orphaned")
         invite.delete()
-    from guestlist.invites.qr import forget_qr
 
     forget_qr(invite.code)
     return True

@@ -1,4 +1,5 @@
-"""Plex sign-in for redeemers: PINs created and polled by the server, never by the browser.
+"""How a redeemer says who they are: Plex sign-in (PINs created and polled by the server,
+never by the browser), an e-mail address, or a local account made while redeeming.
 
 The browser only ever holds Guestlist's opaque ``public_id``. The Plex token that a signed-in
 PIN yields is read here, used to ask Plex who the person is, and handed to the redemption
@@ -10,13 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, Invalid, NotFound
+from guestlist.core.models import SiteSettings
 from guestlist.invites import codes
 from guestlist.invites.models import Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, existing_result, redeem, usable_invite
+from guestlist.members.logins import check_local_account, create_local_user
+from guestlist.members.models import Member
 from guestlist.plex import services
 from guestlist.plex.models import PlexPin
 
@@ -26,7 +32,7 @@ StartedSignIn = services.StartedPin
 def start(code: str, *, forward_url: str | None = None, purpose: str = PlexPin.Purpose.REDEEM) -> StartedSignIn:
     """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page."""
     invite = usable_invite(code) if purpose == PlexPin.Purpose.REDEEM else None
-    return services.start_pin(purpose, forward_url=forward_url, invite=invite)
+    return services.start_pin(purpose, forward_url=forward_url, invite_id=invite.pk if invite is not None else None)
 
 
 def _pin_for(public_id: str, code: str) -> PlexPin:
@@ -89,9 +95,6 @@ def check_redeem_body(email: object, pin_id: object) -> None:
 
 
 def email_identity(email: str) -> Identity:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     address = email.strip()
     try:
         validate_email(address)
@@ -100,3 +103,27 @@ def email_identity(email: str) -> Identity:
             "That does not look like an e-mail address.", details=[{"field": "email", "message": "invalid"}]
         ) from exc
     return Identity(method=Redemption.Method.EMAIL, email=address)
+
+
+def redeem_with_local_account(code: str, email: str, username: str, password: str, *, actor: Actor) -> RedeemResult:
+    """Streamarr's local-account path: redeem by e-mail with a username and password.
+
+    A use is claimed and the member recorded as ``unlinked``; Plex is not asked for
+    anything until they link a Plex account with this e-mail from their page.
+    """
+    # ``redeem`` checks this too; asking first means a switched-off feature says so before
+    # anyone is told their password is too short.
+    if not SiteSettings.current().local_accounts_enabled:
+        raise Gone("Local accounts are switched off", code="local_accounts_disabled")
+    identity = email_identity(email)
+    identity = Identity(method=Redemption.Method.LOCAL, email=identity.email)
+    clean = check_local_account(username, password, identity.email)
+
+    def make_user(member: Member) -> None:
+        create_local_user(member, clean, password, actor=actor)
+
+    result = redeem(code, identity, actor=actor, on_claimed=make_user)
+    if result.member.user_id is None:
+        # They had redeemed this invite before without an account: nothing new was claimed.
+        raise Conflict("You have redeemed this invite already; sign in instead.", code="already_member")
+    return result

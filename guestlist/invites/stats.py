@@ -11,6 +11,7 @@ from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
 from guestlist.invites.models import Invite, Redemption
+from guestlist.invites.services import status_counts
 from guestlist.members.models import Member
 
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
@@ -51,8 +52,6 @@ def _as_date(value: date | str) -> date:
 
 
 def invite_stats() -> dict[str, Any]:
-    from guestlist.invites.services import status_counts
-
     now = timezone.now()
     invites = status_counts(Invite.objects.all(), now, narrowed=False)
     invites["total"] = invites["all"]

@@ -12,6 +12,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -24,10 +25,11 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.models import SiteSettings
 from guestlist.core.ratelimit import RateLimited
-from guestlist.invites import codes, pages, refusals, signin, welcome
+from guestlist.invites import cached_page, codes, refusals, signin, welcome
 from guestlist.invites.redemption import RedeemResult, redeem
 from guestlist.invites.refusals import Refusal
 from guestlist.invites.services import find_by_code
+from guestlist.members.logins import LOGIN_BACKEND
 from guestlist.members.models import Member
 from guestlist.plex.addresses import auth_page_base
 
@@ -56,10 +58,10 @@ def _finish(response: HttpResponse, *, plex_form: bool = False) -> HttpResponse:
 def _invite_response(
     request: HttpRequest, code: str, *, problem: Refusal | None = None, email: str = "", username: str = ""
 ) -> HttpResponse:
-    lookup = pages.look_up(code)
-    html = pages.invite_html(lookup, problem=problem, email=email, username=username)
+    lookup = cached_page.look_up(code)
+    html = cached_page.invite_html(lookup, problem=problem, email=email, username=username)
     status = problem.status if problem is not None else lookup.status
-    response = HttpResponse(html.replace(pages.CSRF_SLOT, get_token(request)), status=status)
+    response = HttpResponse(html.replace(cached_page.CSRF_SLOT, get_token(request)), status=status)
     if problem is not None and problem.retry_after:
         response["Retry-After"] = str(problem.retry_after)
     return _finish(response, plex_form=lookup.usable)
@@ -176,15 +178,11 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
     """Streamarr's local-account path: a username and password now, Plex linked later."""
-    from django.contrib.auth import login
-
-    from guestlist.members.accounts import LOGIN_BACKEND, redeem_with_local_account
-
     email = request.POST.get("email", "").strip()[:254]
     username = request.POST.get("username", "").strip()[:150]
     try:
         ratelimit.enforce(ratelimit.REDEEM, request)
-        result = redeem_with_local_account(
+        result = signin.redeem_with_local_account(
             code,
             email,
             username,

@@ -34,7 +34,7 @@ class Database:
         if self.vendor == "sqlite":
             # Used by one thread at a time (the scheduler's, then the main one to let go).
             return sqlite3.connect(self.sqlite_path, timeout=20, isolation_level=None, check_same_thread=False)
-        import psycopg
+        import psycopg  # only PostgreSQL installs load the driver
 
         url = self.url
         if url.startswith("pgsql://"):

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
+from guestlist.invites import status
+from guestlist.invites.models import Invite
+from guestlist.invites.qr import prune_qr_cache
+from guestlist.invites.services import delete_if_orphaned
 from guestlist.lib import shutdown
+from guestlist.members.models import Member
+from guestlist.plex.models import PlexPin
+from guestlist.plexwork.models import PlexOperation
 
 JOB_ACTOR = Actor.job("housekeeping")
 # A redeemer polling an expired sign-in is told "expired" for a day before it is forgotten.
@@ -41,11 +48,6 @@ def delete_orphaned_invites() -> int:
     Removal deletes it at once; this sweep catches the ones left behind (a member marked
     removed in Plex by the sync, or an expiry confirmed while the invite was not used up).
     """
-    from guestlist.invites import status
-    from guestlist.invites.models import Invite
-    from guestlist.invites.services import delete_if_orphaned
-    from guestlist.members.models import Member
-
     held = Member.objects.filter(invite=OuterRef("pk"), status__in=("pending", "active", "removing"))
     candidates = (
         Invite.objects.filter(status.filter_q("used_up", timezone.now()))
@@ -64,15 +66,11 @@ def delete_orphaned_invites() -> int:
 
 
 def delete_expired_pins(now: datetime) -> int:
-    from guestlist.plex.models import PlexPin
-
     deleted, _ = PlexPin.objects.filter(expires_at__lt=now - PIN_KEEP).delete()
     return deleted
 
 
 def delete_old_operations(now: datetime) -> int:
-    from guestlist.plex.models import PlexOperation
-
     finished = (PlexOperation.State.DONE, PlexOperation.State.CANCELLED)
     deleted, _ = PlexOperation.objects.filter(
         state__in=finished, finished_at__lt=now - FINISHED_OPERATIONS_KEEP
@@ -81,8 +79,6 @@ def delete_old_operations(now: datetime) -> int:
 
 
 def run() -> str:
-    from guestlist.invites.qr import prune_qr_cache
-
     now = timezone.now()
     done = Housekeeping()
     done.orphaned_invites = delete_orphaned_invites()

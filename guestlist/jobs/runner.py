@@ -29,6 +29,7 @@ from types import FrameType
 from guestlist.jobs.dbwindow import Database, is_integrity_error
 from guestlist.jobs.schedule import JOBS, Job
 from guestlist.lib import liveness
+from guestlist.lib.env import env_log_level
 
 logger = logging.getLogger("guestlist.jobs")
 
@@ -133,6 +134,8 @@ def has_work(db: Database, job: Job, now: datetime) -> bool:
 
 class Runner:
     def __init__(self, jobs: Sequence[Job], *, db: Database | None = None, parent_pid: int | None = None) -> None:
+        # Not at the top: the web process imports this module (for PARENT_ENV) and must not
+        # carry the scheduler.
         from apscheduler.schedulers.blocking import BlockingScheduler
 
         self.jobs = tuple(jobs)
@@ -178,7 +181,7 @@ class Runner:
         return 0
 
     def stop(self, why: str) -> None:
-        from apscheduler.schedulers import SchedulerNotRunningError
+        from apscheduler.schedulers import SchedulerNotRunningError  # see __init__
 
         if self.stopping.is_set():
             return
@@ -262,8 +265,6 @@ def _parent_pid() -> int | None:
 
 
 def configure_logging() -> None:
-    from guestlist.lib.env import env_log_level
-
     logging.basicConfig(
         level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

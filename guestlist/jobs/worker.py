@@ -21,6 +21,10 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from guestlist.django_setup import setup_django
 from guestlist.jobs.runner import HOLDER_ENV
 from guestlist.jobs.schedule import JOBS, Job
 from guestlist.lib import shutdown
@@ -73,25 +77,20 @@ def run_job(job: Job, *, holder: str | None = None) -> bool:
 
 
 def _fresh_connection() -> None:
-    from django.db import close_old_connections, connection
-
     # Inside a transaction (a test calling a job) the connection is not ours to close.
     if not connection.in_atomic_block:
         close_old_connections()
 
 
 def _run_recorded(job: Job, holder: str | None) -> bool:
-    from django.utils import timezone
-
+    # Model modules import only after ``main`` has set Django up with the worker's settings.
+    from guestlist.jobs.lease import acquire
     from guestlist.jobs.models import JobStatus
 
     _fresh_connection()
     try:
-        if holder is not None:
-            from guestlist.jobs.lease import acquire
-
-            if not acquire(holder):
-                return False
+        if holder is not None and not acquire(holder):
+            return False
         status, _ = JobStatus.objects.get_or_create(name=job.name)
         status.last_started_at = timezone.now()
         status.last_holder = holder or ""
@@ -124,7 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The worker's own settings module, whatever the environment says: the web-only apps
     # must stay out of this process.
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
-    from guestlist.cli import setup_django
 
     setup_django(migrate=False)
     holder = os.environ.get(HOLDER_ENV) or None

@@ -22,6 +22,8 @@ class DecryptionError(Exception):
 
 @functools.cache
 def _fernet(secret_key: str) -> Fernet:
+    # cryptography's OpenSSL bindings are loaded by the first token opened, not by every
+    # process that imports a model with an encrypted field.
     from cryptography.fernet import Fernet
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -40,7 +42,7 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(ciphertext: str) -> str:
-    from cryptography.fernet import InvalidToken
+    from cryptography.fernet import InvalidToken  # on first use, as in _fernet
 
     try:
         return _fernet(settings.SECRET_KEY).decrypt(ciphertext.encode()).decode()
@@ -52,7 +54,7 @@ def decrypt(ciphertext: str) -> str:
 
 def opens_with(secret_key: str, ciphertext: str) -> bool:
     """Whether ``ciphertext`` was encrypted under ``secret_key`` (checking a backup's key)."""
-    from cryptography.fernet import InvalidToken
+    from cryptography.fernet import InvalidToken  # on first use, as in _fernet
 
     try:
         _fernet(secret_key).decrypt(ciphertext.encode())

@@ -2,7 +2,7 @@
 
 A member whose ``expires_at`` has passed loses their share (or Plex Home place) through
 the outbox, and becomes ``expired`` only once Plex confirms the removal
-(``plex.effects``). While Plex is down they stay ``removing`` and the outbox retries with
+(``plexwork.effects``). While Plex is down they stay ``removing`` and the outbox retries with
 backoff; the dashboard shows why. Each member is expired once: the removal is queued
 under a row lock, and only for members still ``pending`` or ``active``.
 """
@@ -21,6 +21,8 @@ from guestlist.core.audit import Actor
 from guestlist.core.models import SiteSettings
 from guestlist.lib import shutdown
 from guestlist.members.models import LIVE_STATUSES, Member
+from guestlist.members.services import end_unlinked, queue_removal
+from guestlist.plexwork import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +62,6 @@ def expire_member(
 
     Without ``run_now`` the removal is only queued, for the outbox job to carry out.
     """
-    from guestlist.members.services import end_unlinked, queue_removal
-    from guestlist.plex import outbox
-
     now = now or timezone.now()
     with transaction.atomic():
         member = Member.objects.select_for_update().filter(pk=member_id).first()

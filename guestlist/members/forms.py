@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guestlist.dashboard.labels import PERMISSIONS
+from guestlist.core.labels import PERMISSIONS
 from guestlist.lib.dates import UNIT_DAYS
 from guestlist.members import permissions
 from guestlist.plex.models import Library

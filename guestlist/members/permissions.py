@@ -1,6 +1,6 @@
 """Who may do what in the members' model (Streamarr's): the one place these rules live.
 
-Every service of the member area (``members/own.py``, ``quotas.py``, ``trials.py``) asks
+Every service of the member area (``members/self_service.py``, ``quotas.py``, ``trials.py``) asks
 here before acting, whether the call came from the API, a page or the admin API, so a
 rule changed here changes everywhere. contract.md "Members' own area" describes them.
 
@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Forbidden, Invalid
-from guestlist.core.models import AuditEvent
+from guestlist.core.models import AuditEvent, SiteSettings
 from guestlist.members.models import Member
 
 MANAGE_USERS = "manage_users"
@@ -226,6 +226,11 @@ def check_manage_member(caller: Caller, member: Member) -> None:
         raise Forbidden("You cannot change your own membership.", code="own_membership")
     if member.user is not None and member.user.is_staff:
         raise Forbidden("Admins are changed by the owner.", code="owner_only")
+
+
+def default_permissions(site: SiteSettings | None = None) -> list[str]:
+    site = site or SiteSettings.current()
+    return [perm for perm in ALL if perm in (site.default_member_permissions or [])]
 
 
 def clean_permissions(values: Iterable[object]) -> list[str]:

@@ -13,10 +13,12 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
+from guestlist.invites.models import Redemption
 from guestlist.members.models import Member
-from guestlist.plex import libraries, outbox
+from guestlist.plex import libraries, services
 from guestlist.plex.errors import PlexError
-from guestlist.plex.models import PlexOperation
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 
 Status = Member.Status
 LIVE = (Status.PENDING, Status.ACTIVE)
@@ -163,8 +165,6 @@ def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str
     Call inside a transaction holding the member's row. Their pending redemption is
     settled as done (the use was spent, as for any member who leaves).
     """
-    from guestlist.invites.models import Redemption
-
     now = timezone.now()
     member.status = final_status
     member.removed_at = now
@@ -238,8 +238,6 @@ def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> R
     outcome = outbox.run(op)
     member.refresh_from_db()
     if outcome.state == PlexOperation.State.FAILED and outcome.exc is not None:
-        from guestlist.plex import services
-
         raise services.as_service_error(outcome.exc)
     return RemovalOutcome(member, outcome.done, outcome.error)
 
@@ -248,7 +246,6 @@ def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
     """Re-read username, avatar and access from Plex's list of users."""
     # Imported here: the gateway brings plexapi, which the job runner loads only once a
     # job really talks to Plex.
-    from guestlist.plex import services
 
     try:
         users = services.gateway_for(member.server).users()

@@ -30,8 +30,11 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexUnavailableError
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
+from guestlist.plex import services
+from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
 from guestlist.plex.records import PlexUser
+from guestlist.plex.services import check_health
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +91,6 @@ def is_definite(users: list[PlexUser]) -> bool:
 
 
 def read_users(server: MediaServer) -> list[PlexUser]:
-    from guestlist.plex import services
-    from guestlist.plex.errors import PlexError
-
     try:
         return services.gateway_for(server).users()
     except PlexError as exc:
@@ -164,7 +164,6 @@ def sync_job() -> str:
     outcome = sync_now(actor=Actor.job("sync"))
     # The settings page's "last checked" should never be older than one sync, so an owner
     # learns of a revoked token or an unreachable server without pressing "Check now".
-    from guestlist.plex.services import check_health
 
     for server in MediaServer.objects.all():
         check_health(server)

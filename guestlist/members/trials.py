@@ -23,14 +23,16 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Forbidden, Invalid, TooManyRequests
 from guestlist.core.models import SiteSettings
 from guestlist.invites.models import Invite
+from guestlist.invites.services import MAX_TRIAL_DAYS
 from guestlist.lib import shutdown
 from guestlist.members import permissions
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import Caller
+from guestlist.members.services import end_unlinked, queue_removal
+from guestlist.plexwork import outbox
 
 JOB_ACTOR = Actor.job("trials")
 TRIAL_ENDED_REASON = "trial ended"
-MAX_TRIAL_DAYS = 365
 MAX_MESSAGE = 1000
 ACTIONS = ("extend", "end", "approve", "deny")
 BATCH = 100
@@ -53,24 +55,6 @@ def start_trial(member: Member, invite: Invite, now: datetime) -> None:
     member.trial_ends_at = now + timedelta(days=days) if days else None
     member.trial_outcome = outcome if days else ""
     member.trial_settled_at = None
-
-
-def clean_trial_field(value: object) -> int | None:
-    """The invite field ``trial``: "inherit" (null), "none" (0) or a number of days."""
-    if value is None or value == "inherit":
-        return None
-    if value == "none" or value == 0:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TRIAL_DAYS:
-        raise Invalid(
-            f'trial must be "inherit", "none" or a number of days from 1 to {MAX_TRIAL_DAYS}.',
-            details=[{"field": "trial", "message": "invalid"}],
-        )
-    return value
-
-
-def trial_as_api(days: int | None) -> str | int:
-    return "inherit" if days is None else ("none" if days == 0 else days)
 
 
 def open_request(member: Member) -> TrialExtensionRequest | None:
@@ -167,10 +151,6 @@ def apply_outcome(
 ) -> bool | None:
     """Settle one ended trial: True when done (for deactivate: Plex confirmed), False while
     Plex is retried, None when there was nothing to do."""
-    from guestlist.members.accounts import default_permissions
-    from guestlist.members.services import end_unlinked, queue_removal
-    from guestlist.plex import outbox
-
     now = now or timezone.now()
     with transaction.atomic():
         member = Member.objects.select_for_update().filter(pk=member_id).first()
@@ -190,7 +170,7 @@ def apply_outcome(
         )
         if member.trial_outcome != Outcome.DEACTIVATE:
             if member.user is not None:
-                granted = set(permissions.perms_of(member.user)) | set(default_permissions())
+                granted = set(permissions.perms_of(member.user)) | set(permissions.default_permissions())
                 permissions.set_user_permissions(member.user, granted)
             audit.record(actor, "member.trial_promoted", member)
             return True

@@ -1,6 +1,6 @@
 """The member area, ``/me/``: a member's status, trial, quota and invites, and for holders of
 Manage Invites / Manage Users the everyone's-invites and members pages. Views only
-translate; every rule is in ``members/own.py`` and ``members/permissions.py``."""
+translate; every rule is in ``members/self_service.py`` and ``members/permissions.py``."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guestlist.core.errors import ServiceError
+from guestlist.core.labels import member_error_message as error_message
 from guestlist.core.ratelimit import client_ip
-from guestlist.dashboard.labels import member_error_message as error_message
 from guestlist.invites import qr, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
 from guestlist.invites.services import InviteQuery
-from guestlist.members import own, permissions
+from guestlist.members import permissions, self_service
 from guestlist.members.forms import (
     PERMISSION_LABELS,
     ExtensionForm,
@@ -63,7 +63,7 @@ def member_view(view: View) -> View:
 
 def invite_rows(invites: list[Invite]) -> list[dict[str, Any]]:
     now = timezone.now()
-    joined = own.redeemed_by([invite.pk for invite in invites])
+    joined = self_service.redeemed_by([invite.pk for invite in invites])
     return [
         {
             "invite": invite,
@@ -86,11 +86,11 @@ def _nav(caller: Caller, here: str) -> dict[str, Any]:
 @member_view
 @require_GET
 def home(request: HttpRequest, caller: Caller) -> HttpResponse:
-    view = own.overview(caller)
+    view = self_service.overview(caller)
     rows: list[dict[str, Any]] = []
     can_list = caller.has(permissions.VIEW_INVITES) or caller.has(permissions.MANAGE_INVITES)
     if can_list:
-        rows = invite_rows(own.list_invites(caller, InviteQuery(page_size=50)).items)
+        rows = invite_rows(self_service.list_invites(caller, InviteQuery(page_size=50)).items)
     created = None
     created_id = request.session.pop(CREATED_KEY, None)
     if isinstance(created_id, int) and caller.user is not None:
@@ -124,7 +124,7 @@ def invite_create(request: HttpRequest, caller: Caller) -> HttpResponse:
         messages.error(request, _("Check the invite's fields and try again."))
         return redirect("me")
     try:
-        invite = own.create_invite(caller, form.service_data(advanced=advanced))
+        invite = self_service.create_invite(caller, form.service_data(advanced=advanced))
     except ServiceError as exc:
         messages.error(request, error_message(exc))
         return redirect("me")
@@ -137,7 +137,7 @@ def invite_create(request: HttpRequest, caller: Caller) -> HttpResponse:
 @require_POST
 def invite_delete(request: HttpRequest, caller: Caller, invite_id: int) -> HttpResponse:
     try:
-        own.delete_invite(caller, invite_id, force=request.POST.get("force") == "1")
+        self_service.delete_invite(caller, invite_id, force=request.POST.get("force") == "1")
     except ServiceError as exc:
         messages.error(request, error_message(exc))
     else:
@@ -149,7 +149,7 @@ def invite_delete(request: HttpRequest, caller: Caller, invite_id: int) -> HttpR
 @require_POST
 def invite_set_active(request: HttpRequest, caller: Caller, invite_id: int) -> HttpResponse:
     try:
-        own.update_invite(caller, invite_id, {"is_active": request.POST.get("active") == "1"})
+        self_service.update_invite(caller, invite_id, {"is_active": request.POST.get("active") == "1"})
     except ServiceError as exc:
         messages.error(request, error_message(exc))
     return redirect("me-all-invites")
@@ -159,7 +159,7 @@ def invite_set_active(request: HttpRequest, caller: Caller, invite_id: int) -> H
 @require_GET
 def invite_qr(request: HttpRequest, caller: Caller, invite_id: int) -> HttpResponse:
     try:
-        invite = own.get_invite(caller, invite_id)
+        invite = self_service.get_invite(caller, invite_id)
     except ServiceError:
         invite = None
     if invite is None:
@@ -177,7 +177,7 @@ def invite_qr(request: HttpRequest, caller: Caller, invite_id: int) -> HttpRespo
 def extension_request(request: HttpRequest, caller: Caller) -> HttpResponse:
     form = ExtensionForm(request.POST)
     try:
-        own.request_extension(caller, form.data.get("message", "")[:1000])
+        self_service.request_extension(caller, form.data.get("message", "")[:1000])
     except ServiceError as exc:
         messages.error(request, error_message(exc))
     else:
@@ -189,7 +189,7 @@ def extension_request(request: HttpRequest, caller: Caller) -> HttpResponse:
 @require_GET
 def all_invites(request: HttpRequest, caller: Caller) -> HttpResponse:
     try:
-        page = own.list_invites(caller, InviteQuery(page_size=100), everyone=True)
+        page = self_service.list_invites(caller, InviteQuery(page_size=100), everyone=True)
     except ServiceError as exc:
         return render(request, "error.html", {"title": _("Not allowed"), "message": error_message(exc)}, status=403)
     context = {**_nav(caller, "all"), "rows": invite_rows(page.items), "total": page.total}
@@ -200,13 +200,13 @@ def all_invites(request: HttpRequest, caller: Caller) -> HttpResponse:
 @require_GET
 def members_page(request: HttpRequest, caller: Caller) -> HttpResponse:
     try:
-        page = own.list_members(caller, MemberQuery(status="live", page_size=200))
+        page = self_service.list_members(caller, MemberQuery(status="live", page_size=200))
     except ServiceError as exc:
         return render(request, "error.html", {"title": _("Not allowed"), "message": error_message(exc)}, status=403)
     rows = [
         {
             "member": member,
-            "state": own.member_state(member),
+            "state": self_service.member_state(member),
             "self": caller.member is not None and member.pk == caller.member.pk,
             "permissions_form": PermissionsForm(
                 initial={"permissions": list(permissions.perms_of(member.user)) if member.user else []},
@@ -234,7 +234,7 @@ def _acted(request: HttpRequest, action: Callable[[], object], done: str) -> Htt
 def member_permissions(request: HttpRequest, caller: Caller, member_id: int) -> HttpResponse:
     form = PermissionsForm(request.POST, prefix=f"m{member_id}")
     chosen = form.cleaned_data["permissions"] if form.is_valid() else []
-    return _acted(request, lambda: own.set_permissions(caller, member_id, chosen), _("Permissions saved."))
+    return _acted(request, lambda: self_service.set_permissions(caller, member_id, chosen), _("Permissions saved."))
 
 
 @member_view
@@ -245,7 +245,9 @@ def member_quota(request: HttpRequest, caller: Caller, member_id: int) -> HttpRe
         messages.error(request, _("Check the quota's numbers."))
         return redirect("me-members")
     data = form.cleaned_data
-    return _acted(request, lambda: own.set_quota(caller, member_id, data["limit"], data["days"]), _("Quota saved."))
+    return _acted(
+        request, lambda: self_service.set_quota(caller, member_id, data["limit"], data["days"]), _("Quota saved.")
+    )
 
 
 @member_view
@@ -258,7 +260,7 @@ def member_trial(request: HttpRequest, caller: Caller, member_id: int) -> HttpRe
     data = form.cleaned_data
     return _acted(
         request,
-        lambda: own.trial_action(caller, member_id, data["action"], days=data["days"]),
+        lambda: self_service.trial_action(caller, member_id, data["action"], days=data["days"]),
         _("Trial updated."),
     )
 
@@ -275,4 +277,4 @@ def member_expiry(request: HttpRequest, caller: Caller, member_id: int) -> HttpR
             messages.error(request, _("Give the date as YYYY-MM-DD."))
             return redirect("me-members")
         expires_at = timezone.make_aware(datetime.combine(day, time.max), timezone.get_current_timezone())
-    return _acted(request, lambda: own.set_expiry(caller, member_id, expires_at), _("Expiry saved."))
+    return _acted(request, lambda: self_service.set_expiry(caller, member_id, expires_at), _("Expiry saved."))

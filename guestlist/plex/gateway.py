@@ -1,59 +1,41 @@
-"""The Plex gateway: the only code in Guestlist that speaks to plex.tv or a Plex Media
-Server.
+"""The Plex gateway: the only code in Guestlist that speaks to plex.tv or a Plex Media Server.
 
-It is Django-free: tokens, URLs and the client identifier come in as arguments. Every
-failure
-comes out as one of the errors in `guestlist.plex.errors`, and no message ever holds a
-token.
+It is Django-free: tokens, URLs and the client identifier come in as arguments. Every failure
+comes out as one of the errors in `guestlist.plex.errors`, and no message ever holds a token.
+What each call sends and what Plex answers is written up in docs/plex.md.
 
-plexapi is used where it works as-is (reading the account, the PMS and its libraries).
-Sharing
-and Home calls are sent directly, in the exact shapes plexapi 4.18.3 sends
-(docs/plex-protocol.md §3), because plexapi re-reads plex.tv's section list and user
-list on
-every call, and its invite-accept calls hit routes plex.tv has removed.
+plexapi is used where it works as-is (reading the account, the PMS and its libraries). Sharing
+and Home calls are sent directly, in the shapes plexapi 4.18.3 sends, because plexapi re-reads
+plex.tv's section list and user list on every call, and its invite-accept calls hit routes
+plex.tv has removed (docs/plex.md, "Quirks worth knowing").
 
-Round trips per operation (plex.tv unless marked PMS; "map" is plex.tv's section list
-for the
+Round trips per operation (plex.tv unless marked PMS; "map" is plex.tv's section list for the
 server, cached in-process for `SECTION_MAP_TTL` seconds per machine identifier):
 
-=============================
-==============================================================
-operation                      requests
-=============================
-==============================================================
-owner_account                  1  GET /api/v2/user
-resources                      1  GET /api/v2/resources (JSON)
-server_info                    1 PMS  GET /  (once per gateway)
-libraries                      PMS: 1 GET / (once per gateway) + 2 (/library,
-/library/sections)
-                               + 1 GET /api/servers/{mid} (refreshes the map)
-users                          2  GET /api/users/ + GET
-/api/servers/{mid}/shared_servers
-                               (+1 when the map is cold)
-share                          1  POST /api/servers/{mid}/shared_servers (+1 map when
-cold);
-                               on "already sharing" +2: GET …/shared_servers and the v2
-                               update
-                               POST clients.plex.tv/api/v2/shared_servers/{id}
-update_share                   2  GET …/shared_servers + the v2 update (+1 map when
-cold)
-remove_share                   2  GET …/shared_servers + DELETE …/shared_servers/{id}
-add_home_user                  2  POST /api/home/users?invitedEmail= + POST
-…/shared_servers
-                               (+1 map when cold, +2 when already shared)
-create_managed_user            2  POST /api/home/users?title= + POST …/shared_servers
-                               (+1 map when cold)
-remove_home_user               1  DELETE /api/home/users/{id}
-=============================
-==============================================================
+===================  ==========================================================================
+operation            requests
+===================  ==========================================================================
+owner_account        1: GET /api/v2/user
+resources            1: GET /api/v2/resources (JSON)
+server_info          1 PMS: GET / (once per gateway)
+libraries            1 map: GET /api/servers/{mid}, always refreshed
+                     + PMS: GET / (once per gateway), GET /library, GET /library/sections
+users                2: GET /api/users/ + GET /api/servers/{mid}/shared_servers (+1 map if cold)
+share                1: POST /api/servers/{mid}/shared_servers (+1 map if cold);
+                     on "already sharing" +2: GET .../shared_servers and the v2 update,
+                     POST clients.plex.tv/api/v2/shared_servers/{id}
+update_share         2: GET .../shared_servers + the v2 update (+1 map if cold)
+remove_share         2: GET .../shared_servers + DELETE .../shared_servers/{id}
+add_home_user        2: POST /api/home/users?invitedEmail= + POST .../shared_servers
+                     (+1 map if cold, +2 when already shared)
+create_managed_user  2: POST /api/home/users?title= + POST .../shared_servers (+1 map if cold)
+remove_home_user     1: DELETE /api/home/users/{id}
+===================  ==========================================================================
 
-`machine_identifier` may be omitted when `server_url` is given; the first operation that
-needs
+`machine_identifier` may be omitted when `server_url` is given; the first operation that needs
 it then asks the PMS (1 PMS request per gateway).
 
-The invitee's side (PIN sign-in, accepting the invite) lives in
-`guestlist.plex.invitee`.
+The invitee's side (PIN sign-in, accepting the invite) lives in `guestlist.plex.invitee`.
 """
 
 from __future__ import annotations
@@ -590,7 +572,7 @@ class PlexGateway:
 
     def _create_home_user(self, query: dict[str, str], what: str) -> int:
         # Percent-encode everything: form encoding sends a space as "+", and plex.tv may
-        # read "+" literally on this route (plex-protocol.md §2.2, pitfall 7).
+        # read "+" literally on this route (docs/plex.md, "+ in query strings").
         encoded = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query.items())
         root = self._http.xml(
             "POST",

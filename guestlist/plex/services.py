@@ -20,11 +20,11 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Gone, Invalid, PlexRefused, PlexUnavailableError
 from guestlist.core.services import ensure_site_settings
 from guestlist.plex.errors import PinExpired, PlexError, PlexPassRequired, PlexTokenRejected
+from guestlist.plex.libraries import forget_cached_libraries
 from guestlist.plex.models import Library, MediaServer, PlexPin
 from guestlist.plex.records import LibraryInfo, PlexAccount
 
 if TYPE_CHECKING:
-    from guestlist.invites.models import Invite
     from guestlist.plex.gateway import PlexGateway
     from guestlist.plex.invitee import PlexInviteeGateway
 
@@ -61,9 +61,10 @@ def gateway_for(server: MediaServer) -> PlexGateway:
 
 
 def sign_in() -> PlexInviteeGateway:
+    """PIN sign-in and accept calls, made with Guestlist's own client identifier."""
+    # Imported on first use, as in ``gateway``: it loads plexapi and requests.
     from guestlist.plex.invitee import PlexInviteeGateway
 
-    """PIN sign-in and accept calls, made with Guestlist's own client identifier."""
     return PlexInviteeGateway(
         client_identifier=client_identifier(), plex_tv_url=settings.PLEX_TV_URL, timeout=timeout()
     )
@@ -150,7 +151,6 @@ def store_libraries(server: MediaServer, found: list[LibraryInfo]) -> None:
             )
             library.save(update_fields=["global_id", "title", "type", "is_present"])
     Library.objects.filter(server=server).exclude(key__in=seen).update(is_present=False)
-    from guestlist.plex.libraries import forget_cached_libraries
 
     forget_cached_libraries()
 
@@ -202,10 +202,11 @@ class StartedPin:
     auth_url: str
 
 
-def start_pin(purpose: str, *, forward_url: str | None = None, invite: Invite | None = None) -> StartedPin:
+def start_pin(purpose: str, *, forward_url: str | None = None, invite_id: int | None = None) -> StartedPin:
     """Create a Plex PIN under Guestlist's client identifier, remember it, and build the URL of
     Plex's sign-in page. Browsers only ever see the PIN's opaque ``public_id``, which replaces
-    ``{pin}`` in ``forward_url``."""
+    ``{pin}`` in ``forward_url``. A redeemer's PIN names its invite by id: the Plex link
+    imports no app above it."""
     client = sign_in()
     try:
         plex_pin = client.create_pin()
@@ -216,7 +217,7 @@ def start_pin(purpose: str, *, forward_url: str | None = None, invite: Invite | 
         plex_pin_id=plex_pin.id,
         code=plex_pin.code,
         purpose=purpose,
-        invite=invite,
+        invite_id=invite_id,
         expires_at=min(plex_pin.expires_at, timezone.now() + PIN_LIFETIME),
     )
     forward = forward_url.replace("{pin}", pin.public_id) if forward_url else None
@@ -272,7 +273,6 @@ def set_default_libraries(server: MediaServer, keys: list[int], *, actor: Actor)
         Library.objects.filter(server=server).update(is_default=False)
         Library.objects.filter(server=server, key__in=wanted).update(is_default=True)
         audit.record(actor, "server.default_libraries", server, keys=wanted)
-    from guestlist.plex.libraries import forget_cached_libraries
 
     forget_cached_libraries()
     return wanted

@@ -20,7 +20,7 @@ def literal_query(raw: bytes) -> dict[str, str]:
 
     plexapi puts e-mails into /api/home/users raw
     (`invitedEmail=fresh+tag@example.com`), so form-style parsing would turn the "+"
-    into a space (plex-protocol.md §2.2, pitfall 7).
+    into a space (docs/plex.md, "+ in query strings").
     """
     values: dict[str, str] = {}
     for part in raw.decode("utf-8", errors="replace").split("&"):

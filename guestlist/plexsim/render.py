@@ -1,5 +1,5 @@
-"""Responses in the exact shapes plex.tv and the PMS use (see docs/plex-protocol.md §3
-and §4)."""
+"""Responses in the exact shapes plex.tv and the PMS use (docs/plex.md describes them and the
+errors Plex answers with)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from guestlist.plexsim import actions, control
+from guestlist.plexsim import actions, control, demo
 from guestlist.plexsim.core import Fault, SimApp, Simulation
 from guestlist.plexsim.state import Account, Library, Server, Share, SimState
 
@@ -302,9 +302,14 @@ class PlexSimulator:
             return list(state.home_members(control.find_account(state, _ref(owner)).id))
 
     def seed_demo(self) -> Account:
-        from guestlist.plexsim.demo import seed_demo
-
-        return seed_demo(self)
+        """Adds the demo owner (Plex Pass, token `demo-owner-token`), the "Guestlist Demo"
+        server and twelve accounts nobody has invited yet, so every invite flow can be tried
+        with them."""
+        owner = self.add_account(demo.DEMO_OWNER, "owner@demo.example", plex_pass=True, token=demo.DEMO_OWNER_PLEX_AUTH)
+        self.add_server(owner, demo.DEMO_SERVER, machine_identifier=demo.DEMO_MACHINE_IDENTIFIER)
+        for username, title in demo.DEMO_PEOPLE:
+            self.add_account(username, f"{username}@demo.example", title=title)
+        return owner
 
 
 def _ref(account: Account | str | int) -> str | int:

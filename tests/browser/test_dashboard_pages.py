@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from guestlist.core.audit import Actor
-from guestlist.invites import templates_service
+from guestlist.invites import invite_templates
 from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
@@ -47,7 +47,7 @@ def seeded(sim: PlexSimulator, server: MediaServer, owner: User) -> Seeded:
     switched_off = make_invite(owner, usage_limit=2, description="Office")
     switched_off.is_active = False
     switched_off.save()
-    templates_service.create_template(
+    invite_templates.create_template(
         "Week trial", {"usage_limit": 10, "expires_in_days": 7, "user_expires_in_days": 7}, actor=Actor.admin(owner)
     )
     return Seeded(invite=family.pk, member=members[0].pk)

@@ -14,7 +14,7 @@ from guestlist.core.models import SiteSettings
 from guestlist.invites import services as invites
 from guestlist.invites.models import Invite
 from guestlist.members import permissions
-from guestlist.members.accounts import ensure_user
+from guestlist.members.logins import ensure_user
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
 from tests.browser.conftest import PHONE, csp_violations, screenshot

@@ -12,7 +12,7 @@ from django.test import Client
 from guestlist.accounts import services as accounts
 from guestlist.accounts.models import ApiKey
 from guestlist.core.audit import Actor
-from guestlist.invites import templates_service
+from guestlist.invites import invite_templates
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
 from tests.dashboard.conftest import join, make_invite
@@ -34,7 +34,7 @@ class World:
 def world(sim: PlexSimulator, server: MediaServer, owner: User, admin2: User) -> World:
     invite = make_invite(owner, usage_limit=5)
     member = join(sim, invite, "guest")
-    template = templates_service.create_template("Family", {"usage_limit": 3}, actor=Actor.admin(owner))
+    template = invite_templates.create_template("Family", {"usage_limit": 3}, actor=Actor.admin(owner))
     accounts.create_api_key("script", created_by=owner)
     return World(
         invite=invite.pk,

@@ -98,9 +98,7 @@ def test_advanced_mode_sets_every_setting(admin_client: Client, server: MediaSer
     assert invite.description == "Book club"
 
 
-def test_an_empty_usage_limit_means_unlimited_and_a_month_is_30_days(
-    admin_client: Client, server: MediaServer
-) -> None:
+def test_an_empty_usage_limit_means_unlimited_and_a_month_is_30_days(admin_client: Client, server: MediaServer) -> None:
     before = timezone.now()
     admin_client.post("/invites/new", advanced(usage_limit="", expires_amount="1", expires_unit="months"))
 

@@ -15,8 +15,9 @@ from guestlist.invites.models import Invite
 from guestlist.members.models import Member
 from guestlist.members.sync import sync_now
 from guestlist.plex import services as plex_services
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.conftest import MACHINE_ID
 from tests.dashboard.conftest import htmx, join, join_by_email, make_invite
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from guestlist.jobs.models import JobStatus
 from guestlist.members.models import Member
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.dashboard.conftest import join, make_invite
 
 pytestmark = pytest.mark.django_db

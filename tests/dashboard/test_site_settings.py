@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid
 from guestlist.core.models import AuditEvent, SiteSettings
-from guestlist.core.services import update_site_settings
+from guestlist.members.site_settings import update_site_settings
 from guestlist.plex import services as plex
 from guestlist.plex.models import Library, MediaServer
 

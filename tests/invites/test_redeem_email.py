@@ -10,8 +10,9 @@ from django.utils import timezone
 from guestlist.core.models import AuditEvent, SiteSettings
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.conftest import MACHINE_ID
 
 
@@ -163,7 +164,7 @@ def test_it_rejects_something_that_is_not_an_email(client: Client, api: Client, 
 def test_a_plex_outage_mid_redemption_keeps_the_use_and_finishes_later(
     client: Client, api: Client, server: MediaServer, sim: PlexSimulator
 ) -> None:
-    from guestlist.plex import outbox
+    from guestlist.plexwork import outbox
 
     invite = make_invite(api)
     sim.inject_fault("POST", "/api/servers/*/shared_servers", status=503, times=1)

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
-from guestlist.plex import outbox
-from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
+from guestlist.plex.models import MediaServer, PlexPin
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 from tests.conftest import MACHINE_ID, OWNER_PLEX_TOKEN
 from tests.invites.test_redeem_email import assert_invariants, make_invite
 

@@ -23,10 +23,10 @@ from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, redeem
 from guestlist.invites.services import create_invite
 from guestlist.members.models import Member
-from guestlist.plex import outbox
-from guestlist.plex.models import PlexOperation
 from guestlist.plexsim import PlexSimulator
 from guestlist.plexsim import actions as sim_actions
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 from tests.conftest import MACHINE_ID
 
 QUEUED = PlexOperation.State.QUEUED

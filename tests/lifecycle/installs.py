@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 SETUP_SCRIPT = """
 import sys
-from guestlist.cli import setup_django
+from guestlist.django_setup import setup_django
 setup_django()
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)

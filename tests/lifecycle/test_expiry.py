@@ -18,8 +18,9 @@ from guestlist.jobs.worker import run_job
 from guestlist.members import expiry
 from guestlist.members.models import Member
 from guestlist.members.services import set_expiry
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.lifecycle.conftest import (
     accept_in_plex,
     assert_invariants,

@@ -22,8 +22,9 @@ from guestlist.core.models import AuditEvent
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members import expiry, sync
 from guestlist.members.models import Member
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.invites.test_redeem_plex import poll, sign_in, start
 from tests.lifecycle.conftest import (
     accept_in_plex,

@@ -20,8 +20,9 @@ from guestlist.jobs.models import JobStatus
 from guestlist.jobs.schedule import JOBS
 from guestlist.jobs.worker import run_job
 from guestlist.members import sync
-from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
+from guestlist.plex.models import MediaServer, PlexPin
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.lifecycle.conftest import accept_in_plex, member_of, new_invite, redeem_email, remove_in_plex
 
 

@@ -18,9 +18,10 @@ from guestlist.invites.models import Invite, Redemption
 from guestlist.lib import liveness
 from guestlist.members.models import Member
 from guestlist.members.services import remove_member
-from guestlist.plex import outbox
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 from tests.invites.test_redeem_plex import poll, sign_in, start
 from tests.lifecycle.conftest import (
     assert_invariants,

@@ -14,7 +14,8 @@ from guestlist.jobs.dbwindow import Database
 from guestlist.jobs.runner import Lease, has_work
 from guestlist.jobs.schedule import JOBS
 from guestlist.members.models import Member
-from guestlist.plex.models import MediaServer, PlexOperation
+from guestlist.plex.models import MediaServer
+from guestlist.plexwork.models import PlexOperation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 JOB = {job.name: job for job in JOBS}

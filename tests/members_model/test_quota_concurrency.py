@@ -11,7 +11,7 @@ from django.db import connection
 
 from guestlist.core.errors import ServiceError
 from guestlist.invites.models import Invite
-from guestlist.members import own, permissions
+from guestlist.members import permissions, self_service
 from tests.members_model.conftest import MakeMember, site
 
 ATTEMPTS = 8
@@ -29,7 +29,7 @@ def test_concurrent_creates_stop_exactly_at_the_quota(make_member: MakeMember) -
         try:
             caller = permissions.caller_for(alice.user)
             start.wait()
-            own.create_invite(caller, {})
+            self_service.create_invite(caller, {})
             outcome = "created"
         except ServiceError as exc:
             outcome = exc.code

@@ -18,8 +18,8 @@ from guestlist.jobs.schedule import JOBS
 from guestlist.members import permissions, trials
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import perms_of
-from guestlist.plex.models import PlexOperation
 from guestlist.plexsim import PlexSimulator
+from guestlist.plexwork.models import PlexOperation
 from tests.lifecycle.conftest import run_owed_work, shares_of
 from tests.members_model.conftest import MakeMember, Person, owner_invite, site
 

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
-from guestlist.plex import outbox
-from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
+from guestlist.plex.models import MediaServer, PlexPin
 from guestlist.plexsim import PlexSimulator
 from guestlist.plexsim.state import Share
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 from tests.conftest import MACHINE_ID, OWNER_PLEX_TOKEN
 from tests.invites.test_redeem_email import assert_invariants, make_invite
 from tests.public.helpers import browser, come_back_from_plex, sign_in_at_plex, start_plex_sign_in, submit

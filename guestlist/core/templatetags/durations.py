@@ -16,7 +16,7 @@ register = template.Library()
 
 @register.filter
 def duration(value: int | None) -> str:
-    """"forever", "1 year", "3 months", "2 weeks", "10 days"."""
+    """Says "forever", "1 year", "3 months", "2 weeks" or "10 days"."""
     if value is None:
         return _("forever")
     if value and value % DAYS_PER_YEAR == 0:

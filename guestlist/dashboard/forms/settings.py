@@ -7,10 +7,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guestlist.core.labels import ACTOR_KINDS
 from guestlist.core.models import SiteSettings
-from guestlist.core.services import MAX_WELCOME_LENGTH
 from guestlist.dashboard.forms import set_choices
-from guestlist.dashboard.labels import ACTOR_KINDS
+from guestlist.members.forms import PERMISSION_LABELS
+from guestlist.members.site_settings import MAX_WELCOME_LENGTH
 from guestlist.plex.models import Library, MediaServer
 
 DAYS_HELP = _("In days. Leave empty for never.")
@@ -227,8 +228,6 @@ class MembersSettingsForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from guestlist.members.forms import PERMISSION_LABELS
-
         super().__init__(*args, **kwargs)
         set_choices(self, "default_member_permissions", PERMISSION_LABELS.items())
 

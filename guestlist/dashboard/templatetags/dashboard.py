@@ -8,8 +8,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from guestlist.core import labels
 from guestlist.core.templatetags.durations import duration
-from guestlist.dashboard import labels
 
 register = template.Library()
 

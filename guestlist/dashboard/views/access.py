@@ -16,8 +16,8 @@ from guestlist.accounts.forms import OwnerForm
 from guestlist.accounts.models import ApiKey
 from guestlist.core.audit import AuditQuery, known_actions, search_events
 from guestlist.core.errors import ServiceError
+from guestlist.core.labels import AUDIT_ACTIONS
 from guestlist.dashboard.forms.settings import ApiKeyForm, AuditFilterForm
-from guestlist.dashboard.labels import AUDIT_ACTIONS
 from guestlist.dashboard.views.common import (
     actor,
     admin_user,

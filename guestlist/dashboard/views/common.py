@@ -19,9 +19,9 @@ from django.utils import timezone
 from guestlist.accounts.decorators import admin_required
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
+from guestlist.core.labels import error_field, error_message
 from guestlist.core.middleware import needs_owner
 from guestlist.core.ratelimit import client_ip
-from guestlist.dashboard.labels import error_field, error_message
 
 PAGE_SIZE = 25
 View = Callable[..., HttpResponse]

@@ -13,20 +13,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.dashboard.forms.invites import InviteSettingsForm, InviteTemplateForm, as_amount_and_unit
 from guestlist.dashboard.views.common import actor, dashboard_view, form_error
-from guestlist.invites import templates_service
+from guestlist.invites import invite_templates
 from guestlist.invites.models import InviteTemplate
 from guestlist.plex.models import MediaServer
 
 
 def _template_or_404(template_id: int) -> InviteTemplate:
     try:
-        return templates_service.get_template(template_id)
+        return invite_templates.get_template(template_id)
     except NotFound:
         raise Http404 from None
 
 
 def _initial(template: InviteTemplate, servers: list[MediaServer]) -> dict[str, Any]:
-    settings = templates_service.template_settings(template)
+    settings = invite_templates.template_settings(template)
     initial = InviteSettingsForm.initial_for(settings, [server.pk for server in servers])
     amount, unit = as_amount_and_unit(settings["expires_in_days"])
     initial.update(name=template.name, expires_amount=amount, expires_unit=unit)
@@ -44,7 +44,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            template = templates_service.create_template(
+            template = invite_templates.create_template(
                 form.cleaned_data["name"], form.template_settings(), actor=actor(request)
             )
         except ServiceError as exc:
@@ -69,7 +69,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            templates_service.update_template(
+            invite_templates.update_template(
                 template, form.cleaned_data["name"], form.template_settings(), actor=actor(request)
             )
         except ServiceError as exc:
@@ -87,6 +87,6 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     template = _template_or_404(template_id)
     name = template.name
-    templates_service.delete_template(template, actor=actor(request))
+    invite_templates.delete_template(template, actor=actor(request))
     messages.success(request, _("Template “%(name)s” deleted.") % {"name": name})
     return redirect("invite-templates")

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guestlist.core.errors import NotFound, ServiceError
+from guestlist.core.labels import INVITE_FILTERS
 from guestlist.dashboard.forms.invites import (
     EXPIRY_UNITS,
     InviteCreateForm,
@@ -23,7 +24,6 @@ from guestlist.dashboard.forms.invites import (
     InviteSettingsForm,
     as_amount_and_unit,
 )
-from guestlist.dashboard.labels import INVITE_FILTERS
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
     actor,
@@ -36,7 +36,7 @@ from guestlist.dashboard.views.common import (
     page_count,
     report,
 )
-from guestlist.invites import bulk, qr, services, status, templates_service
+from guestlist.invites import bulk, invite_templates, qr, services, status
 from guestlist.invites.models import Invite, InviteTemplate, Redemption
 from guestlist.members.models import Member
 from guestlist.plex import libraries
@@ -133,7 +133,7 @@ def invite_export(request: HttpRequest) -> HttpResponse:
 
 
 def _initial_from_template(template: InviteTemplate | None, servers: list[MediaServer]) -> dict[str, Any]:
-    site_settings = templates_service.template_settings(template) if template else services.defaults_from_settings()
+    site_settings = invite_templates.template_settings(template) if template else services.defaults_from_settings()
     initial = InviteSettingsForm.initial_for(site_settings, [server.pk for server in servers])
     amount, unit = as_amount_and_unit(site_settings.get("expires_in_days"))
     initial.update(expires_amount=amount, expires_unit=unit, count=1)
@@ -176,7 +176,7 @@ def invite_new(request: HttpRequest) -> HttpResponse:
                         created_by=admin_user(request),
                     )
                     if name:
-                        templates_service.create_template(name, form.template_settings(), actor=actor(request))
+                        invite_templates.create_template(name, form.template_settings(), actor=actor(request))
             except ServiceError as exc:
                 form_error(form, exc)
             else:

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guestlist.core.audit import AuditQuery, search_events
 from guestlist.core.errors import NotFound, ServiceError
+from guestlist.core.labels import MEMBER_FILTERS
 from guestlist.dashboard.forms.members import EXTENSIONS, BulkMemberForm, ExpiryForm, MemberFilterForm, extension
-from guestlist.dashboard.labels import MEMBER_FILTERS
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
     actor,
@@ -29,14 +29,15 @@ from guestlist.dashboard.views.common import (
     page_count,
     report,
 )
-from guestlist.dashboard.views.member_rights import rights_context
+from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
 from guestlist.members import services
+from guestlist.members.allowances import table_rights
 from guestlist.members.models import Member
 from guestlist.members.reinvite import reinvite
 from guestlist.members.sync import sync_now
-from guestlist.members.table import table_rights
-from guestlist.plex.models import Library, PlexOperation
+from guestlist.plex.models import Library
+from guestlist.plexwork.models import PlexOperation
 
 LIVE = ("pending", "active")
 

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guestlist.core.errors import ServiceError
 from guestlist.core.markdown import render_markdown
 from guestlist.core.models import SiteSettings
-from guestlist.core.services import MAX_WELCOME_LENGTH, update_site_settings
 from guestlist.dashboard.forms.settings import DefaultsForm, MembersSettingsForm, WelcomeForm
 from guestlist.dashboard.views.common import actor, dashboard_view, form_error, is_htmx, report
 from guestlist.jobs.models import JobStatus
+from guestlist.members.site_settings import MAX_WELCOME_LENGTH, update_site_settings
 from guestlist.plex import services as plex
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer

@@ -10,7 +10,7 @@ from ninja import Router, Status
 from guestlist.api.schemas import CodeIn, OAuthStartOut, RedeemIn, RedeemStatusOut, ValidateOut, member_out
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
-from guestlist.invites import public, signin, welcome
+from guestlist.invites import public_invite, signin, welcome
 from guestlist.invites.redemption import redeem
 
 router = Router(tags=["public"])
@@ -21,7 +21,7 @@ def validate(request: HttpRequest, payload: CodeIn) -> HttpResponse:
     ratelimit.enforce(ratelimit.VALIDATE, request)
     # Answered directly: the answer is built from a fixed set of fields, and re-validating
     # it through the response schema would cost about a fifth of this hot endpoint's time.
-    return JsonResponse(public.describe(payload.code).as_api())
+    return JsonResponse(public_invite.describe(payload.code).as_api())
 
 
 @router.post("/oauth/start", response={201: OAuthStartOut}, summary="Start a Plex sign-in for an invite")
@@ -49,11 +49,9 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, A
             return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
         result = polled.result
     elif payload.password is not None:
-        from guestlist.members.accounts import redeem_with_local_account
-
         ratelimit.enforce(ratelimit.REDEEM, request)
         email = (payload.email or "").strip()
-        result = redeem_with_local_account(
+        result = signin.redeem_with_local_account(
             payload.code, email, payload.username or "", payload.password, actor=Actor.redeemer(email, ip)
         )
     else:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from guestlist.core.errors import ServiceError
 from guestlist.dashboard.views.common import actor, admin_user, dashboard_view, report
-from guestlist.members import own
+from guestlist.members import self_service
 from guestlist.members.forms import PermissionsForm, QuotaForm, TrialForm
 from guestlist.members.models import Member
 from guestlist.members.permissions import Caller
@@ -27,7 +27,7 @@ def _caller(request: HttpRequest) -> Caller:
 
 
 def rights_context(member: Member) -> dict[str, Any]:
-    state = own.member_state(member)
+    state = self_service.member_state(member)
     return {
         "rights": state,
         "permissions_form": PermissionsForm(initial={"permissions": state["permissions"]}, prefix="rights"),
@@ -53,7 +53,7 @@ def member_permissions(request: HttpRequest, member_id: int) -> HttpResponse:
     return _act(
         request,
         member_id,
-        lambda: own.set_permissions(_caller(request), member_id, list(chosen)),
+        lambda: self_service.set_permissions(_caller(request), member_id, list(chosen)),
         _("Permissions saved."),
     )
 
@@ -69,7 +69,7 @@ def member_quota(request: HttpRequest, member_id: int) -> HttpResponse:
     return _act(
         request,
         member_id,
-        lambda: own.set_quota(_caller(request), member_id, data["limit"], data["days"]),
+        lambda: self_service.set_quota(_caller(request), member_id, data["limit"], data["days"]),
         _("Quota saved."),
     )
 
@@ -85,6 +85,6 @@ def member_trial(request: HttpRequest, member_id: int) -> HttpResponse:
     return _act(
         request,
         member_id,
-        lambda: own.trial_action(_caller(request), member_id, data["action"], days=data["days"]),
+        lambda: self_service.trial_action(_caller(request), member_id, data["action"], days=data["days"]),
         _("Trial updated."),
     )

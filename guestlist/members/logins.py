@@ -26,15 +26,16 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from guestlist.core.models import AuditEvent, SiteSettings
 from guestlist.invites.models import Redemption
-from guestlist.invites.redemption import Identity, RedeemResult
 from guestlist.lib import crypto
 from guestlist.members import permissions
 from guestlist.members.models import Member
 from guestlist.members.permissions import Caller
-from guestlist.plex import outbox, services
+from guestlist.plex import services
 from guestlist.plex.errors import PlexError
-from guestlist.plex.models import MediaServer, PlexOperation, PlexPin
+from guestlist.plex.models import MediaServer, PlexPin
 from guestlist.plex.records import PlexAccount
+from guestlist.plexwork import outbox
+from guestlist.plexwork.models import PlexOperation
 
 # Where a browser session keeps the PIN of its Plex sign-in or link: only that session can
 # finish it (the pages and the member API share it).
@@ -42,11 +43,6 @@ PIN_SESSION_KEY = "member_plex_pin"
 # Sessions made without a password check (Plex sign-in, a local account just created) name it.
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 USERNAME_ALLOWED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@+"
-
-
-def default_permissions(site: SiteSettings | None = None) -> list[str]:
-    site = site or SiteSettings.current()
-    return [perm for perm in permissions.ALL if perm in (site.default_member_permissions or [])]
 
 
 def ensure_user(member: Member, *, actor: Actor) -> User:
@@ -67,7 +63,7 @@ def ensure_user(member: Member, *, actor: Actor) -> User:
         user.set_unusable_password()
         user.save()
         if not locked.in_trial:
-            permissions.set_user_permissions(user, default_permissions())
+            permissions.set_user_permissions(user, permissions.default_permissions())
         Member.objects.filter(pk=locked.pk).update(user=user)
         audit.record(actor, "member.account_created", locked, username=username, local=False)
     member.user = user
@@ -99,7 +95,7 @@ def create_local_user(member: Member, username: str, password: str, *, actor: Ac
     """Inside the redemption's transaction: the member's user, with the password hashed (Argon2)."""
     user = User.objects.create_user(username=username, email=member.email, password=password)
     if not member.in_trial:
-        permissions.set_user_permissions(user, default_permissions())
+        permissions.set_user_permissions(user, permissions.default_permissions())
     Member.objects.filter(pk=member.pk).update(user=user)
     member.user = user
     audit.record(actor, "member.account_created", member, username=username, local=True)
@@ -275,30 +271,3 @@ def link_plex_account(caller: Caller, signed_in: SignedIn) -> Member:
             outbox.run(claimed)
     locked.refresh_from_db()
     return locked
-
-
-def redeem_with_local_account(code: str, email: str, username: str, password: str, *, actor: Actor) -> RedeemResult:
-    """Streamarr's local-account path: redeem by e-mail with a username and password.
-
-    A use is claimed and the member recorded as ``unlinked``; Plex is not asked for
-    anything until they link a Plex account with this e-mail from their page.
-    """
-    from guestlist.invites.redemption import redeem
-    from guestlist.invites.signin import email_identity
-
-    # ``redeem`` checks this too; asking first means a switched-off feature says so before
-    # anyone is told their password is too short.
-    if not SiteSettings.current().local_accounts_enabled:
-        raise Gone("Local accounts are switched off", code="local_accounts_disabled")
-    identity = email_identity(email)
-    identity = Identity(method=Redemption.Method.LOCAL, email=identity.email)
-    clean = check_local_account(username, password, identity.email)
-
-    def make_user(member: Member) -> None:
-        create_local_user(member, clean, password, actor=actor)
-
-    result = redeem(code, identity, actor=actor, on_claimed=make_user)
-    if result.member.user_id is None:
-        # They had redeemed this invite before without an account: nothing new was claimed.
-        raise Conflict("You have redeemed this invite already; sign in instead.", code="already_member")
-    return result

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -25,20 +25,20 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.lib import crypto, liveness, shutdown
 from guestlist.members.models import Member
+from guestlist.plex import services
 from guestlist.plex.errors import PlexError, PlexNotFound, PlexUnavailable
-from guestlist.plex.models import PlexOperation
-
-if TYPE_CHECKING:
-    from guestlist.plex.records import ShareSettings
+from guestlist.plex.records import ShareSettings
+from guestlist.plexwork import effects
+from guestlist.plexwork.effects import cancel_open as cancel_open
+from guestlist.plexwork.models import PlexOperation
+from guestlist.plexwork.queue import LOCK_SECONDS as LOCK_SECONDS
+from guestlist.plexwork.queue import enqueue as enqueue
 
 logger = logging.getLogger(__name__)
 
 Kind = PlexOperation.Kind
 State = PlexOperation.State
 
-# Longer than any single attempt can take (several Plex calls with short timeouts plus the
-# accept retries), so the runner never picks up work a live request is still doing.
-LOCK_SECONDS = 90
 BACKOFF_SECONDS = (20, 60, 120, 300, 600, 1200, 1800, 3600)
 MAX_ATTEMPTS = {Kind.ACCEPT: 12}
 DEFAULT_MAX_ATTEMPTS = 36  # about a day and a half of retrying
@@ -58,34 +58,6 @@ class Outcome:
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts - 1, 0), len(BACKOFF_SECONDS) - 1)])
-
-
-def enqueue(
-    kind: str,
-    *,
-    member: Any,
-    redemption: Any = None,
-    payload: dict[str, Any] | None = None,
-    reason: str = "",
-    inline: bool = True,
-) -> PlexOperation:
-    """Record a Plex change; call inside the transaction that made it necessary.
-
-    ``inline`` locks the row for the caller, who runs it right after committing.
-    """
-    now = timezone.now()
-    return PlexOperation.objects.create(
-        kind=kind,
-        server_id=member.server_id,
-        member=member,
-        redemption=redemption,
-        payload=payload or {},
-        reason=reason,
-        next_attempt_at=now,
-        locked_until=now + timedelta(seconds=LOCK_SECONDS) if inline else None,
-        locked_by=liveness.identity() if inline else "",
-        attempts=1 if inline else 0,
-    )
 
 
 def _unlocked(now: datetime, ops: Any = None) -> Q:
@@ -141,8 +113,6 @@ def process_due(limit: int = 50) -> str:
 
 
 def settings_from(payload: dict[str, Any]) -> ShareSettings:
-    from guestlist.plex.records import ShareSettings
-
     return ShareSettings(
         library_keys=tuple(int(key) for key in payload.get("library_keys", ())),
         allow_sync=bool(payload.get("allow_sync")),
@@ -169,8 +139,6 @@ def run(op: PlexOperation) -> Outcome:
 
 
 def _finish(op: PlexOperation, result: dict[str, Any]) -> Outcome:
-    from guestlist.plex import effects
-
     with transaction.atomic():
         updated = PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
             state=State.DONE, finished_at=timezone.now(), locked_until=None, locked_by="", last_error=""
@@ -202,8 +170,6 @@ def _retry(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
 
 
 def _fail(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
-    from guestlist.plex import effects
-
     with transaction.atomic():
         updated = PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
             state=State.FAILED, finished_at=timezone.now(), locked_until=None, locked_by="", last_error=error[:2000]
@@ -215,23 +181,6 @@ def _fail(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
     return Outcome(State.FAILED, error, exc)
 
 
-def cancel_open(member_id: int, *, kinds: tuple[str, ...] | None = None) -> int:
-    """Cancel a member's queued operations; call inside the transaction that decided it."""
-    from guestlist.plex import effects
-
-    ops = PlexOperation.objects.filter(member_id=member_id, state=State.QUEUED)
-    if kinds:
-        ops = ops.filter(kind__in=kinds)
-    cancelled = 0
-    for op in ops:
-        if PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
-            state=State.CANCELLED, finished_at=timezone.now(), locked_until=None, locked_by=""
-        ):
-            effects.on_cancelled(op)
-            cancelled += 1
-    return cancelled
-
-
 def release_lock(op: PlexOperation) -> None:
     PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(locked_until=None, locked_by="")
 
@@ -240,22 +189,16 @@ def release_lock(op: PlexOperation) -> None:
 
 
 def _share(op: PlexOperation) -> dict[str, Any]:
-    from guestlist.plex import services
-
     result = services.gateway_for(op.server).share(op.payload["invitee"], settings_from(op.payload))
     return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
 
 
 def _home_invite(op: PlexOperation) -> dict[str, Any]:
-    from guestlist.plex import services
-
     result = services.gateway_for(op.server).add_home_user(op.payload["invitee"], settings_from(op.payload))
     return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
 
 
 def _accept(op: PlexOperation) -> dict[str, Any] | None:
-    from guestlist.plex import services
-
     redemption = op.redemption
     if redemption is None or not redemption.user_token_encrypted:
         return {"skipped": "no token"}
@@ -277,8 +220,6 @@ def _accept(op: PlexOperation) -> dict[str, Any] | None:
 
 
 def _share_accepted(op: PlexOperation) -> bool:
-    from guestlist.plex import services
-
     member = op.member
     if member is None or member.plex_id is None:
         return False
@@ -293,8 +234,6 @@ def _member(op: PlexOperation) -> Member:
 
 
 def _update_share(op: PlexOperation) -> dict[str, Any]:
-    from guestlist.plex import services
-
     member = _member(op)
     if member.plex_id is None:
         raise PlexNotFound("This member's Plex account is not known yet; refresh them from Plex first.")
@@ -303,8 +242,6 @@ def _update_share(op: PlexOperation) -> dict[str, Any]:
 
 
 def _remove(op: PlexOperation) -> dict[str, Any]:
-    from guestlist.plex import services
-
     member = _member(op)
     if op.payload.get("compensation") and member.status in (Member.Status.PENDING, Member.Status.ACTIVE):
         return {"skipped": "invited again since"}

@@ -19,7 +19,7 @@ from guestlist.invites import services as invites
 from guestlist.invites.models import Invite
 from guestlist.members import permissions, quotas, trials
 from guestlist.members import services as members
-from guestlist.members.accounts import ensure_user
+from guestlist.members.logins import ensure_user
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import Caller
 

@@ -10,11 +10,14 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.invites.models import Invite, Redemption
+from guestlist.invites.services import delete_if_orphaned
 from guestlist.members.models import Member
 from guestlist.plex.errors import PlexError
-from guestlist.plex.models import PlexOperation
+from guestlist.plexwork.models import PlexOperation
+from guestlist.plexwork.queue import enqueue
 
 Kind = PlexOperation.Kind
+State = PlexOperation.State
 JOB_ACTOR = Actor.job("plex_operations")
 
 
@@ -44,8 +47,6 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
                 and not PlexOperation.objects.filter(redemption_id=redemption.pk, kind=Kind.ACCEPT).exists()
             ):
                 # The share exists; now accept it as the redeemer so they need no e-mail.
-                from guestlist.plex.outbox import enqueue
-
                 enqueue(Kind.ACCEPT, member=member, redemption=redemption, inline=False)
     elif op.kind == Kind.ACCEPT:
         if "accepted" in result:
@@ -74,8 +75,6 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             status=final, removed_at=now, reason=op.reason or member.reason, plex_share_id=None, updated_at=now
         )
         audit.record(JOB_ACTOR, f"member.{final}", member, confirmed_by_plex=True)
-        from guestlist.invites.services import delete_if_orphaned
-
         delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
 
 
@@ -92,8 +91,6 @@ def on_done_after_cancel(op: PlexOperation, result: dict[str, Any]) -> None:
         return
     # Even with the member's own removal still queued: it may already have looked for
     # the share before Plex made it. A second removal of nothing counts as done.
-    from guestlist.plex.outbox import enqueue
-
     if result.get("user_id") and member.plex_id is None:
         Member.objects.filter(pk=member.pk).update(plex_id=result["user_id"])
         member.plex_id = result["user_id"]
@@ -135,8 +132,6 @@ def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:
 
 def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
     """A redemption Plex refused for good: the use returns to the invite, no access remains."""
-    from guestlist.plex.outbox import cancel_open
-
     code = "plex_pass_required" if exc is not None and type(exc).__name__ == "PlexPassRequired" else "plex_refused"
     if op.redemption_id:
         failed = Redemption.objects.filter(
@@ -162,3 +157,18 @@ def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
         # The member existed only for this attempt; the failed redemption keeps the history.
         Redemption.objects.filter(member=member).update(member=None)
         member.delete()
+
+
+def cancel_open(member_id: int, *, kinds: tuple[str, ...] | None = None) -> int:
+    """Cancel a member's queued operations; call inside the transaction that decided it."""
+    ops = PlexOperation.objects.filter(member_id=member_id, state=State.QUEUED)
+    if kinds:
+        ops = ops.filter(kind__in=kinds)
+    cancelled = 0
+    for op in ops:
+        if PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(
+            state=State.CANCELLED, finished_at=timezone.now(), locked_until=None, locked_by=""
+        ):
+            on_cancelled(op)
+            cancelled += 1
+    return cancelled

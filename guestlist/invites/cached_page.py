@@ -1,6 +1,6 @@
 """The public invite page, built to stay fast under link previews and crowds.
 
-A GET of ``/invite/CODE`` costs what ``public.describe`` costs (one hand-written read; the
+A GET of ``/invite/CODE`` costs what ``public_invite.describe`` costs (one hand-written read; the
 owner's settings and the library titles come from short-lived caches) and a cache lookup:
 the rendered page is cached under a key made of everything it shows, so a cached page is
 never out of date. Only the CSRF token differs between visitors; it is filled into a slot
@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from guestlist.core.models import SiteSettings
-from guestlist.invites import public
+from guestlist.invites import public_invite
 from guestlist.invites.refusals import Refusal, refusal
 
 # Replaced by each visitor's own token; letters only, so escaping can never alter it.
@@ -31,7 +31,7 @@ PAGE_SECONDS = 300
 @dataclass(frozen=True)
 class Lookup:
     code: str
-    found: public.PublicInvite
+    found: public_invite.PublicInvite
     email_enabled: bool
     local_enabled: bool = False
 
@@ -53,7 +53,7 @@ class Lookup:
 
 
 def look_up(code: str) -> Lookup:
-    found = public.describe(code)
+    found = public_invite.describe(code)
     site = SiteSettings.current()
     known = found.invite is not None
     return Lookup(code, found, known and site.email_redemption_enabled, known and site.local_accounts_enabled)
