@@ -153,7 +153,7 @@ def test_filters_update_the_list_in_place_as_you_type(desktop: Page, seeded: See
     expect(desktop.locator("#count-all")).to_have_text("1")
     assert "search=book" in desktop.url
     desktop.get_by_text("Disabled", exact=True).click()
-    expect(desktop.locator("#invite-results")).to_contain_text("No invites match.")
+    expect(desktop.locator("#invite-results")).to_contain_text("No invites match these filters.")
     assert desktop.evaluate("window.stillTheSamePage") is True
 
 
