@@ -5,13 +5,18 @@ Every test here also fails on any console error or CSP violation (tests/browser/
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import timedelta
 
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, expect
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Page, expect
 
 from guestlist.invites.models import Invite
+from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.conftest import PASSWORD
 from tests.dashboard.conftest import join, make_invite
 
@@ -95,3 +100,41 @@ def test_a_form_with_errors_starts_with_a_focused_summary_that_leads_to_each_fie
     described = (count.get_attribute("aria-describedby") or "").split()
     assert any(desktop.locator(f"#{name}").inner_text().startswith("Ensure") for name in described)
     assert Invite.objects.count() == 0
+
+
+HEADERS_IN_VIEW = """() => {
+  const wrap = document.querySelector('#member-results .table-wrap');
+  const right = Math.min(wrap.getBoundingClientRect().right, window.innerWidth);
+  return [...wrap.querySelectorAll('th')].filter(th => th.offsetParent !== null)
+    .filter(th => th.getBoundingClientRect().right > right + 1).map(th => th.textContent.trim());
+}"""
+
+
+def test_the_members_table_shows_status_and_expiry_on_a_laptop_and_a_phone(
+    live_url: str, sim: PlexSimulator, server: MediaServer, owner: User, new_context: Callable[..., BrowserContext]
+) -> None:
+    invite = make_invite(owner, usage_limit=5)
+    for name in ("alice", "bob", "carol"):
+        join(sim, invite, name)
+    Member.objects.update(expires_at=timezone.now() + timedelta(days=40))
+    for device in (DESKTOP, PHONE):
+        page = new_context(**device).new_page()
+        sign_in(page, live_url)
+        page.goto(f"{live_url}/users")
+        expect(page.locator("#member-results th").filter(has_text="Expires")).to_be_visible()
+        assert page.evaluate(HEADERS_IN_VIEW) == [], device
+        page.close()
+
+
+def test_tabs_on_a_phone_hint_that_they_scroll_and_show_the_current_one(
+    phone: Page, live_url: str, server: MediaServer, owner: User
+) -> None:
+    sign_in(phone, live_url)
+    phone.goto(f"{live_url}/settings/audit")
+    current = phone.get_by_role("navigation", name="Settings sections").get_by_role("link", name="Audit log")
+    box = current.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    phone.goto(f"{live_url}/invites")
+    tabs = phone.locator("fieldset.tabs")
+    if tabs.evaluate("el => el.scrollWidth > el.clientWidth"):
+        expect(tabs).to_have_class(re.compile("scrolls-more"))

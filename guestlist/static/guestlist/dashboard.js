@@ -106,6 +106,32 @@
     field.focus();
   });
 
+  // Rows of tabs scroll sideways on a phone: start with the current tab in view, and fade
+  // the edge while more tabs hide past it.
+  function fitScroller(box) {
+    var more = box.scrollWidth - box.clientWidth - box.scrollLeft > 4;
+    box.classList.toggle("scrolls-more", more);
+  }
+  function setUpScrollers() {
+    var boxes = document.querySelectorAll(".tabs, .subnav, .mainnav");
+    Array.prototype.forEach.call(boxes, function (box) {
+      var current = box.querySelector("[aria-current='page'], .tab:has(input:checked)");
+      if (current && box.scrollWidth > box.clientWidth) {
+        box.scrollLeft = current.offsetLeft - box.offsetLeft - (box.clientWidth - current.offsetWidth) / 2;
+      }
+      fitScroller(box);
+      box.addEventListener("scroll", function () { fitScroller(box); }, {passive: true});
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpScrollers);
+  } else {
+    setUpScrollers();
+  }
+  window.addEventListener("resize", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".tabs, .subnav, .mainnav"), fitScroller);
+  });
+
   // Clicking a read-only link field selects it, ready to copy by hand.
   document.addEventListener("focusin", function (event) {
     var input = event.target;
