@@ -44,7 +44,7 @@ def test_typing_a_members_expiry_date_updates_it_in_place_without_a_csp_violatio
     desktop.keyboard.type("0506AM")
     field.press("Enter")
 
-    expect(desktop.get_by_text(re.compile(r"Access ends on .*2031"))).to_be_visible()
+    expect(desktop.get_by_text("Access ends on Mar 4, 2031, 05:06.", exact=True)).to_be_visible()
     assert desktop.evaluate("window.stillTheSamePage") is True
     member.refresh_from_db()
     assert member.expires_at is not None and member.expires_at.year == 2031
@@ -57,7 +57,7 @@ def test_a_refused_expiry_is_explained_in_place(
     sign_in(desktop, live_url)
     desktop.goto(f"{live_url}/users/{member.pk}")
     desktop.get_by_role("button", name="Set expiry").click()
-    expect(desktop.get_by_text("Pick a date, or use")).to_be_visible()
+    expect(desktop.get_by_text("Pick a date, or use “Clear” for no expiry.", exact=True)).to_be_visible()
     desktop.get_by_label("Access ends").fill("2031-03-04T05:06")
     desktop.get_by_role("button", name="Set expiry").click()
     expect(desktop.get_by_text(re.compile(r"Access ends on .*2031"))).to_be_visible()
@@ -138,3 +138,24 @@ def test_tabs_on_a_phone_hint_that_they_scroll_and_show_the_current_one(
     tabs = phone.locator("fieldset.tabs")
     if tabs.evaluate("el => el.scrollWidth > el.clientWidth"):
         expect(tabs).to_have_class(re.compile("scrolls-more"))
+
+
+def test_german_expiry_buttons_fit_on_one_line_each(
+    live_url: str, sim: PlexSimulator, server: MediaServer, owner: User, new_context: Callable[..., BrowserContext]
+) -> None:
+    member = join(sim, make_invite(owner), "alice")
+    page = new_context(**PHONE, locale="de-DE").new_page()
+    page.goto(f"{live_url}/login")
+    page.get_by_label("Benutzername").fill("owner")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_label("Passwort").press("Enter")
+    page.wait_for_url(f"{live_url}/")
+    page.goto(f"{live_url}/users/{member.pk}")
+
+    expect(page.get_by_role("button", name="Kein Ablaufdatum")).to_be_visible()
+    year = page.get_by_role("button", name="+1 Jahr")
+    week = page.get_by_role("button", name="+1 Woche")
+    assert year.evaluate("el => el.getBoundingClientRect().height") == week.evaluate(
+        "el => el.getBoundingClientRect().height"
+    )
+    assert year.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
