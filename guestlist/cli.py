@@ -59,6 +59,7 @@ def build_parser() -> Parser:
     apikey_commands.required = True
     apikey_create = apikey_commands.add_parser("create", help="print a new API key once")
     apikey_create.add_argument("--name", required=True)
+    apikey_create.add_argument("--admin", help="the admin who owns the key (default: the owner)")
 
     server = commands.add_parser("server", help="connect Plex Media Servers")
     server_commands = server.add_subparsers(dest="server_command", metavar="ACTION", parser_class=Parser)
@@ -112,9 +113,24 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 def cmd_apikey_create(args: argparse.Namespace) -> int:
     setup_django()
-    from guestlist.accounts import services
+    from django.contrib.auth.models import User
 
-    key = services.create_api_key(args.name)
+    from guestlist.accounts import services
+    from guestlist.core.audit import Actor
+
+    admins = User.objects.filter(is_staff=True, is_active=True)
+    admin = (
+        admins.filter(username=args.admin).first()
+        if args.admin
+        else admins.filter(is_superuser=True).order_by("pk").first()
+    )
+    if admin is None:
+        raise CommandFailed(
+            f"there is no admin named {args.admin!r}"
+            if args.admin
+            else "an API key belongs to an admin; create the owner first (guestlist createadmin)"
+        )
+    key = services.create_api_key(args.name, created_by=admin, actor=Actor.system("cli"))
     print(f"API key {args.name!r} created. It is shown only now; store it somewhere safe:")
     print(key)
     return EXIT_OK

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from granian.server import MTServer
 
 from guestlist.django_setup import setup_django
 from guestlist.jobs.runner import PARENT_ENV
+from guestlist.lib.datadir import make_private
 
 logger = logging.getLogger("guestlist.server")
 
@@ -36,6 +38,7 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
 
+    make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)
     ensure_site_settings()
     token = issue_setup_token()

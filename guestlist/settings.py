@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.utils.csp import CSP
 
-from guestlist.lib.datadir import check_secret_key, ensure_data_dir, load_or_create_secret_key
+from guestlist.lib.datadir import check_secret_key, ensure_data_dir, load_or_create_secret_key, private_file
 from guestlist.lib.env import (
     ConfigError,
     env_bool,
@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "guestlist.invites",
     "guestlist.members",
     "guestlist.plexwork",
+    "guestlist.notifications",
     "guestlist.jobs",
     "guestlist.api",
     "guestlist.dashboard",
@@ -114,7 +115,7 @@ if _database_url:
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL cannot be parsed: {exc}") from exc
 else:
-    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "guestlist.sqlite3")}
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(private_file(DATA_DIR / "guestlist.sqlite3"))}
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("guestlist.accounts.urls")),
     path("", include("guestlist.invites.urls")),
     path("", include("guestlist.members.urls")),
+    path("", include("guestlist.notifications.urls")),
     path("", include("guestlist.dashboard.urls")),
 ]

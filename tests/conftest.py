@@ -62,6 +62,14 @@ def settings_read_fresh(settings: Any) -> None:
     settings.PIN_POLL_MIN_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def code_misses_forgotten() -> None:
+    """The invite pages count unknown codes per address in memory; each test starts afresh."""
+    from guestlist.invites.views import CODE_MISSES
+
+    CODE_MISSES.clear()
+
+
 @pytest.fixture
 def frozen_minute() -> Iterator[None]:
     """Keeps the clock inside one rate-limit window, so counting tests cannot straddle two."""

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guestlist.accounts import services
 from guestlist.accounts.forms import OwnerForm
-from guestlist.accounts.setup import check_setup_token, close_setup
+from guestlist.accounts.setup import check_setup_token, create_owner
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
@@ -107,7 +107,7 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         for limit, subject in (
             (ratelimit.LOGIN, ratelimit.client_ip(request)),
-            (ratelimit.LOGIN_USER, request.POST.get("username", "").strip().lower()[:150]),
+            (ratelimit.LOGIN_USER, services.login_limit_key(request.POST.get("username", ""))),
         ):
             verdict = ratelimit.hit(limit, subject)
             if not verdict.allowed:
@@ -209,16 +209,18 @@ def setup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ip = ratelimit.client_ip(request)
         try:
-            user = services.create_admin(
+            user = create_owner(
+                token,
                 form.cleaned_data["username"],
                 form.cleaned_data["password"],
                 email=form.cleaned_data["email"],
                 actor=Actor(Actor.system().kind, "setup wizard", None, ip),
             )
         except ServiceError as exc:
+            if exc.code == "setup_closed":
+                return render(request, "accounts/setup_locked.html", status=403)
             form.add_error(None, exc.message)
         else:
-            close_setup()
             login(request, user, backend=BACKEND)
             messages.success(request, _("Welcome! Now connect your Plex server."))
             return redirect("setup-plex")

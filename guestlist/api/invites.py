@@ -16,12 +16,15 @@ from guestlist.api.schemas import (
     InviteOut,
     InviteStatsOut,
     InviteUpdateIn,
+    SendInviteIn,
+    SentOut,
     invite_out,
     member_out,
 )
 from guestlist.core.errors import Invalid
 from guestlist.invites import qr, services, stats
 from guestlist.members.models import Member
+from guestlist.notifications import services as notifications
 
 router = Router(tags=["invites"], auth=admin_auth)
 
@@ -95,3 +98,12 @@ def invite_qr(request: HttpRequest, invite_id: int, format: str = "png") -> Http
     response = HttpResponse(qr.render_qr(invite, format), content_type=qr.FORMATS[format])
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@router.post("/{int:invite_id}/send", response={202: SentOut}, summary="Send the invite's link by e-mail")
+def send_invite(request: HttpRequest, invite_id: int, payload: SendInviteIn) -> Status[dict[str, Any]]:
+    invite = services.get_invite(invite_id)
+    delivery = notifications.send_invite(
+        invite, payload.email, payload.message or "", actor=principal(request).actor, language=payload.language
+    )
+    return Status(202, {"delivery_id": delivery.pk, "email": delivery.recipient, "status": delivery.status})

@@ -24,6 +24,8 @@ from guestlist.api.schemas import (
     PermissionsIn,
     QuotaIn,
     QuotaOut,
+    SendInviteIn,
+    SentOut,
     StrictSchema,
     TrialActionIn,
     TrialOut,
@@ -146,6 +148,14 @@ def me_get_invite(request: HttpRequest, invite_id: int) -> dict[str, Any]:
 def me_update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn) -> dict[str, Any]:
     invite = self_service.update_invite(caller(request), invite_id, payload.model_dump(exclude_unset=True))
     return invite_with_extras(request, invite)
+
+
+@router.post("/invites/{int:invite_id}/send", response={202: SentOut}, summary="Send my invite's link by e-mail")
+def me_send_invite(request: HttpRequest, invite_id: int, payload: SendInviteIn) -> Status[dict[str, Any]]:
+    delivery = self_service.send_invite(
+        caller(request), invite_id, payload.email, payload.message or "", payload.language
+    )
+    return Status(202, {"delivery_id": delivery.pk, "email": delivery.recipient, "status": delivery.status})
 
 
 @router.delete("/invites/{int:invite_id}", response={204: None}, summary="Delete an invite")

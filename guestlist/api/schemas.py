@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
-from guestlist.invites import status
 from guestlist.invites.models import Invite
-from guestlist.invites.qr import invite_url
-from guestlist.invites.services import trial_as_api
+from guestlist.invites.representation import invite_as_api
 from guestlist.members.models import Member
+from guestlist.members.representation import member_as_api
 from guestlist.members.self_service import member_state
-from guestlist.plex.libraries import selection_as_api
 
 
 class StrictSchema(Schema):
@@ -267,49 +264,11 @@ class RedeemStatusOut(Schema):
 
 
 def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]:
-    now = now or timezone.now()
-    invite_badges = status.badges(invite, now)
-    return {
-        "id": invite.pk,
-        "code": invite.code,
-        "url": invite_url(invite.code),
-        "description": invite.description,
-        "created_at": invite.created_at,
-        "updated_at": invite.updated_at,
-        "created_by": invite.created_by_label,
-        "server_id": invite.server_id,
-        "expires_at": invite.expires_at,
-        "usage_limit": invite.usage_limit,
-        "used_count": invite.used_count,
-        "user_expires_in_days": invite.user_expires_in_days,
-        "allow_sync": invite.allow_sync,
-        "allow_channels": invite.allow_channels,
-        "allow_camera_upload": invite.allow_camera_upload,
-        "plex_home": invite.plex_home,
-        "libraries": selection_as_api(invite.libraries),
-        "is_active": invite.is_active,
-        "badges": invite_badges,
-        "status": invite_badges[0],
-        "streamarr_status": status.streamarr_status(invite, now),
-        "trial": trial_as_api(invite.trial_days),
-    }
+    return invite_as_api(invite, now=now)
 
 
 def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
-    return {
-        "id": member.pk,
-        "email": member.email,
-        "username": member.username,
-        "plex_id": str(member.plex_id) if member.plex_id is not None else None,
-        "thumb": member.thumb,
-        "invite_id": member.invite_id,
-        "created_at": member.created_at,
-        "last_seen": member.last_seen,
-        "expires_at": member.expires_at,
-        "is_active": member.status in ("pending", "active"),
-        "status": member.status,
-        "message": message or None,
-    }
+    return member_as_api(member, message=message)
 
 
 def member_detail_out(member: Member) -> dict[str, Any]:
@@ -343,3 +302,16 @@ class TrialActionIn(StrictSchema):
     action: str
     days: StrictInt | None = None
     message: str = Field(default="", max_length=1000)
+
+
+class SendInviteIn(StrictSchema):
+    email: str = Field(max_length=254)
+    message: str | None = Field(default=None, max_length=2000)
+    # The mail's language; without it, the one the address used before, else the sender's.
+    language: str | None = None
+
+
+class SentOut(Schema):
+    delivery_id: int
+    email: str
+    status: str

@@ -37,7 +37,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from guestlist import __version__
 from guestlist.lib import crypto, liveness
-from guestlist.lib.datadir import SECRET_KEY_FILE
+from guestlist.lib.datadir import SECRET_KEY_FILE, write_private
 from guestlist.lib.env import env_secret
 
 FORMAT = "guestlist-backup"
@@ -207,7 +207,7 @@ def restore_sqlite(path: Path, target: Target, *, known_migrations: set[tuple[st
     database = target.database
     staged = database.with_name(f".{database.name}.restore-{secrets.token_hex(4)}")
     try:
-        staged.write_bytes(data)
+        write_private(staged, data)
         pending = check_database(staged, key, known_migrations)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         previous = _set_aside(database, stamp)

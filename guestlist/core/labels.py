@@ -113,12 +113,43 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "settings.update": _("Settings changed"),
 }
 
+EVENT_LABELS: dict[str, Promise] = {
+    "invite.created": _("Invite created"),
+    "invite.redeemed": _("Invite redeemed"),
+    "invite.redemption_failed": _("Redemption failed (Plex refused)"),
+    "member.joined": _("Member joined (Plex confirmed the share)"),
+    "member.expiring_soon": _("Member's access ends soon"),
+    "member.expired": _("Member's access expired"),
+    "member.removed": _("Member removed by an admin"),
+    "member.removed_in_plex": _("Member removed in Plex"),
+    "member.reinvite_requested": _("Former member asks for a new invite"),
+    "trial.ended": _("Trial ended"),
+    "trial.extension_requested": _("Trial extension requested"),
+    "plex.unreachable": _("Plex server unreachable"),
+    "plex.reachable": _("Plex server reachable again"),
+    "plex.token_rejected": _("Plex token rejected"),
+    "test": _("Test message"),
+}
+
+DESTINATION_KINDS: dict[str, Promise] = {"apprise": _("Apprise"), "webhook": _("Webhook"), "email": _("E-mail")}
+
+DELIVERY_STATES: dict[str, Promise] = {"pending": _("Waiting"), "succeeded": _("Sent"), "failed": _("Failed")}
+
+MAIL_KINDS: dict[str, Promise] = {
+    "invite": _("Invite mail"),
+    "welcome": _("Welcome mail"),
+    "expiry_reminder": _("Expiry reminder"),
+    "ended": _("Access ended mail"),
+    "test": _("Test mail"),
+}
+
 JOB_NAMES: dict[str, Promise] = {
     "housekeeping": _("Housekeeping"),
     "sync": _("Sync with Plex"),
     "expiry": _("Expire memberships"),
     "trials": _("End trials"),
     "plex_operations": _("Plex work queue"),
+    "deliveries": _("Notifications and mail"),
     "backup": _("Backup"),
 }
 
@@ -126,6 +157,7 @@ JOB_NAMES: dict[str, Promise] = {
 # listed fall back to the service's own (English) sentence.
 ERRORS: dict[str, Promise] = {
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
+    "smtp_not_configured": _("Set up the SMTP server in Settings → Notifications first."),
     "code_taken": _("That code is already taken; pick another one."),
     "invite_has_members": _("Members joined through this invite; confirm to delete it anyway."),
     "plex_unavailable": _("Plex is not answering right now; try again in a moment."),
@@ -161,6 +193,10 @@ MEMBER_ERRORS: dict[str, Promise] = {
     "own_membership": _("You cannot change your own membership."),
     "not_a_member": _("This account has no membership here any more."),
     "email_mismatch": _("Sign in with the Plex account that uses your e-mail address."),
+    "email_unconfirmed": _(
+        "Plex has not confirmed this account's e-mail address yet. Follow the link in the e-mail from Plex "
+        "(or confirm the address in your Plex account settings), then sign in again."
+    ),
     "already_linked": _("Your Plex account is linked already."),
     "owner_account": _("This is the server owner's own Plex account."),
     "local_accounts_disabled": _("Local accounts are switched off."),

@@ -58,6 +58,8 @@ class SiteSettings(models.Model):
     expiry_warning_days = models.PositiveSmallIntegerField(default=7)
     # The Streamarr model: members who sign in and invite (contract.md "Members' own area").
     local_accounts_enabled = models.BooleanField(default=False)
+    # Off: when a member's access ends, the invites they made and nobody used up are disabled.
+    keep_departed_members_invites = models.BooleanField(default=False)
     default_member_permissions = models.JSONField(default=list, blank=True)
     # null limit: no quota; days 0: the limit counts for the member's whole lifetime.
     default_quota_limit = models.PositiveSmallIntegerField(null=True, blank=True, default=5)

@@ -25,6 +25,10 @@ LOGIN = Limit("login", 10, 60)
 # Per account name, whatever the address: slows guessing one member's password from many IPs.
 LOGIN_USER = Limit("login_user", 10, 900)
 EXTENSION_REQUEST = Limit("extension_request", 3, 3600)
+# Invite mails an admin or member may send: enough for a batch, not for spam.
+INVITE_MAIL = Limit("invite_mail", 30, 3600)
+# The signed links in mails (opt-out, re-invite request), per address.
+MAIL_LINK = Limit("mail_link", 20, 60)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from guestlist.core.labels import JOB_NAMES, PLEX_OPERATIONS
+from guestlist.core.labels import EVENT_LABELS, JOB_NAMES, MAIL_KINDS, PLEX_OPERATIONS
 from guestlist.core.models import SiteSettings
 from guestlist.jobs.models import JobStatus
 from guestlist.members.models import Member
+from guestlist.notifications.models import Delivery
 from guestlist.plex.models import MediaServer
 from guestlist.plexwork.models import PlexOperation
 
@@ -71,6 +72,16 @@ def _server_items(server: MediaServer) -> list[Item]:
             )
         )
     return items
+
+
+def _delivery_target(item: Delivery) -> str:
+    return item.destination.name if item.destination is not None else item.recipient
+
+
+def _delivery_what(item: Delivery) -> str:
+    if item.event is not None:
+        return str(EVENT_LABELS.get(item.event.type, item.event.type))
+    return str(MAIL_KINDS.get(item.mail_kind, item.mail_kind))
 
 
 def needs_attention() -> list[Item]:
@@ -154,6 +165,21 @@ def needs_attention() -> list[Item]:
                 _("Their access is taken away as soon as Plex answers."),
                 reverse("members") + "?status=all",
                 _("Members"),
+            )
+        )
+    undelivered = list(
+        Delivery.objects.filter(status=Delivery.Status.FAILED, finished_at__gte=now - timedelta(days=7))
+        .select_related("destination", "event")
+        .order_by("-finished_at")[:5]
+    )
+    if undelivered:
+        items.append(
+            Item(
+                "error",
+                _("Notifications or mails that could not be delivered in the last week"),
+                lines=[f"{_delivery_target(item)}: {_delivery_what(item)} — {item.last_error}" for item in undelivered],
+                link=reverse("settings-notifications") + "?status=failed",
+                link_text=_("Delivery log"),
             )
         )
     for job in JobStatus.objects.filter(last_ok=False).order_by("name"):

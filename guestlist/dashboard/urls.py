@@ -8,6 +8,7 @@ from guestlist.dashboard.views import (
     invites,
     member_allowances,
     members,
+    notifications,
     overview,
     settings,
     setup,
@@ -27,6 +28,7 @@ urlpatterns = [
     path("invites/<int:invite_id>/edit", invites.invite_edit, name="invite-edit"),
     path("invites/<int:invite_id>/active", invites.invite_set_active, name="invite-set-active"),
     path("invites/<int:invite_id>/delete", invites.invite_delete, name="invite-delete"),
+    path("invites/<int:invite_id>/send", notifications.invite_send, name="invite-send"),
     path("invites/<int:invite_id>/qr.<str:fmt>", invites.invite_qr, name="invite-qr"),
     # Members
     path("users", members.member_list, name="members"),
@@ -48,6 +50,22 @@ urlpatterns = [
     path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),
     path("settings/welcome/preview", settings.welcome_preview, name="settings-welcome-preview"),
+    path("settings/notifications", notifications.notifications, name="settings-notifications"),
+    path("settings/notifications/smtp", notifications.smtp, name="settings-notifications-smtp"),
+    path("settings/notifications/smtp/test", notifications.smtp_test, name="settings-notifications-smtp-test"),
+    path(
+        "settings/notifications/<int:destination_id>", notifications.destination_edit, name="settings-destination-edit"
+    ),
+    path(
+        "settings/notifications/<int:destination_id>/<str:action>",
+        notifications.destination_action,
+        name="settings-destination-action",
+    ),
+    path(
+        "settings/notifications/deliveries/<int:delivery_id>/retry",
+        notifications.delivery_retry,
+        name="settings-delivery-retry",
+    ),
     path("settings/api-keys", access.api_keys, name="settings-api-keys"),
     path("settings/api-keys/<int:key_id>/revoke", access.api_key_revoke, name="settings-api-key-revoke"),
     path("settings/admins", access.admins, name="settings-admins"),

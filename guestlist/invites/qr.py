@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from guestlist.invites import status
 from guestlist.invites.models import Invite
+from guestlist.lib.datadir import PRIVATE_DIR, write_private
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -49,10 +50,10 @@ def render_qr(invite: Invite, fmt: str) -> bytes:
     else:
         qr.save(buffer, kind="svg", scale=8, border=2, xmldecl=False, svgns=True, title=f"Invite {invite.code}")
     data = buffer.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     # A private draft name: two requests may render the same code at once.
     draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    draft.write_bytes(data)
+    write_private(draft, data)
     draft.replace(path)
     return data
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
@@ -28,6 +28,7 @@ from guestlist.invites.services import find_by_code
 from guestlist.lib import crypto
 from guestlist.members.models import Member
 from guestlist.members.trials import start_trial
+from guestlist.notifications import mail, notify
 from guestlist.plex import libraries, services
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
@@ -216,6 +217,8 @@ def _claim(
             method=identity.method,
             reinvited=previous_status is not None,
         )
+        notify.invite_redeemed(invite, member, method=identity.method)
+        mail.remember_language(identity.email, translation.get_language())
         if local:
             return member, None
         payload: dict[str, Any] = {

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from guestlist.invites import codes, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
+from guestlist.notifications import notify
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
 
@@ -63,10 +64,6 @@ def clean_trial_field(value: object) -> int | None:
             details=[{"field": "trial", "message": "invalid"}],
         )
     return value
-
-
-def trial_as_api(days: int | None) -> str | int:
-    return "inherit" if days is None else ("none" if days == 0 else days)
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -194,6 +191,7 @@ def create_invite(data: Mapping[str, Any], *, actor: Actor, created_by: User | N
             with transaction.atomic():
                 invite.save()
                 audit.record(actor, "invite.create", invite, fields=_audit_fields(invite))
+                notify.invite_created(invite)
         except IntegrityError:
             if custom is not None:
                 raise Conflict(f"The code {invite.code} is already taken.", code="code_taken") from None
@@ -259,6 +257,27 @@ def delete_invite(invite: Invite, *, actor: Actor, force: bool = False) -> Delet
 
     forget_qr(invite.code)
     return DeleteOutcome(members_kept=members)
+
+
+CREATOR_LEFT = "creator_left"
+
+
+def disable_invites_of_departed(member: Member, *, actor: Actor) -> int:
+    """A member's access ended: the invites they made that could still bring people in stop.
+
+    Call inside the transaction that ends the membership. The owner may keep such invites
+    working (``keep_departed_members_invites``). Each invite is audited like any change of
+    ``is_active``, with the reason.
+    """
+    if member.user_id is None or SiteSettings.current().keep_departed_members_invites:
+        return 0
+    disabled = 0
+    usable = Q(usage_limit__isnull=True) | Q(used_count__lt=F("usage_limit"))
+    for invite in Invite.objects.filter(usable, created_by_id=member.user_id, is_active=True):
+        if Invite.objects.filter(pk=invite.pk, is_active=True).update(is_active=False, updated_at=timezone.now()):
+            audit.record(actor, "invite.update", invite, changes={"is_active": [True, False]}, reason=CREATOR_LEFT)
+            disabled += 1
+    return disabled
 
 
 def delete_if_orphaned(invite_id: int | None, *, actor: Actor) -> bool:

@@ -29,11 +29,14 @@ from guestlist.invites import cached_page, codes, refusals, signin, welcome
 from guestlist.invites.redemption import RedeemResult, redeem
 from guestlist.invites.refusals import Refusal
 from guestlist.invites.services import find_by_code
+from guestlist.lib.memlimit import MemoryLimit
 from guestlist.members.logins import LOGIN_BACKEND
 from guestlist.members.models import Member
 from guestlist.plex.addresses import auth_page_base
 
 PIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# Unknown codes per client address on the invite pages (validate's limit, for the pages).
+CODE_MISSES = MemoryLimit("invite_page_misses", 30, 60)
 
 
 def _public_policy() -> dict[str, list[str]]:
@@ -55,10 +58,26 @@ def _finish(response: HttpResponse, *, plex_form: bool = False) -> HttpResponse:
     return response
 
 
+def _too_many_misses(request: HttpRequest, retry_after: int) -> HttpResponse:
+    shown = refusals.refusal("rate_limited", retry_after=retry_after)
+    response = render(request, "error.html", {"title": shown.title, "message": shown.next_step}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return _finish(response)
+
+
 def _invite_response(
     request: HttpRequest, code: str, *, problem: Refusal | None = None, email: str = "", username: str = ""
 ) -> HttpResponse:
+    # Codes that do not exist count against the address (custom codes can be words worth
+    # guessing). Once it missed too often it gets 429 for any code, before the lookup, so
+    # the answer cannot tell a hit from a miss. Counted in memory: the GET writes nothing.
+    guessing = settings.RATE_LIMITS_ENABLED
+    address = ratelimit.client_ip(request)
+    if guessing and (wait := CODE_MISSES.retry_after(address)):
+        return _too_many_misses(request, wait)
     lookup = cached_page.look_up(code)
+    if guessing and not lookup.known:
+        CODE_MISSES.add(address)
     html = cached_page.invite_html(lookup, problem=problem, email=email, username=username)
     status = problem.status if problem is not None else lookup.status
     response = HttpResponse(html.replace(cached_page.CSRF_SLOT, get_token(request)), status=status)

@@ -108,6 +108,13 @@ def has_work(db: Database, job: Job, now: datetime) -> bool:
             [at],
         )
         return any(until is None or until < at or (by and liveness.is_gone(str(by))) for until, by in rows)
+    if job.name == "deliveries":
+        rows = db.rows(
+            "SELECT locked_until, locked_by FROM notifications_delivery "
+            "WHERE status = 'pending' AND next_attempt_at <= %s ORDER BY next_attempt_at LIMIT 50",
+            [at],
+        )
+        return any(until is None or until < at or (by and liveness.is_gone(str(by))) for until, by in rows)
     if job.name == "expiry":
         days = db.rows("SELECT expiry_warning_days FROM core_sitesettings WHERE id = 1")
         horizon = db.moment(now + timedelta(days=int(days[0][0]) if days else 7))

@@ -17,6 +17,8 @@ JOBS: tuple[Job, ...] = (
     # Plex work owed (shares, accepts, removals) that failed or was cut off; cheap when idle.
     Job("plex_operations", "guestlist.plexwork.outbox:process_due", every_seconds=15, first_after_seconds=2),
     # Expiries are enforced within a minute of falling due.
+    # Webhooks, Apprise messages and mails; sent only here, never by the web process.
+    Job("deliveries", "guestlist.notifications.delivery:process_due", every_seconds=10, first_after_seconds=3),
     Job("expiry", "guestlist.members.expiry:run", every_seconds=60, first_after_seconds=10),
     # Ended trials get their outcome (promote or deactivate). The issue asks for a daily job;
     # hourly costs nothing while no trial has ended (the runner asks the database first) and

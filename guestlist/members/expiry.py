@@ -22,6 +22,7 @@ from guestlist.core.models import SiteSettings
 from guestlist.lib import shutdown
 from guestlist.members.models import LIVE_STATUSES, Member
 from guestlist.members.services import end_unlinked, queue_removal
+from guestlist.notifications import notify
 from guestlist.plexwork import outbox
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ def flag_expiring(*, now: datetime | None = None) -> int:
             if Member.objects.filter(pk=member.pk, expiry_warned_at__isnull=True).update(expiry_warned_at=now):
                 expires_at = member.expires_at.isoformat() if member.expires_at else None
                 audit.record(JOB_ACTOR, "member.expiring_soon", member, expires_at=expires_at)
+                notify.member_expiring_soon(member)
                 flagged += 1
     return flagged
 

@@ -157,9 +157,12 @@ def poll_plex_sign_in(public_id: str, *, now: datetime | None = None) -> SignedI
 
 
 def owner_user_for(account: PlexAccount) -> User | None:
-    """The owner's admin account when this Plex account owns a connected server."""
+    """The owner's admin account when this Plex account owns a connected server (by Plex id,
+    or by an e-mail address plex.tv has confirmed)."""
     owns = MediaServer.objects.filter(owner_plex_id=account.id).exists() or (
-        bool(account.email) and MediaServer.objects.filter(owner_email__iexact=account.email).exists()
+        bool(account.email)
+        and account.email_confirmed
+        and MediaServer.objects.filter(owner_email__iexact=account.email).exists()
     )
     if not owns:
         return None
@@ -167,14 +170,30 @@ def owner_user_for(account: PlexAccount) -> User | None:
 
 
 def member_for_account(account: PlexAccount) -> Member | None:
-    """A pending or active member of this install, by Plex id first, then by e-mail."""
+    """A pending or active member of this install, by Plex id first, then by e-mail.
+
+    The e-mail only counts once plex.tv reports it confirmed: anyone can make a Plex
+    account with someone else's address. When that is all that stands between this account
+    and a membership, the refusal says so, so the person knows what to do.
+    """
     live = Member.objects.filter(status__in=(Member.Status.PENDING, Member.Status.ACTIVE)).select_related("user")
     by_id = live.filter(plex_id=account.id).order_by("-created_at").first()
     if by_id is not None:
         return by_id
-    if account.email:
-        return live.filter(plex_id__isnull=True, email__iexact=account.email).order_by("-created_at").first()
-    return None
+    if not account.email:
+        return None
+    by_email = live.filter(plex_id__isnull=True, email__iexact=account.email).order_by("-created_at").first()
+    if by_email is not None and not account.email_confirmed:
+        raise email_unconfirmed(account.email)
+    return by_email
+
+
+def email_unconfirmed(email: str) -> Forbidden:
+    return Forbidden(
+        f"Plex has not confirmed that {email} belongs to this Plex account. Follow the link in the "
+        "e-mail from Plex (or confirm the address in your Plex account settings), then sign in again.",
+        code="email_unconfirmed",
+    )
 
 
 def user_for_plex_account(account: PlexAccount, *, ip: str | None) -> User:
@@ -231,6 +250,8 @@ def link_plex_account(caller: Caller, signed_in: SignedIn) -> Member:
             f"Sign in with the Plex account of {member.email}; that one uses another e-mail address.",
             code="email_mismatch",
         )
+    if not account.email_confirmed:
+        raise email_unconfirmed(account.email)
     if member.expires_at is not None and member.expires_at <= timezone.now():
         raise Gone("Your membership has ended.", code="expired")
     owner = owner_user_for(account)

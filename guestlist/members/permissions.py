@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permission, User
+from django.utils import timezone
 
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Forbidden, Invalid
@@ -192,7 +194,7 @@ def check_list(caller: Caller, *, everyone: bool) -> None:
 
 
 def check_invite(caller: Caller, created_by_id: int | None, used_count: int, action: str) -> None:
-    """``action`` is ``view`` or ``delete`` of one invite.
+    """``action`` is ``view``, ``send`` (mail its link) or ``delete`` of one invite.
 
     A creator deletes their own invite while nobody used it (Create Invites or View
     Invites); Manage Invites deletes any (the usual ``force`` rule for members' invites).
@@ -202,6 +204,8 @@ def check_invite(caller: Caller, created_by_id: int | None, used_count: int, act
     own = caller.user is not None and created_by_id == caller.user.pk
     if action == "view" and own and caller.has(VIEW_INVITES):
         return
+    if action == "send" and own and (caller.has(CREATE_INVITES) or caller.has(VIEW_INVITES)):
+        return  # whoever may make an invite may hand its link on
     if action == "delete" and own and (caller.has(CREATE_INVITES) or caller.has(VIEW_INVITES)):
         if used_count:
             raise Forbidden(
@@ -226,6 +230,20 @@ def check_manage_member(caller: Caller, member: Member) -> None:
         raise Forbidden("You cannot change your own membership.", code="own_membership")
     if member.user is not None and member.user.is_staff:
         raise Forbidden("Admins are changed by the owner.", code="owner_only")
+
+
+def check_expiry(caller: Caller, expires_at: datetime | None) -> None:
+    """Manage Users moves a member's end date, but only staff end access there and then:
+    a date that has passed would let the expiry job take the share away at once."""
+    if caller.staff or expires_at is None:
+        return
+    if timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at, timezone.get_current_timezone())
+    if expires_at <= timezone.now():
+        raise Invalid(
+            "Pick a moment in the future; only an admin can end a membership now.",
+            details=[{"field": "expires_at", "message": "in_the_past"}],
+        )
 
 
 def default_permissions(site: SiteSettings | None = None) -> list[str]:

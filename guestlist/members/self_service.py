@@ -22,6 +22,7 @@ from guestlist.members import services as members
 from guestlist.members.logins import ensure_user
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import Caller
+from guestlist.notifications import services as notifications
 
 
 def create_invite(caller: Caller, data: Mapping[str, Any]) -> Invite:
@@ -132,6 +133,7 @@ def list_members(caller: Caller, query: members.MemberQuery) -> members.MemberPa
 
 def set_expiry(caller: Caller, member_id: int, expires_at: datetime | None) -> Member:
     member = managed_member(caller, member_id)
+    permissions.check_expiry(caller, expires_at)
     return members.set_expiry(member, expires_at, actor=caller.actor)
 
 
@@ -204,3 +206,9 @@ def extension_out(request: TrialExtensionRequest) -> dict[str, Any]:
         "decided_at": request.decided_at,
         "days": request.days,
     }
+
+
+def send_invite(caller: Caller, invite_id: int, to: object, message: object = "", language: object = None) -> Any:
+    """Mail the link of an invite the caller may see (their own, or everyone's with Manage Invites)."""
+    invite = get_invite(caller, invite_id, "send")
+    return notifications.send_invite(invite, to, message, actor=caller.actor, language=language)

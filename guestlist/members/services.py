@@ -14,7 +14,9 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.invites.models import Redemption
+from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members.models import Member
+from guestlist.notifications import notify
 from guestlist.plex import libraries, services
 from guestlist.plex.errors import PlexError
 from guestlist.plexwork import outbox
@@ -174,6 +176,8 @@ def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str
         state=Redemption.State.DONE, completed_at=now, user_token_encrypted=""
     )
     audit.record(actor, f"member.{final_status}", member, confirmed_by_plex=False, unlinked=True)
+    disable_invites_of_departed(member, actor=actor)
+    notify.member_ended(member, final_status)
 
 
 def open_removal(member: Member) -> PlexOperation | None:

@@ -24,6 +24,7 @@ BOOLEAN_SETTINGS = frozenset(
         "default_allow_channels",
         "default_allow_camera_upload",
         "local_accounts_enabled",
+        "keep_departed_members_invites",
         "trial_enabled",
     }
 )

@@ -28,13 +28,14 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexUnavailableError
+from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user
+from guestlist.notifications import notify
 from guestlist.plex import services
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
 from guestlist.plex.records import PlexUser
-from guestlist.plex.services import check_health
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,9 @@ def apply_users(
             )
             if changed:
                 audit.record(actor, "member.removed_in_plex", member)
+                disable_invites_of_departed(member, actor=actor)
+                member.refresh_from_db()
+                notify.member_removed_in_plex(member)
                 outcome.removed += 1
     if outcome.skipped_servers:
         logger.warning("Plex listed nobody with access to %s; no member was marked removed in Plex.", server.name)
@@ -166,7 +170,7 @@ def sync_job() -> str:
     # learns of a revoked token or an unreachable server without pressing "Check now".
 
     for server in MediaServer.objects.all():
-        check_health(server)
+        notify.check_health(server)
     return str(outcome)
 
 

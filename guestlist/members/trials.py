@@ -29,6 +29,7 @@ from guestlist.members import permissions
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import Caller
 from guestlist.members.services import end_unlinked, queue_removal
+from guestlist.notifications import notify
 from guestlist.plexwork import outbox
 
 JOB_ACTOR = Actor.job("trials")
@@ -79,6 +80,7 @@ def request_extension(caller: Caller, message: str) -> TrialExtensionRequest:
         with transaction.atomic():
             request = TrialExtensionRequest.objects.create(member=member, message=message.strip())
             audit.record(caller.actor, "member.trial_extension_requested", member, message=message.strip()[:200])
+            notify.trial_extension_requested(member, message=message.strip())
     except IntegrityError:
         raise Conflict("Your request is waiting for an answer already.", code="extension_pending") from None
     return request
@@ -173,8 +175,10 @@ def apply_outcome(
                 granted = set(permissions.perms_of(member.user)) | set(permissions.default_permissions())
                 permissions.set_user_permissions(member.user, granted)
             audit.record(actor, "member.trial_promoted", member)
+            notify.trial_ended(member, outcome=Outcome.PROMOTE)
             return True
         audit.record(actor, "member.trial_ended", member, outcome="deactivate")
+        notify.trial_ended(member, outcome=Outcome.DEACTIVATE)
         if member.status == Member.Status.UNLINKED:
             end_unlinked(member, actor=actor, reason=TRIAL_ENDED_REASON)
             return True

@@ -11,6 +11,7 @@ urlpatterns = [
     path("me/invites/new", views.invite_create, name="me-invite-new"),
     path("me/invites/<int:invite_id>/delete", views.invite_delete, name="me-invite-delete"),
     path("me/invites/<int:invite_id>/active", views.invite_set_active, name="me-invite-active"),
+    path("me/invites/<int:invite_id>/send", views.invite_send, name="me-invite-send"),
     path("me/invites/<int:invite_id>/qr.svg", views.invite_qr, name="me-invite-qr"),
     path("me/trial/extension", views.extension_request, name="me-extension"),
     path("me/all-invites", views.all_invites, name="me-all-invites"),

@@ -36,6 +36,7 @@ from guestlist.members.forms import (
 )
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
+from guestlist.notifications.services import mail_server
 
 CREATED_KEY = "me_created_invite"
 View = Callable[..., HttpResponse]
@@ -108,6 +109,7 @@ def home(request: HttpRequest, caller: Caller) -> HttpResponse:
         "rows": rows,
         "can_list": can_list,
         "created": created,
+        "mail_ready": mail_server().configured,
         "advanced": caller.has(permissions.ADVANCED_INVITES),
         "invite_form": InviteForm(),
         "extension_form": ExtensionForm(),
@@ -145,6 +147,21 @@ def invite_delete(request: HttpRequest, caller: Caller, invite_id: int) -> HttpR
     else:
         messages.success(request, _("Invite deleted."))
     return redirect(request.POST.get("back") == "all" and "me-all-invites" or "me")
+
+
+@member_view
+@require_POST
+def invite_send(request: HttpRequest, caller: Caller, invite_id: int) -> HttpResponse:
+    email = request.POST.get("email", "").strip()
+    try:
+        self_service.send_invite(
+            caller, invite_id, email, request.POST.get("message", ""), request.POST.get("language") or None
+        )
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, _("The invite is on its way to %(email)s.") % {"email": email})
+    return redirect("me")
 
 
 @member_view

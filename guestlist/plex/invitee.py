@@ -38,6 +38,7 @@ def account_from_plexapi(account: Any) -> PlexAccount:
         title=str(account.title or ""),
         thumb=str(account.thumb or ""),
         has_plex_pass=bool(account.subscriptionActive) or "plexpass" in roles,
+        email_confirmed=account.confirmed is True,
     )
 
 

@@ -15,6 +15,9 @@ class PlexAccount:
     title: str
     thumb: str
     has_plex_pass: bool
+    # plex.tv's ``confirmed``: the person followed the confirmation mail. Until then anyone
+    # could have typed the address, so it must not match them to anything.
+    email_confirmed: bool = False
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,12 @@ class PlexSimulator:
                 actions.accept_share(state, account, created.id)
             return created
 
+    def confirm_email(self, account: Account | str | int, confirmed: bool = True) -> None:
+        """The person followed (or, with False, has yet to follow) plex.tv's confirmation
+        mail: plex.tv's user answer says so in ``confirmed``."""
+        with self.sim.lock:
+            control.find_account(self.sim.state, _ref(account)).email_verified = confirmed
+
     def set_last_seen(self, account: Account | str | int, when: float | None) -> None:
         with self.sim.lock:
             control.find_account(self.sim.state, _ref(account)).last_seen_at = when

@@ -10,8 +10,9 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.invites.models import Invite, Redemption
-from guestlist.invites.services import delete_if_orphaned
+from guestlist.invites.services import delete_if_orphaned, disable_invites_of_departed
 from guestlist.members.models import Member
+from guestlist.notifications import notify
 from guestlist.plex.errors import PlexError
 from guestlist.plexwork.models import PlexOperation
 from guestlist.plexwork.queue import enqueue
@@ -38,9 +39,11 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             member.plex_id = result["user_id"]
         member.save(update_fields=["plex_share_id", "plex_id", "updated_at"])
         if op.redemption_id:
-            Redemption.objects.filter(pk=op.redemption_id, state=Redemption.State.PENDING).update(
+            confirmed = Redemption.objects.filter(pk=op.redemption_id, state=Redemption.State.PENDING).update(
                 state=Redemption.State.DONE, completed_at=now, error="", error_code=""
             )
+            if confirmed:
+                notify.member_joined(member, redemption_id=op.redemption_id)
             redemption = Redemption.objects.get(pk=op.redemption_id)
             if (
                 redemption.user_token_encrypted
@@ -75,6 +78,9 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             status=final, removed_at=now, reason=op.reason or member.reason, plex_share_id=None, updated_at=now
         )
         audit.record(JOB_ACTOR, f"member.{final}", member, confirmed_by_plex=True)
+        disable_invites_of_departed(member, actor=JOB_ACTOR)
+        member.refresh_from_db()
+        notify.member_ended(member, final)
         delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
 
 
@@ -146,6 +152,13 @@ def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
         redemption = Redemption.objects.get(pk=op.redemption_id)
         if failed and redemption.invite_id:
             Invite.objects.filter(pk=redemption.invite_id, used_count__gt=0).update(used_count=F("used_count") - 1)
+        if failed:
+            notify.redemption_failed(
+                Invite.objects.filter(pk=redemption.invite_id or 0).first(),
+                Member.objects.filter(pk=_member_id(op)).first(),
+                error_code=code,
+                error=error,
+            )
     cancel_open(_member_id(op))
     member = Member.objects.get(pk=_member_id(op))
     previous = op.payload.get("previous_status")

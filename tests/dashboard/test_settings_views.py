@@ -182,7 +182,7 @@ def test_adding_an_admin_with_a_taken_name_is_refused(admin_client: Client, owne
 
 def test_the_audit_log_filters_by_action_actor_and_text(admin_client: Client, server: MediaServer, owner: User) -> None:
     make_invite(owner, description="needle")
-    accounts.create_api_key("robot", actor=Actor.system("cli"))
+    accounts.create_api_key("robot", created_by=owner, actor=Actor.system("cli"))
 
     def shown(query: str) -> set[str]:
         page = admin_client.get(f"/settings/audit{query}").content.decode()

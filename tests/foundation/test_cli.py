@@ -50,9 +50,8 @@ def test_createadmin_refuses_a_weak_password_with_a_reason(
     assert not User.objects.exists()
 
 
-@pytest.mark.django_db
 def test_apikey_create_prints_the_key_alone_on_its_last_line_and_stores_only_its_hash(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], owner: User
 ) -> None:
     assert cli.main(["apikey", "create", "--name", "backup script"]) == 0
     key = capsys.readouterr().out.strip().splitlines()[-1]
@@ -61,6 +60,13 @@ def test_apikey_create_prints_the_key_alone_on_its_last_line_and_stores_only_its
     assert stored.name == "backup script"
     assert key not in (stored.key_hash, stored.prefix)
     assert authenticate_api_key(key) == stored
+
+
+@pytest.mark.django_db
+def test_apikey_create_refuses_before_an_owner_exists(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["apikey", "create", "--name", "backup script"]) == 1
+    assert "create the owner first" in capsys.readouterr().err
+    assert not ApiKey.objects.exists()
 
 
 def test_bad_usage_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:

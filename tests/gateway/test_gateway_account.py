@@ -30,6 +30,7 @@ def test_it_reads_the_owners_account_in_one_request(
         title="owner",
         thumb=f"{sim.plex_tv_url}/__sim/avatars/owner.svg",
         has_plex_pass=True,
+        email_confirmed=True,
     )
     assert calls() == [("GET", "plex.tv", "/api/v2/user")]
     headers = sim.request_log()[0]["headers"]

@@ -92,3 +92,26 @@ def test_sync_has_work_once_a_server_is_connected(window: Database, db: None) ->
     assert not has_work(window, JOB["sync"], timezone.now())
     MediaServer.objects.create(name="x", base_url="http://x", admin_token_encrypted="x", machine_identifier="m")
     assert has_work(window, JOB["sync"], timezone.now())
+
+
+def test_deliveries_have_work_when_one_is_due_and_nobody_live_holds_it(window: Database, owner: object) -> None:
+    from guestlist.lib import liveness
+    from guestlist.notifications.models import Delivery
+
+    now = timezone.now()
+    assert not has_work(window, JOB["deliveries"], now)
+    delivery = Delivery.objects.create(
+        mail_kind="test",
+        recipient="a@example.com",
+        next_attempt_at=now + timedelta(minutes=1),
+        give_up_at=now + timedelta(1),
+    )
+    assert not has_work(window, JOB["deliveries"], now), "not due yet"
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=now - timedelta(seconds=1))
+    assert has_work(window, JOB["deliveries"], now)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        locked_until=now + timedelta(minutes=1), locked_by=liveness.identity()
+    )
+    assert not has_work(window, JOB["deliveries"], now), "held by this very (live) process"
+    Delivery.objects.filter(pk=delivery.pk).update(locked_until=None, status="succeeded")
+    assert not has_work(window, JOB["deliveries"], now)

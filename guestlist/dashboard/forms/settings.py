@@ -195,6 +195,14 @@ class MembersSettingsForm(forms.Form):
             "once they link a Plex account with the same e-mail."
         ),
     )
+    keep_departed_members_invites = forms.BooleanField(
+        label=_("Keep the invites of members who left"),
+        required=False,
+        help_text=_(
+            "Off: when a member's access ends (removed or expired), the invites they made stop working. "
+            "On: they keep bringing people in."
+        ),
+    )
     default_member_permissions = forms.MultipleChoiceField(
         label=_("New members may"),
         required=False,
@@ -219,6 +227,7 @@ class MembersSettingsForm(forms.Form):
 
     FIELDS = (
         "local_accounts_enabled",
+        "keep_departed_members_invites",
         "default_member_permissions",
         "default_quota_limit",
         "default_quota_days",

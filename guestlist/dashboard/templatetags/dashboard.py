@@ -25,6 +25,10 @@ KINDS = {
     "audit_action": labels.AUDIT_ACTIONS,
     "job": labels.JOB_NAMES,
     "permission": labels.PERMISSIONS,
+    "event": labels.EVENT_LABELS,
+    "destination_kind": labels.DESTINATION_KINDS,
+    "delivery_state": labels.DELIVERY_STATES,
+    "mail_kind": labels.MAIL_KINDS,
 }
 
 

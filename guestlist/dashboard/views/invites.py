@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +24,7 @@ from guestlist.dashboard.forms.invites import (
     InviteSettingsForm,
     as_amount_and_unit,
 )
+from guestlist.dashboard.forms.notifications import SendInviteForm
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
     actor,
@@ -39,6 +40,7 @@ from guestlist.dashboard.views.common import (
 from guestlist.invites import bulk, invite_templates, qr, services, status
 from guestlist.invites.models import Invite, InviteTemplate, Redemption
 from guestlist.members.models import Member
+from guestlist.notifications import services as notification_services
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
 
@@ -248,6 +250,8 @@ def invite_detail(request: HttpRequest, invite_id: int) -> HttpResponse:
         "redemptions": redemptions,
         "library_titles": libraries.titles(invite.libraries, invite.server_id),
         "library_mode": invite.libraries if invite.libraries in (libraries.ALL, libraries.DEFAULT) else "specific",
+        "send_form": SendInviteForm(initial={"language": translation.get_language()}),
+        "mail_ready": notification_services.mail_server().configured,
     }
     return render(request, "dashboard/invites/detail.html", context)
 

@@ -17,6 +17,7 @@ from guestlist.dashboard.forms.settings import DefaultsForm, MembersSettingsForm
 from guestlist.dashboard.views.common import actor, dashboard_view, form_error, is_htmx, report
 from guestlist.jobs.models import JobStatus
 from guestlist.members.site_settings import MAX_WELCOME_LENGTH, update_site_settings
+from guestlist.notifications import notify
 from guestlist.plex import services as plex
 from guestlist.plex.errors import PlexError
 from guestlist.plex.models import MediaServer
@@ -45,7 +46,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 def server_check(request: HttpRequest, server_id: int) -> HttpResponse:
     server = _server_or_404(server_id)
     try:
-        health = plex.check_health(server)
+        health = notify.check_health(server)
     except PlexError as exc:
         report(request, plex.as_service_error(exc))
     else:

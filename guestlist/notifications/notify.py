@@ -1,0 +1,181 @@
+"""What the domain says when something happens: one function per event, called inside the
+transaction that made it happen (so an event exists exactly when its change committed).
+
+Payloads carry the invite and member as the API shows them (``invite_as_api``,
+``member_as_api``), never a token. Mails to the member ride on the same moments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guestlist.core.models import SiteSettings
+from guestlist.invites.models import Invite
+from guestlist.invites.representation import invite_as_api
+from guestlist.members.models import Member
+from guestlist.members.representation import member_as_api
+from guestlist.notifications import mail
+from guestlist.notifications.events import emit
+from guestlist.plex.models import MediaServer
+
+
+def _server(server: MediaServer | None) -> dict[str, Any] | None:
+    return {"id": server.pk, "name": server.name} if server is not None else None
+
+
+def dashboard_url(path: str) -> str:
+    return mail.absolute(path)
+
+
+def _member_data(member: Member, **extra: Any) -> dict[str, Any]:
+    invite = Invite.objects.filter(pk=member.invite_id).first() if member.invite_id else None
+    return {
+        "member": member_as_api(member),
+        "invite": invite_as_api(invite) if invite is not None else None,
+        "server": _server(member.server),
+        "url": dashboard_url(f"/users/{member.pk}"),
+        **extra,
+    }
+
+
+def invite_created(invite: Invite) -> None:
+    emit(
+        "invite.created",
+        {
+            "invite": invite_as_api(invite),
+            "server": _server(invite.server),
+            "url": dashboard_url(f"/invites/{invite.pk}"),
+        },
+    )
+
+
+def invite_redeemed(invite: Invite, member: Member, *, method: str) -> None:
+    emit(
+        "invite.redeemed",
+        {
+            "invite": invite_as_api(invite),
+            "member": member_as_api(member),
+            "server": _server(invite.server),
+            "method": method,
+            "url": dashboard_url(f"/invites/{invite.pk}"),
+        },
+    )
+
+
+def redemption_failed(invite: Invite | None, member: Member | None, *, error_code: str, error: str) -> None:
+    emit(
+        "invite.redemption_failed",
+        {
+            "invite": invite_as_api(invite) if invite is not None else None,
+            "member": member_as_api(member) if member is not None else None,
+            "server": _server(invite.server if invite is not None else None),
+            "error_code": error_code,
+            "error": error[:500],
+            "url": dashboard_url(f"/invites/{invite.pk}" if invite is not None else "/invites"),
+        },
+    )
+
+
+def member_joined(member: Member, *, redemption_id: int) -> None:
+    emit("member.joined", _member_data(member))
+    if member.email and mail.member_mails_enabled(mail.WELCOME):
+        mail.queue_mail(mail.WELCOME, member.email, _mail_context(member), key=f"welcome:{redemption_id}")
+
+
+def member_expiring_soon(member: Member) -> None:
+    """Once per member and expiry date, however often the job runs or how many instances do."""
+    if member.expires_at is None:
+        return
+    day = member.expires_at.date().isoformat()
+    emit("member.expiring_soon", _member_data(member), key=f"member.expiring_soon:{member.pk}:{day}")
+    if member.email and mail.member_mails_enabled(mail.REMINDER):
+        mail.queue_mail(mail.REMINDER, member.email, _mail_context(member), key=f"reminder:{member.pk}:{day}")
+
+
+def member_ended(member: Member, final_status: str) -> None:
+    """Expired (``member.expired``) or removed by an admin (``member.removed``)."""
+    event = "member.expired" if final_status == Member.Status.EXPIRED else "member.removed"
+    emit(event, _member_data(member))
+    if final_status == Member.Status.EXPIRED and member.email and mail.member_mails_enabled(mail.ENDED):
+        context = _mail_context(member)
+        if mail.reinvite_requests_allowed():
+            context["reinvite_url"] = mail.absolute(f"/mail/reinvite/{mail.reinvite_token(member.pk)}")
+        day = member.expires_at.date().isoformat() if member.expires_at else "none"
+        mail.queue_mail(mail.ENDED, member.email, context, key=f"ended:{member.pk}:{day}")
+
+
+def member_removed_in_plex(member: Member) -> None:
+    emit("member.removed_in_plex", _member_data(member))
+
+
+def reinvite_requested(member: Member) -> None:
+    day = member.removed_at.date().isoformat() if member.removed_at else "none"
+    emit("member.reinvite_requested", _member_data(member), key=f"member.reinvite_requested:{member.pk}:{day}")
+
+
+def trial_ended(member: Member, *, outcome: str) -> None:
+    emit("trial.ended", _member_data(member, outcome=outcome))
+
+
+def trial_extension_requested(member: Member, *, message: str) -> None:
+    emit("trial.extension_requested", _member_data(member, message=message))
+
+
+def plex_health_changed(
+    server: MediaServer,
+    *,
+    token_was: bool | None,
+    token_ok: bool | None,
+    server_was: bool | None,
+    server_ok: bool | None,
+    error: str,
+) -> None:
+    """The connection check's answer changed: tell the owner once per change, not per check."""
+    data = {"server": _server(server), "error": error[:500], "url": dashboard_url("/settings")}
+    if token_ok is False and token_was is not False:
+        emit("plex.token_rejected", data)
+    if server_ok is False and server_was is not False:
+        emit("plex.unreachable", data)
+    elif server_ok is True and server_was is False:
+        emit("plex.reachable", data)
+
+
+def check_health(server: MediaServer) -> Any:
+    """The connection check (``plex.services.check_health``), telling the owner when its answer changed."""
+    from guestlist.plex.services import check_health as check
+
+    token_was, server_was = server.token_ok, server.server_ok
+    health = check(server)
+    if (health.token_ok, health.server_ok) != (token_was, server_was):
+        plex_health_changed(
+            server,
+            token_was=token_was,
+            token_ok=health.token_ok,
+            server_was=server_was,
+            server_ok=health.server_ok,
+            error=health.error,
+        )
+    return health
+
+
+def _mail_context(member: Member) -> dict[str, Any]:
+    return {
+        "server_name": member.server.name,
+        "name": member.username or member.email,
+        "expires_at": member.expires_at,
+        "warning_days": SiteSettings.current().expiry_warning_days,
+        "member_area_url": mail.absolute("/me/"),
+        "plex_url": "https://app.plex.tv/",
+    }
+
+
+def invite_mail_context(invite: Invite, *, message: str, sender: str) -> dict[str, Any]:
+    from guestlist.invites.qr import invite_url
+
+    return {
+        "server_name": invite.server.name,
+        "invite_url": invite_url(invite.code),
+        "message": message,
+        "sender": sender,
+        "invite_expires_at": invite.expires_at,
+    }
