@@ -75,24 +75,22 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 def test_a_command_says_which_data_directory_it_created(tmp_path: Path) -> None:
     data = tmp_path / "somewhere" / "data"
-    done = subprocess.run(
-        [sys.executable, "-m", "guestlist", "apikey", "create", "--name", "x"],
-        env=_clean_env(GUESTLIST_DATA_DIR=str(data)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
+
+    def createadmin(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "guestlist", "createadmin", "--username", name, "--password-stdin"],
+            input="a long enough password 42\n",
+            env=_clean_env(GUESTLIST_DATA_DIR=str(data)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+
+    done = createadmin("ada")
     assert done.returncode == 0, done.stderr
     assert f"created a new data directory {data}" in done.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "guestlist", "apikey", "create", "--name", "y"],
-        env=_clean_env(GUESTLIST_DATA_DIR=str(data)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
+    again = createadmin("bob")
     assert again.returncode == 0 and "data directory" not in again.stderr
 
 
