@@ -114,6 +114,8 @@ def install(database_url: str | None = None, *, rate_limits: bool = False) -> It
     target = Install(data_dir, env, sim)
     try:
         target.cli("server", "add", "--url", sim.pms_url, "--token", DEMO_OWNER_PLEX_AUTH)
+        # An API key belongs to an admin (issue 12), so the install gets its owner first.
+        target.cli("createadmin", "--username", "bench-owner", "--password-stdin", stdin="Quiet-harbour-7-lanterns\n")
         target.api_key = target.cli("apikey", "create", "--name", "bench").strip().splitlines()[-1]
         yield target
     finally:

@@ -1,13 +1,13 @@
-"""GET /invite/CODE at 32 concurrent clients (target: >= 900 req/s on this 2-core machine).
+"""GET /invite/CODE at 32 concurrent clients, next to the bare Django reference (target: ≥ 85 %).
 
 Usage: .venv/bin/python -m bench.invite_page [--seconds 15] [--rounds 3] [--sessions 20000] [--threads 4]
 
 A scratch install (bench.harness) with many dashboard sessions in the table (a peer's invite
-page slows down once many exist), `guestlist serve` with rate limits off, then:
-- CPU per request, in this process through the WSGI app: hardly moves when other work
-  shares the machine, so it is the number to compare between changes;
-- wrk's requests/s, best of several rounds (other work only ever slows a round down).
-Pages: the invite, the invite in German, an unknown code, and /login for comparison.
+page slows down once many exist), `guestlist serve` with rate limits off, and the reference
+project (bench/reference) on the same server settings. Alternating wrk rounds of each; the
+table gives Guestlist's best requests/s as a share of the reference's, and CPU per request
+of each serving process. Pages: the invite, the invite in German, an unknown code (each
+against the reference's page, or its 404), and /login for comparison.
 Prints a Markdown table for bench/RESULTS.md.
 """
 
@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import io
 import os
-import sys
-import time
-from pathlib import Path
 
-from bench.harness import Install, install, machine_summary, wrk
+from bench.harness import Install, install, machine_summary
+from bench.pairs import Pair, Reference, body_size, measure, reference_server, table
 
-TARGET_PER_SECOND = 900
+TARGET = 0.85
 
 
 def seed_sessions(count: int) -> None:
@@ -41,40 +38,6 @@ def seed_sessions(count: int) -> None:
     )
 
 
-def cpu_per_request(path: str, *, language: str | None = None, count: int = 3000) -> float:
-    """Microseconds of this process's CPU per request through the WSGI app, no server."""
-    from guestlist.wsgi import application
-
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8484",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-    }
-    if language:
-        environ["HTTP_ACCEPT_LANGUAGE"] = language
-
-    def start_response(status: str, headers: object, exc_info: object = None) -> None:
-        assert status[:3] in ("200", "404"), status
-
-    def call() -> None:
-        body = application({**environ, "wsgi.input": io.BytesIO(b"")}, start_response)
-        b"".join(body)
-        body.close()  # type: ignore[attr-defined]
-
-    for _ in range(200):
-        call()
-    started = time.process_time()
-    for _ in range(count):
-        call()
-    return (time.process_time() - started) / count * 1e6
-
-
 def in_this_process(target: Install) -> None:
     """Django here, on the same data dir as the running server."""
     os.environ.update(target.env)
@@ -82,6 +45,44 @@ def in_this_process(target: Install) -> None:
     import django
 
     django.setup()
+
+
+def language_script(target: Install, language: str) -> str:
+    path = target.data_dir / f"language-{language}.lua"
+    path.write_text(f'wrk.headers["Accept-Language"] = "{language}"\n')
+    return str(path)
+
+
+def pairs(target: Install, reference: Reference, *, rounds: int, seconds: int) -> list[Pair]:
+    """The invite page's pairs; the install's server and the reference are running."""
+    invite = target.api(
+        "POST",
+        "/api/invites/",
+        json={"libraries": "all", "allow_sync": True, "expires_in_days": 7, "usage_limit": 5},
+    ).json()
+    assert target.server is not None
+    ours, theirs = target.server.pid, reference.pid
+    german = language_script(target, "de")
+    cases = [
+        ("`/invite/CODE`", f"/invite/{invite['code']}", "/page/REF00001", None, TARGET),
+        ("`/invite/CODE`, `Accept-Language: de`", f"/invite/{invite['code']}", "/page/REF00001", german, TARGET),
+        ("`/invite/UNKNOWN1` (404)", "/invite/UNKNOWN1", "/page/UNKNOWN1", None, TARGET),
+        ("`/login` (for comparison)", "/login", "/page/REF00001", None, 0.0),
+    ]
+    found = []
+    for name, path, reference_path, script, target_share in cases:
+        pair = Pair(name, target_share)
+        pair.size = (body_size(f"{target.base_url}{path}"), body_size(f"{reference.base_url}{reference_path}"))
+        measure(
+            pair,
+            (f"{target.base_url}{path}", ours),
+            (f"{reference.base_url}{reference_path}", theirs),
+            rounds=rounds,
+            seconds=seconds,
+            scripts=(script, script),
+        )
+        found.append(pair)
+    return found
 
 
 def main() -> int:
@@ -92,53 +93,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
-    with install() as target:
+    with install() as target, reference_server(args.threads) as reference:
         target.start_server("--threads", str(args.threads))
-        invite = target.api(
-            "POST",
-            "/api/invites/",
-            json={"libraries": "all", "allow_sync": True, "expires_in_days": 7, "usage_limit": 5},
-        ).json()
         in_this_process(target)
         seed_sessions(args.sessions)
-        page = f"/invite/{invite['code']}"
-        pages = [
-            ("`/invite/CODE`", page, None),
-            ("`/invite/CODE`, `Accept-Language: de`", page, "de"),
-            ("`/invite/UNKNOWN1` (404)", "/invite/UNKNOWN1", None),
-            ("`/login` (for comparison)", "/login", None),
-        ]
-        load_before = Path("/proc/loadavg").read_text().split()[0]
-        rows = []
-        for name, path, language in pages:
-            micros = cpu_per_request(path, language=language)
-            script = None
-            if language:
-                script_path = target.data_dir / "language.lua"
-                script_path.write_text(f'wrk.headers["Accept-Language"] = "{language}"\n')
-                script = str(script_path)
-            url = f"{target.base_url}{path}"
-            wrk(url, seconds=3, script=script)  # warm-up
-            rounds = [wrk(url, seconds=args.seconds, script=script) for _ in range(args.rounds)]
-            rows.append((name, micros, max(rounds, key=lambda result: result["rps"]), rounds))
-        load_after = Path("/proc/loadavg").read_text().split()[0]
+        found = pairs(target, reference, rounds=args.rounds, seconds=args.seconds)
 
     print(
-        f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine_summary()}; `guestlist serve --threads {args.threads}`, "
-        f"SQLite, {args.sessions} sessions in the table; `wrk -t2 -c32 -d{args.seconds}s`, best of {args.rounds} "
-        f"rounds; load average {load_before} before, {load_after} after (other work shared the machine)\n"
+        f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine_summary()}; granian --threads {args.threads} for both, "
+        f"SQLite, {args.sessions} sessions in Guestlist's table; `wrk -t2 -c32 -d{args.seconds}s`, "
+        f"{args.rounds} alternating rounds each, best round compared\n"
     )
-    print("| page | CPU per request | requests/s (best) | all rounds | p50 | p99 | non-2xx |")
-    print("|---|---:|---:|---|---:|---:|---:|")
-    for name, micros, best, rounds in rows:
-        every = " / ".join(f"{result['rps']:.0f}" for result in rounds)
-        print(
-            f"| {name} | {micros:.0f} µs | {best['rps']:.0f} | {every} | {best['p50']:.1f} ms | {best['p99']:.1f} ms "
-            f"| {best['non_2xx']:.0f} |"
-        )
-    achieved = rows[0][2]["rps"]
-    verdict = "met" if achieved >= TARGET_PER_SECOND else f"missed by {TARGET_PER_SECOND - achieved:.0f}/s"
-    print(f"\nTarget ≥ {TARGET_PER_SECOND} requests/s on the invite page: {verdict}.")
+    print(table(found))
     return 0
 
 

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
 
-from guestlist import __version__, demo, server
+from guestlist import __version__, demo, doctor, server
 from guestlist.core.backup import BackupError, backup_install, restore_install
 from guestlist.core.errors import ServiceError
 from guestlist.django_setup import setup_django
@@ -54,6 +54,19 @@ def build_parser() -> Parser:
     createadmin.add_argument("--email", default="")
     createadmin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
+    admin = commands.add_parser("admin", help="get an admin back in: reset a password or the second factors")
+    admin_commands = admin.add_subparsers(dest="admin_command", metavar="ACTION", parser_class=Parser)
+    admin_commands.required = True
+    reset_password = admin_commands.add_parser(
+        "reset-password", help="set a new password, lift a sign-in lock, end every session"
+    )
+    reset_password.add_argument("username", metavar="USER")
+    reset_password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    reset_2fa = admin_commands.add_parser(
+        "reset-2fa", help="remove every second factor (app, passkeys, recovery codes), end every session"
+    )
+    reset_2fa.add_argument("username", metavar="USER")
+
     apikey = commands.add_parser("apikey", help="manage API keys")
     apikey_commands = apikey.add_subparsers(dest="apikey_command", metavar="ACTION", parser_class=Parser)
     apikey_commands.required = True
@@ -66,7 +79,11 @@ def build_parser() -> Parser:
     server_commands.required = True
     server_add = server_commands.add_parser("add", help="check a server and its token, then store them")
     server_add.add_argument("--url", required=True, help="the server's address, e.g. http://192.168.1.10:32400")
-    server_add.add_argument("--token", required=True, help="a Plex token of the server's owner")
+    # A token on the command line lands in the shell history and in `ps`: standard input
+    # (`--token -`) or a file (`--token-file`) keep it out of both.
+    token_source = server_add.add_mutually_exclusive_group(required=True)
+    token_source.add_argument("--token", help="a Plex token of the server's owner; '-' reads it from standard input")
+    token_source.add_argument("--token-file", metavar="FILE", help="read the Plex token from FILE")
     server_add.add_argument("--name", help="a display name (default: the server's own name)")
 
     demo = commands.add_parser("demo", help="run Guestlist with a simulated, connected Plex server")
@@ -87,20 +104,52 @@ def build_parser() -> Parser:
     backup = commands.add_parser("backup", help="copy the database and the secret key into FILE while running")
     backup.add_argument("file", metavar="FILE", help="the backup file to write (a ZIP), e.g. guestlist-backup.zip")
 
+    commands.add_parser(
+        "doctor", help="check configuration, data directory, database, Plex and the clock; say what to fix"
+    )
+
     restore = commands.add_parser("restore", help="restore a backup FILE into this (stopped) install")
     restore.add_argument("file", metavar="FILE", help="a file written by 'guestlist backup'")
+    add_transfer_commands(commands)
     return parser
 
 
-def cmd_createadmin(args: argparse.Namespace) -> int:
+def add_transfer_commands(commands: argparse._SubParsersAction[Parser]) -> None:
+    """``guestlist import …`` and ``guestlist export``: moving to and away from Guestlist."""
+    importer = commands.add_parser("import", help="bring invites and members over from Wizarr, Komandorr or an export")
+    sources = importer.add_subparsers(dest="import_command", metavar="SOURCE", parser_class=Parser)
+    sources.required = True
+    for name, what in (
+        ("wizarr", "Wizarr's SQLite database (read only; Wizarr may keep running)"),
+        ("komandorr", "Komandorr's SQLite database (read only; Komandorr may keep running)"),
+        ("guestlist", "a file written by 'guestlist export'"),
+    ):
+        source = sources.add_parser(name, help=f"import {what}")
+        source.add_argument("file", metavar="FILE", help=what)
+        source.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
+        source.add_argument(
+            "--server", help="the connected Plex server to import into (id or name; default: the only one)"
+        )
+    export = commands.add_parser("export", help="write invites, members, redemptions and settings to a JSON file")
+    export.add_argument("file", metavar="FILE", help="the file to write, e.g. guestlist-export.json")
+
+
+def _read_password(args: argparse.Namespace, command: str) -> str | None:
+    """The password from stdin (--password-stdin) or asked twice on a terminal; None: no way to ask."""
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    elif sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
         if getpass.getpass("Password again: ") != password:
             raise CommandFailed("the two passwords differ")
-    else:
-        print("guestlist createadmin: no terminal to ask for a password; use --password-stdin", file=sys.stderr)
+        return password
+    print(f"guestlist {command}: no terminal to ask for a password; use --password-stdin", file=sys.stderr)
+    return None
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    password = _read_password(args, "createadmin")
+    if password is None:
         return EXIT_USAGE
     setup_django()
     from guestlist.accounts import services
@@ -108,6 +157,32 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     user = services.create_admin(args.username, password, email=args.email)
     role = "owner" if user.is_superuser else "admin"
     print(f"Created {role} {user.get_username()!r}.")
+    return EXIT_OK
+
+
+def cmd_admin_reset_password(args: argparse.Namespace) -> int:
+    password = _read_password(args, "admin reset-password")
+    if password is None:
+        return EXIT_USAGE
+    setup_django()
+    from guestlist.accounts import passwords
+    from guestlist.core.audit import Actor
+
+    user = passwords.reset_password(args.username, password, actor=Actor.system())
+    print(f"New password set for {user.get_username()!r}; the sign-in lock is lifted and every session ended.")
+    return EXIT_OK
+
+
+def cmd_admin_reset_2fa(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.accounts import passwords
+    from guestlist.core.audit import Actor
+
+    user = passwords.reset_second_factor(args.username, actor=Actor.system())
+    print(
+        f"Removed every second factor of {user.get_username()!r} and ended every session. "
+        "They sign in with their password (or Plex) and set up a new factor."
+    )
     return EXIT_OK
 
 
@@ -136,13 +211,34 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def read_token(args: argparse.Namespace) -> str:
+    """The Plex token from ``--token``, ``--token -`` (standard input) or ``--token-file``."""
+    if args.token_file:
+        try:
+            with open(args.token_file, encoding="utf-8") as handle:
+                token = handle.read().strip()
+        except OSError as exc:
+            raise CommandFailed(f"cannot read the token file {args.token_file}: {exc.strerror}") from exc
+        where = f"the file {args.token_file}"
+    elif args.token == "-":  # noqa: S105 - "-" means standard input, not a password
+        # A terminal is asked without echo; a pipe or redirect gives its first line.
+        token = getpass.getpass("Plex token: ").strip() if sys.stdin.isatty() else sys.stdin.readline().strip()
+        where = "standard input"
+    else:
+        token, where = args.token.strip(), "--token"
+    if not token:
+        raise CommandFailed(f"no Plex token in {where}")
+    return token
+
+
 def cmd_server_add(args: argparse.Namespace) -> int:
+    token = read_token(args)
     setup_django()
     from guestlist.core.audit import Actor
     from guestlist.plex import services
 
     try:
-        outcome = services.connect_server(args.url, args.token, name=args.name, actor=Actor.system())
+        outcome = services.connect_server(args.url, token, name=args.name, actor=Actor.system())
     except PlexTokenRejected as exc:
         raise CommandFailed(
             f"Plex rejected the token ({exc.message}). Copy a current token of the server's owner and try again."
@@ -215,6 +311,49 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    try:
+        # No migrations here: a schema that is behind is one of the things to report.
+        setup_django(migrate=False)
+    except (ConfigError, ImproperlyConfigured) as exc:
+        print(f"PROBLEM configuration: {exc}")
+        print("        fix: correct that environment variable and run guestlist doctor again")
+        print("1 problem(s) to fix.")
+        return EXIT_FAILURE
+    return EXIT_OK if doctor.report(list(doctor.run_checks())) else EXIT_FAILURE
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.core.audit import Actor
+    from guestlist.transfer.importer import pick_server, run_import
+
+    server = pick_server(args.server)
+    summary = run_import(
+        args.import_command, Path(args.file), actor=Actor.system(), dry_run=args.dry_run, server=server
+    )
+    print("\n".join(summary.lines()))
+    if args.dry_run:
+        print("Run it again without --dry-run to import.")
+    elif not summary.changes_anything:
+        print("Nothing new to import.")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    setup_django()
+    from guestlist.core.audit import Actor
+    from guestlist.transfer.export import write_export
+
+    try:
+        summary = write_export(Path(args.file), actor=Actor.system())
+    except OSError as exc:
+        raise CommandFailed(f"cannot write {args.file}: {exc.strerror or exc}") from exc
+    print(f"Exported {summary.describe()} to {summary.path}.")
+    print("The file holds members' e-mail addresses (no Plex tokens or passwords): keep it private.")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # Links (the setup link, invite links) follow the address served unless the owner named one.
     os.environ.setdefault("GUESTLIST_BASE_URL", server.served_base_url(args.host, args.port))
@@ -224,6 +363,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "createadmin": cmd_createadmin,
+    "admin reset-password": cmd_admin_reset_password,
+    "admin reset-2fa": cmd_admin_reset_2fa,
     "apikey create": cmd_apikey_create,
     "server add": cmd_server_add,
     "plexsim": cmd_plexsim,
@@ -231,6 +372,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": cmd_sync,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "doctor": cmd_doctor,
+    "import wizarr": cmd_import,
+    "import komandorr": cmd_import,
+    "import guestlist": cmd_import,
+    "export": cmd_export,
 }
 
 

@@ -24,6 +24,7 @@ from granian.server import MTServer
 
 from guestlist.django_setup import setup_django
 from guestlist.jobs.runner import PARENT_ENV
+from guestlist.lib import metrics
 from guestlist.lib.datadir import make_private
 
 logger = logging.getLogger("guestlist.server")
@@ -37,9 +38,13 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
     # Model modules load only once Django is set up (``serve`` does that first).
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
+    from guestlist.invites.search_index import ensure_search_indexes
 
     make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)
+    # Search indexes that could not be made at migration time (pg_trgm installed later) or
+    # were lost since (an SQLite table rebuilt by a migration drops its triggers).
+    ensure_search_indexes()
     ensure_site_settings()
     token = issue_setup_token()
     if token:
@@ -116,17 +121,24 @@ def served_base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _web_server(host: str, port: int, threads: int) -> Any:
+def web_server(host: str, port: int, threads: int, target: str = "guestlist.wsgi:application") -> Any:
+    """granian as `guestlist serve` runs it; bench/reference serves its yardstick the same way."""
+
     class InProcessServer(MTServer):
-        # granian's threaded server is meant for free-threaded Python and refuses a GIL build.
-        # With a single worker the GIL costs nothing extra, and it saves a whole process of
-        # memory compared with a separate worker process.
+        # Why a private method is overridden: granian (2.8, pinned in pyproject.toml) has no
+        # supported way to serve WSGI inside this process on a GIL build of Python. Its
+        # in-process servers are MTServer, which is built for free-threaded Python and
+        # refuses a GIL build in ``_check_gil``, and the embedded server, which refuses WSGI;
+        # its supported path for a GIL build, MPServer, runs every worker as a separate
+        # process, a whole second Python process of idle memory (the budget is 120 MB for
+        # everything). With one worker the GIL costs nothing here, so the check is skipped.
+        # tests/foundation/test_server.py fails if granian renames the check.
         def _check_gil(self) -> None:
             return None
 
     logging.getLogger("_granian").addFilter(_NoFreeThreadedWarning())
     return InProcessServer(
-        "guestlist.wsgi:application",
+        target,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -141,11 +153,14 @@ def serve(*, host: str, port: int, threads: int = 4, with_runner: bool = True, p
     setup_django()
     if not prepared:
         prepare()
+    if metrics.enabled():
+        # Before the job runner starts: it and its workers inherit the directory.
+        metrics.prepare_directory(Path(settings.DATA_DIR) / "metrics")
     # Importing the module builds the WSGI app, which needs the settings just configured.
     from guestlist.wsgi import application
 
     supervisor = RunnerSupervisor() if with_runner else None
-    server = _web_server(host, port, threads)
+    server = web_server(host, port, threads)
     if supervisor is not None:
         supervisor.start()
     print(f"Guestlist is listening on http://{host}:{port}", flush=True)

@@ -22,6 +22,7 @@ from guestlist.lib.env import (
     env_str,
     env_url,
 )
+from guestlist.lib.logs import env_log_format, logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -40,6 +41,11 @@ PLEX_TV_URL = env_url("GUESTLIST_PLEX_TV_URL")
 PLEX_TIMEOUT = env_seconds("GUESTLIST_PLEX_TIMEOUT", 5.0, low=0.1, high=60.0)
 RATE_LIMITS_ENABLED = env_bool("GUESTLIST_RATE_LIMITS", True)
 TRUSTED_PROXIES = env_networks("GUESTLIST_TRUSTED_PROXIES")
+# Forward-auth (Authelia, Authentik outposts…): off unless a header is named, and then
+# believed only from GUESTLIST_TRUSTED_PROXIES, only on the dashboard's pages.
+FORWARD_AUTH_HEADER = env_str("GUESTLIST_FORWARD_AUTH_HEADER")
+if FORWARD_AUTH_HEADER and not TRUSTED_PROXIES:
+    raise ConfigError("GUESTLIST_FORWARD_AUTH_HEADER needs GUESTLIST_TRUSTED_PROXIES (the proxies that set it).")
 LOG_LEVEL = env_log_level("GUESTLIST_LOG_LEVEL", "INFO")
 DEBUG = env_bool("GUESTLIST_DEBUG", False)
 
@@ -82,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guestlist.core.middleware.SetupRedirectMiddleware",
+    "guestlist.accounts.middleware.ForwardAuthMiddleware",
+    "guestlist.accounts.middleware.AdminSessionMiddleware",
 ]
 
 ROOT_URLCONF = "guestlist.urls"
@@ -106,7 +114,8 @@ TEMPLATES = [
     },
 ]
 
-_database_url = env_str("DATABASE_URL")
+# DATABASE_URL_FILE (Docker secrets) keeps the database password out of the environment.
+_database_url = env_secret("DATABASE_URL") or ""
 if _database_url:
     if urlsplit(_database_url).scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
         raise ConfigError("DATABASE_URL must be a postgres:// (or sqlite://) URL.")
@@ -198,22 +207,23 @@ WHITENOISE_MAX_AGE = 3600
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"},
-        "foreign_host": {"()": "guestlist.lib.log_filters.ForeignHostWarning"},
-    },
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
-        "apscheduler": {"level": "WARNING"},
-        "django.security.DisallowedHost": {"filters": ["foreign_host"]},
-    },
-}
+# Prometheus metrics at /metrics (guestlist.lib.metrics), behind an API key or this token.
+METRICS_ENABLED = env_bool("GUESTLIST_METRICS", False)
+METRICS_TOKEN = env_secret("GUESTLIST_METRICS_TOKEN") or ""
+
+# GUESTLIST_LOG_FORMAT=json: one JSON object a line; tokens are scrubbed either way (the
+# filter rewrites each record before it is formatted).
+LOG_FORMAT = env_log_format("GUESTLIST_LOG_FORMAT")
+# One INFO line per request (method, path without its query string, status, duration).
+LOG_REQUESTS = env_bool("GUESTLIST_LOG_REQUESTS", False)
+if LOG_REQUESTS:
+    MIDDLEWARE.insert(0, "guestlist.core.middleware.RequestLogMiddleware")
+LOGGING = logging_config(
+    level=LOG_LEVEL,
+    log_format=LOG_FORMAT,
+    filters={"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
+)
+# Django reports a request for a host it does not serve at ERROR with a traceback naming
+# ALLOWED_HOSTS; one WARNING line naming GUESTLIST_ALLOWED_HOSTS says it in our words.
+LOGGING["filters"]["foreign_host"] = {"()": "guestlist.lib.log_filters.ForeignHostWarning"}
+LOGGING["loggers"]["django.security.DisallowedHost"] = {"filters": ["foreign_host"]}

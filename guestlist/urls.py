@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic.base import RedirectView
 
+from guestlist.api.metrics import metrics_view
 from guestlist.api.routes import api
 from guestlist.api.urls import api_catch_all
 from guestlist.core import views as core_views
@@ -15,6 +16,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (JSON, the API docs, files).
     path("favicon.ico", RedirectView.as_view(url=static("guestlist/favicon.svg"), permanent=True)),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     re_path(r"^api/.*$", api_catch_all),

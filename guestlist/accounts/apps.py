@@ -11,9 +11,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.models import User
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
         from django.db.models.signals import post_save
 
+        from guestlist.accounts import sessions
+
         post_save.connect(_revoke_keys_of_former_admins, sender=User, dispatch_uid="accounts.revoke_keys")
+        user_logged_in.connect(sessions.on_logged_in, dispatch_uid="guestlist-admin-session-in")
+        user_logged_out.connect(sessions.on_logged_out, dispatch_uid="guestlist-admin-session-out")
 
 
 def _revoke_keys_of_former_admins(sender: type[Any], instance: Any, created: bool, **kwargs: Any) -> None:

@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from guestlist.accounts import services
+from guestlist.accounts import lockout, services, signin
 from guestlist.accounts.forms import OwnerForm
+from guestlist.accounts.models import SignInSettings
+from guestlist.accounts.oidc import allow_form_target
 from guestlist.accounts.setup import check_setup_token, create_owner
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
@@ -28,7 +30,6 @@ from guestlist.core.ratelimit import RateLimited
 from guestlist.core.services import owner_exists
 from guestlist.members import logins, permissions
 
-PIN_SESSION_KEY = logins.PIN_SESSION_KEY
 MAX_AUTO_ROUNDS = 20
 BACKEND = logins.LOGIN_BACKEND
 
@@ -71,17 +72,35 @@ class SignInView(LoginView):
         return landing_for(self.request.user, self.request)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.get_user()
         if not user.is_staff:
+            signin.complete(self.request, user, method="password")
             member = permissions.member_of_user(user)
             actor = permissions.caller_for(user, ratelimit.client_ip(self.request)).actor
             audit.record(actor, "member.sign_in", member, method="password")
-        return response
+            return HttpResponseRedirect(self.get_success_url())
+        # Admins may have a second step (a second factor, or enrolling one).
+        return signin.after_first_factor(self.request, user, method="password", landing=landing_for(user, self.request))
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        wrong = any(error.code == "invalid_login" for error in form.non_field_errors().as_data())
+        if wrong:
+            ip = ratelimit.client_ip(self.request)
+            refusal = lockout.record_failure(
+                lockout.account_key(self.request.POST.get("username", "")),
+                lockout.address_key(ip),
+                actor=lockout.sign_in_actor(ip),
+                kind="password",
+            )
+            if refusal is not None:
+                # The attempt was answered (wrong password); the page says the next one must wait.
+                return self.render_to_response(self.get_context_data(form=form, lock_message=lock_message(refusal)))
+        return super().form_invalid(form)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["plex_signin_url"] = reverse("login-plex")
+        context.update(signin_context())
         return context
 
 
@@ -102,9 +121,44 @@ def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
+def lock_message(refusal: lockout.Refusal) -> str:
+    if refusal.locked:
+        return _(
+            "Too many failed sign-ins: this account or address is locked for %(minutes)s minutes. "
+            "A passkey still works; the server's owner can also reset the password from the command line."
+        ) % {"minutes": max(1, (refusal.retry_after + 59) // 60)}
+    return _("Too many failed sign-ins: wait %(seconds)s seconds before trying again.") % {
+        "seconds": refusal.retry_after
+    }
+
+
+def _locked(request: HttpRequest, refusal: lockout.Refusal) -> HttpResponse:
+    """The sign-in page again, saying why the next attempt must wait."""
+    context: dict[str, Any] = {
+        "lock_message": lock_message(refusal),
+        "plex_signin_url": reverse("login-plex"),
+        "form": SignInForm(request),
+        **signin_context(),
+    }
+    response = allow_form_target(render(request, "accounts/login.html", context, status=429))
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def signin_context() -> dict[str, Any]:
+    sso = SignInSettings.load()
+    return {"oidc_label": sso.oidc_label if sso.oidc_ready else ""}
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
+        refusal = lockout.check(
+            lockout.account_key(request.POST.get("username", "")),
+            lockout.address_key(ratelimit.client_ip(request)),
+        )
+        if refusal is not None:
+            return _locked(request, refusal)
         for limit, subject in (
             (ratelimit.LOGIN, ratelimit.client_ip(request)),
             (ratelimit.LOGIN_USER, services.login_limit_key(request.POST.get("username", ""))),
@@ -112,7 +166,8 @@ def login_view(request: HttpRequest) -> HttpResponseBase:
             verdict = ratelimit.hit(limit, subject)
             if not verdict.allowed:
                 return _too_many(request, verdict.retry_after)
-    return _login(request)
+    response = _login(request)
+    return allow_form_target(response) if isinstance(response, HttpResponse) else response
 
 
 @require_POST
@@ -121,9 +176,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-def _signin_problem(request: HttpRequest, exc: ServiceError | RateLimited, *, flow: str) -> HttpResponse:
+def _signin_problem(request: HttpRequest, exc: ServiceError, *, flow: str) -> HttpResponse:
     if isinstance(exc, RateLimited):
-        return _too_many(request, exc.retry_after)
+        return _too_many(request, exc.retry_after or 1)
     if flow == "link":
         messages.error(request, member_error_message(exc))
         return redirect("me")
@@ -138,6 +193,7 @@ def _signin_problem(request: HttpRequest, exc: ServiceError | RateLimited, *, fl
             "plex_problem": problem,
             "offer_join": never_a_member,
             "plex_signin_url": reverse("login-plex"),
+            **signin_context(),
         },
         status=exc.status,
     )
@@ -153,21 +209,18 @@ def plex_start(request: HttpRequest) -> HttpResponse:
     forward = settings.BASE_URL + reverse("login-plex-continue")
     try:
         ratelimit.enforce(ratelimit.OAUTH_START, request)
-        started = logins.start_plex_sign_in(forward_url=forward)
-    except (ServiceError, RateLimited) as exc:
+        started = logins.start_in_session(request.session, flow=flow, forward_url=forward)
+    except ServiceError as exc:
         return _signin_problem(request, exc, flow=flow)
-    # The PIN's id stays in this browser's session: nobody else can finish this sign-in.
-    request.session[PIN_SESSION_KEY] = {"id": started.public_id, "flow": flow}
     return HttpResponseRedirect(started.auth_url, status=303)
 
 
 @require_http_methods(["GET", "POST"])
 def plex_continue(request: HttpRequest) -> HttpResponse:
     """Where Plex sends the person back. GET shows the page (its script presses Continue)."""
-    pending = request.session.get(PIN_SESSION_KEY) or {}
-    flow = str(pending.get("flow", "login"))
-    if not pending.get("id"):
-        return redirect("me" if flow == "link" else "login")
+    flow = logins.flow_in_session(request.session)
+    if flow is None:
+        return redirect("login")
     rounds = min(int(request.POST.get("round", "0") or 0) if request.POST.get("round", "").isdigit() else 0, 99)
     context = {"round": rounds + 1, "auto": rounds < MAX_AUTO_ROUNDS, "not_yet": request.method == "POST"}
     if request.method == "GET":
@@ -175,10 +228,9 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
     ip = ratelimit.client_ip(request)
     try:
         ratelimit.enforce(ratelimit.PIN_POLL, request)
-        signed_in = logins.poll_plex_sign_in(str(pending["id"]))
+        signed_in = logins.poll_in_session(request.session)
         if signed_in is None:
             return render(request, "accounts/plex_continue.html", context, status=202)
-        request.session.pop(PIN_SESSION_KEY, None)
         if flow == "link":
             if not isinstance(request.user, User):
                 return redirect("login")
@@ -187,13 +239,10 @@ def plex_continue(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your Plex account is linked; the server is shared with it."))
             return redirect("me")
         user = logins.user_for_plex_account(signed_in.account, ip=ip)
-    except (ServiceError, RateLimited) as exc:
-        if not isinstance(exc, RateLimited) and exc.code != "plex_unavailable":
-            # The PIN is spent or unusable; a new attempt starts a new one.
-            request.session.pop(PIN_SESSION_KEY, None)
+    except ServiceError as exc:
         return _signin_problem(request, exc, flow=flow)
-    login(request, user, backend=BACKEND)
-    return redirect(landing_for(user, request))
+    # Plex counts as one factor: an admin with a second factor is asked for it next.
+    return signin.after_first_factor(request, user, method="plex", landing=landing_for(user, request))
 
 
 @require_http_methods(["GET", "POST"])

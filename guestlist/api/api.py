@@ -13,7 +13,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 import guestlist
 from guestlist.core.errors import ServiceError
-from guestlist.core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +39,86 @@ _docs_policy: dict[str, list[str]] = {
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
+    "frame-ancestors": [CSP.NONE],
 }
 
-api = NinjaAPI(
+ERROR_DESCRIPTIONS = {
+    401: "No credentials, or a wrong API key / no session (`unauthorized`).",
+    403: "Not allowed: not an admin, a missing permission, or a missing CSRF token on a session call.",
+    404: "Nothing with this id (or code, or PIN) exists (`not_found`).",
+    409: "A conflict with what exists (e.g. `code_taken`, `already_member`, `invite_has_members`).",
+    410: "The invite or PIN exists but cannot be used (`disabled`, `expired`, `used_up`, `pin_expired`, ...).",
+    422: "Bad or missing fields (`invalid`); `details` names them.",
+    429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
+    502: "Plex refused for good (`plex_refused`, `plex_pass_required`).",
+    503: "Plex could not be reached or was busy (`plex_unavailable`); `Retry-After` when a retry makes sense.",
+}
+PLEX = (502, 503)
+# What each operation may answer beyond the rules in ``document_errors`` (which every
+# operation follows): rate limits, unusable invites and Plex's answers.
+EXTRA_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("post", "/api/invites/validate"): (429,),
+    ("post", "/api/invites/oauth/start"): (404, 410, 429, *PLEX),
+    ("post", "/api/invites/redeem"): (404, 410, 429, *PLEX),
+    ("post", "/api/users/sync"): PLEX,
+    ("get", "/api/users/importable"): PLEX,
+    ("post", "/api/users/import"): PLEX,
+    ("patch", "/api/users/{member_id}"): PLEX,
+    ("post", "/api/users/{member_id}/refresh"): PLEX,
+    ("delete", "/api/users/{member_id}"): PLEX,
+    ("post", "/api/users/{member_id}/trial"): PLEX,
+    ("post", "/api/me/members/{member_id}/trial"): PLEX,
+    ("post", "/api/me/trial/extension"): (429,),
+    ("post", "/api/me/plex-link"): (429, *PLEX),
+    ("post", "/api/me/plex-link/check"): (404, 410, 429, *PLEX),
+}
+ERROR_SCHEMA = {
+    "title": "ErrorOut",
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "description": "the machine code (contract.md, Errors)"},
+        "message": {"type": "string"},
+        "details": {"description": "what was wrong; on every 422 a list of {field, message}"},
+    },
+    "required": ["error", "message"],
+}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Write into each operation the error answers it can give, all in the error envelope.
+
+    Every operation with input may answer 422; every authenticated one 401 and 403; every
+    one with an id in its path 404; every write 409 (most refusals of a write are
+    conflicts); the rest comes from ``EXTRA_ERRORS``.
+    """
+    schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            codes: set[int] = set(EXTRA_ERRORS.get((method, path), ()))
+            if operation.get("parameters") or operation.get("requestBody"):
+                codes.add(422)
+            if operation.get("security") or path.startswith("/api/me"):
+                codes |= {401, 403}
+            if "{" in path:
+                codes.add(404)
+            if method in ("post", "put", "patch", "delete"):
+                codes.add(409)
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                responses[str(code)] = {
+                    "description": ERROR_DESCRIPTIONS[code],
+                    "content": {"application/json": {"schema": reference}},
+                }
+    return schema
+
+
+class GuestlistApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = GuestlistApi(
     title="Guestlist API",
     version=guestlist.__version__,
     description="Invites, members and redemption for a Plex server. Admin calls take `X-Api-Key`.",
@@ -65,14 +141,12 @@ def error_response(
 
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return error_response(exc.status, exc.code, exc.message, details=exc.details, retry_after=exc.retry_after)
-
-
-@api.exception_handler(RateLimited)
-def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-    return error_response(
-        429, "rate_limited", f"Too many requests. Try again in {exc.retry_after} seconds.", retry_after=exc.retry_after
-    )
+    details = exc.details
+    if exc.status == 422 and not details:
+        # Every 422 says what was wrong in ``details`` (the contract), even when the service
+        # could only name the request as a whole.
+        details = [{"field": "", "message": exc.message}]
+    return error_response(exc.status, exc.code, exc.message, details=details, retry_after=exc.retry_after)
 
 
 @api.exception_handler(ValidationError)
@@ -100,7 +174,8 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         # django-ninja's "Cannot parse request body": the contract calls malformed JSON invalid.
-        return error_response(422, "invalid", "The request body is not valid JSON.")
+        message = "The request body is not valid JSON."
+        return error_response(422, "invalid", message, details=[{"field": "", "message": message}])
     return error_response(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), str(exc.message))
 
 

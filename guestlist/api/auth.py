@@ -26,7 +26,7 @@ class Principal:
     via_api_key: bool
 
 
-def _presented_key(request: HttpRequest) -> str | None:
+def presented_key(request: HttpRequest) -> str | None:
     key = request.headers.get("X-Api-Key")
     if key:
         return key.strip()
@@ -54,7 +54,7 @@ class AdminAuth(AuthBase):
 
     def __call__(self, request: HttpRequest) -> Principal | None:
         ip = client_ip(request)
-        key = _presented_key(request)
+        key = presented_key(request)
         if key is not None:
             api_key = accounts.authenticate_api_key(key)
             if api_key is None:

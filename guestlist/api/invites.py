@@ -15,11 +15,17 @@ from guestlist.api.schemas import (
     InviteListOut,
     InviteOut,
     InviteStatsOut,
+    InviteStatusFilter,
     InviteUpdateIn,
+    ObjectId,
+    PageNumber,
+    PageSize,
+    QrFormat,
     SendInviteIn,
     SentOut,
     invite_out,
     member_out,
+    page_out,
 )
 from guestlist.core.errors import Invalid
 from guestlist.invites import qr, services, stats
@@ -35,13 +41,13 @@ def principal(request: HttpRequest) -> Principal:
 
 
 class InviteFilters(Schema):
-    status: str = "all"
+    status: InviteStatusFilter = "all"
     search: str = ""
     created_by: str = ""
     created_after: datetime | None = None
     created_before: datetime | None = None
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 @router.post("/", response={201: InviteOut}, summary="Create an invite")
@@ -55,13 +61,7 @@ def create_invite(request: HttpRequest, payload: InviteCreateIn) -> Status[dict[
 @router.get("/", response=InviteListOut, summary="List invites with filters and counts")
 def list_invites(request: HttpRequest, filters: Query[InviteFilters]) -> dict[str, Any]:
     page = services.list_invites(services.InviteQuery(**filters.model_dump()))
-    return {
-        "items": [invite_out(invite) for invite in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-        "counts": page.counts,
-    }
+    return page_out(page, [invite_out(invite) for invite in page.items], counts=page.counts)
 
 
 @router.get("/stats", response=InviteStatsOut, summary="Invite and member statistics")
@@ -70,28 +70,28 @@ def invite_stats(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/{int:invite_id}", response=InviteDetailOut, summary="One invite with its members")
-def get_invite(request: HttpRequest, invite_id: int) -> dict[str, Any]:
+def get_invite(request: HttpRequest, invite_id: ObjectId) -> dict[str, Any]:
     invite = services.get_invite(invite_id)
     members = Member.objects.filter(invite=invite).order_by("-created_at")
     return {**invite_out(invite), "users": [member_out(member) for member in members]}
 
 
 @router.api_operation(["PATCH", "PUT"], "/{int:invite_id}", response=InviteOut, summary="Change an invite")
-def update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn) -> dict[str, Any]:
+def update_invite(request: HttpRequest, invite_id: ObjectId, payload: InviteUpdateIn) -> dict[str, Any]:
     invite = services.get_invite(invite_id)
     updated = services.update_invite(invite, payload.model_dump(exclude_unset=True), actor=principal(request).actor)
     return invite_out(updated)
 
 
 @router.delete("/{int:invite_id}", response={204: None}, summary="Delete an invite")
-def delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> Status[None]:
+def delete_invite(request: HttpRequest, invite_id: ObjectId, force: bool = False) -> Status[None]:
     invite = services.get_invite(invite_id)
     services.delete_invite(invite, actor=principal(request).actor, force=force)
     return Status(204, None)
 
 
 @router.get("/{int:invite_id}/qr", summary="QR code of the invite's link (PNG or SVG)")
-def invite_qr(request: HttpRequest, invite_id: int, format: str = "png") -> HttpResponse:
+def invite_qr(request: HttpRequest, invite_id: ObjectId, format: QrFormat = "png") -> HttpResponse:
     if format not in qr.FORMATS:
         raise Invalid("format must be png or svg.", details=[{"field": "format", "message": "png or svg"}])
     invite = services.get_invite(invite_id)
@@ -101,7 +101,7 @@ def invite_qr(request: HttpRequest, invite_id: int, format: str = "png") -> Http
 
 
 @router.post("/{int:invite_id}/send", response={202: SentOut}, summary="Send the invite's link by e-mail")
-def send_invite(request: HttpRequest, invite_id: int, payload: SendInviteIn) -> Status[dict[str, Any]]:
+def send_invite(request: HttpRequest, invite_id: ObjectId, payload: SendInviteIn) -> Status[dict[str, Any]]:
     invite = services.get_invite(invite_id)
     delivery = notifications.send_invite(
         invite, payload.email, payload.message or "", actor=principal(request).actor, language=payload.language

@@ -3,7 +3,7 @@ invites, quota and trial, and what Manage Users holders do to other members."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,10 +18,17 @@ from guestlist.api.schemas import (
     InviteCounts,
     InviteCreateIn,
     InviteOut,
+    InviteStatusFilter,
     InviteUpdateIn,
     MemberDetailOut,
     MemberOut,
+    MemberStatusFilter,
+    ObjectId,
+    PageNumber,
+    PageOut,
+    PageSize,
     PermissionsIn,
+    QrFormat,
     QuotaIn,
     QuotaOut,
     SendInviteIn,
@@ -32,12 +39,14 @@ from guestlist.api.schemas import (
     invite_out,
     member_detail_out,
     member_out,
+    page_out,
 )
 from guestlist.core import ratelimit
-from guestlist.core.errors import Invalid, NotFound, ServiceError
+from guestlist.core.errors import Invalid, NotFound
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
 from guestlist.members import logins, permissions, self_service
+from guestlist.members.allowances import allowances
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
 
@@ -68,11 +77,8 @@ class MeInviteOut(InviteOut):
     qr_url: str
 
 
-class MeInviteListOut(Schema):
+class MeInviteListOut(PageOut):
     items: list[MeInviteOut]
-    total: int
-    page: int
-    page_size: int
     counts: InviteCounts
 
 
@@ -110,11 +116,11 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 class MeInviteFilters(Schema):
-    scope: str = "own"
-    status: str = "all"
+    scope: Literal["own", "all"] = "own"
+    status: InviteStatusFilter = "all"
     search: str = ""
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 @router.get("/invites", response=MeInviteListOut, summary="My invites (scope=all: everyone's, Manage Invites)")
@@ -124,13 +130,7 @@ def me_list_invites(request: HttpRequest, filters: Query[MeInviteFilters]) -> di
     query = InviteQuery(status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size)
     page = self_service.list_invites(caller(request), query, everyone=filters.scope == "all")
     joined = self_service.redeemed_by([invite.pk for invite in page.items])
-    return {
-        "items": [invite_with_extras(request, invite, joined) for invite in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-        "counts": page.counts,
-    }
+    return page_out(page, [invite_with_extras(request, invite, joined) for invite in page.items], counts=page.counts)
 
 
 @router.post("/invites", response={201: MeInviteOut}, summary="Create an invite within my rights and quota")
@@ -140,18 +140,18 @@ def me_create_invite(request: HttpRequest, payload: InviteCreateIn) -> Status[di
 
 
 @router.get("/invites/{int:invite_id}", response=MeInviteOut, summary="One of my invites")
-def me_get_invite(request: HttpRequest, invite_id: int) -> dict[str, Any]:
+def me_get_invite(request: HttpRequest, invite_id: ObjectId) -> dict[str, Any]:
     return invite_with_extras(request, self_service.get_invite(caller(request), invite_id))
 
 
 @router.patch("/invites/{int:invite_id}", response=MeInviteOut, summary="Change an invite (Manage Invites)")
-def me_update_invite(request: HttpRequest, invite_id: int, payload: InviteUpdateIn) -> dict[str, Any]:
+def me_update_invite(request: HttpRequest, invite_id: ObjectId, payload: InviteUpdateIn) -> dict[str, Any]:
     invite = self_service.update_invite(caller(request), invite_id, payload.model_dump(exclude_unset=True))
     return invite_with_extras(request, invite)
 
 
 @router.post("/invites/{int:invite_id}/send", response={202: SentOut}, summary="Send my invite's link by e-mail")
-def me_send_invite(request: HttpRequest, invite_id: int, payload: SendInviteIn) -> Status[dict[str, Any]]:
+def me_send_invite(request: HttpRequest, invite_id: ObjectId, payload: SendInviteIn) -> Status[dict[str, Any]]:
     delivery = self_service.send_invite(
         caller(request), invite_id, payload.email, payload.message or "", payload.language
     )
@@ -159,13 +159,13 @@ def me_send_invite(request: HttpRequest, invite_id: int, payload: SendInviteIn) 
 
 
 @router.delete("/invites/{int:invite_id}", response={204: None}, summary="Delete an invite")
-def me_delete_invite(request: HttpRequest, invite_id: int, force: bool = False) -> Status[None]:
+def me_delete_invite(request: HttpRequest, invite_id: ObjectId, force: bool = False) -> Status[None]:
     self_service.delete_invite(caller(request), invite_id, force=force)
     return Status(204, None)
 
 
 @router.get("/invites/{int:invite_id}/qr", summary="QR code of my invite's link (PNG or SVG)")
-def me_invite_qr(request: HttpRequest, invite_id: int, format: str = "svg") -> HttpResponse:
+def me_invite_qr(request: HttpRequest, invite_id: ObjectId, format: QrFormat = "svg") -> HttpResponse:
     if format not in qr.FORMATS:
         raise Invalid("format must be png or svg.", details=[{"field": "format", "message": "png or svg"}])
     invite = self_service.get_invite(caller(request), invite_id)
@@ -201,9 +201,9 @@ class PlexLinkWaitingOut(Schema):
 def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
     logins.check_may_link(caller(request))
     ratelimit.enforce(ratelimit.OAUTH_START, request)
-    started = logins.start_plex_sign_in(forward_url=settings.BASE_URL + reverse("login-plex-continue"))
-    # Kept in this session, as the page does: only whoever started the link can finish it.
-    request.session[logins.PIN_SESSION_KEY] = {"id": started.public_id, "flow": "link"}
+    started = logins.start_in_session(
+        request.session, flow="link", forward_url=settings.BASE_URL + reverse("login-plex-continue")
+    )
     check_url = settings.BASE_URL + reverse("api:me_plex_link_check")
     return Status(201, {"auth_url": started.auth_url, "check_url": check_url})
 
@@ -214,21 +214,13 @@ def me_plex_link_start(request: HttpRequest) -> Status[dict[str, str]]:
     summary="Finish linking once Plex confirmed the sign-in",
 )
 def me_plex_link_check(request: HttpRequest) -> Status[dict[str, Any]]:
-    pending = request.session.get(logins.PIN_SESSION_KEY) or {}
-    if pending.get("flow") != "link" or not pending.get("id"):
+    if logins.flow_in_session(request.session) != "link":
         raise NotFound("No Plex link is under way; start one with POST /api/me/plex-link.")
     ratelimit.enforce(ratelimit.PIN_POLL, request)
-    try:
-        signed_in = logins.poll_plex_sign_in(str(pending["id"]))
-        if signed_in is None:
-            return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
-        request.session.pop(logins.PIN_SESSION_KEY, None)
-        member = logins.link_plex_account(caller(request), signed_in)
-    except ServiceError as exc:
-        if exc.code != "plex_unavailable":
-            # The PIN is spent or unusable; a new attempt starts a new one.
-            request.session.pop(logins.PIN_SESSION_KEY, None)
-        raise
+    signed_in = logins.poll_in_session(request.session)
+    if signed_in is None:
+        return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
+    member = logins.link_plex_account(caller(request), signed_in)
     return Status(200, member_detail_out(member))
 
 
@@ -237,46 +229,39 @@ def me_plex_link_check(request: HttpRequest) -> Status[dict[str, Any]]:
 
 class MemberFilters(Schema):
     search: str = ""
-    status: str = "all"
-    page: int = 1
-    page_size: int = 50
+    status: MemberStatusFilter = "all"
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
-class ManagedListOut(Schema):
+class ManagedListOut(PageOut):
     items: list[MemberDetailOut]
-    total: int
-    page: int
-    page_size: int
 
 
 @router.get("/members", response=ManagedListOut, summary="Members (Manage Users)")
 def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = self_service.list_members(caller(request), MemberQuery(**filters.model_dump()))
-    return {
-        "items": [member_detail_out(member) for member in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+    found = allowances(page.items)
+    return page_out(page, [member_detail_out(member, found[member.pk]) for member in page.items])
 
 
 @router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")
-def me_set_expiration(request: HttpRequest, member_id: int, payload: ExpirationIn) -> dict[str, Any]:
+def me_set_expiration(request: HttpRequest, member_id: ObjectId, payload: ExpirationIn) -> dict[str, Any]:
     return member_detail_out(self_service.set_expiry(caller(request), member_id, payload.expires_at))
 
 
 @router.put("/members/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")
-def me_set_permissions(request: HttpRequest, member_id: int, payload: PermissionsIn) -> dict[str, Any]:
+def me_set_permissions(request: HttpRequest, member_id: ObjectId, payload: PermissionsIn) -> dict[str, Any]:
     return member_detail_out(self_service.set_permissions(caller(request), member_id, list(payload.permissions)))
 
 
 @router.put("/members/{int:member_id}/quota", response=MemberDetailOut, summary="Override a member's invite quota")
-def me_set_quota(request: HttpRequest, member_id: int, payload: QuotaIn) -> dict[str, Any]:
+def me_set_quota(request: HttpRequest, member_id: ObjectId, payload: QuotaIn) -> dict[str, Any]:
     return member_detail_out(self_service.set_quota(caller(request), member_id, payload.limit, payload.days))
 
 
 @router.post("/members/{int:member_id}/trial", response=MemberDetailOut, summary="Act on a member's trial")
-def me_trial_action(request: HttpRequest, member_id: int, payload: TrialActionIn) -> dict[str, Any]:
+def me_trial_action(request: HttpRequest, member_id: ObjectId, payload: TrialActionIn) -> dict[str, Any]:
     member = self_service.trial_action(
         caller(request), member_id, payload.action, days=payload.days, message=payload.message
     )

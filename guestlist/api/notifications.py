@@ -11,7 +11,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from guestlist.api.auth import admin_auth
 from guestlist.api.invites import principal
-from guestlist.api.schemas import StrictSchema
+from guestlist.api.schemas import ObjectId, PageNumber, PageSize, StrictSchema
 from guestlist.notifications import delivery as queue
 from guestlist.notifications import services
 
@@ -89,11 +89,11 @@ class DeliveryListOut(Schema):
 
 
 class DeliveryFilters(Schema):
-    destination: int | None = None
+    destination: ObjectId | None = None
     event: str = ""
     status: str = ""
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class SmtpIn(StrictSchema):
@@ -143,25 +143,25 @@ def create_destination(request: HttpRequest, payload: DestinationIn) -> Status[d
 
 
 @router.get("/destinations/{int:destination_id}", response=DestinationOut, summary="One destination")
-def get_destination(request: HttpRequest, destination_id: int) -> dict[str, Any]:
+def get_destination(request: HttpRequest, destination_id: ObjectId) -> dict[str, Any]:
     return services.destination_as_api(services.get_destination(destination_id))
 
 
 @router.patch("/destinations/{int:destination_id}", response=DestinationCreatedOut, summary="Change a destination")
-def update_destination(request: HttpRequest, destination_id: int, payload: DestinationPatchIn) -> dict[str, Any]:
+def update_destination(request: HttpRequest, destination_id: ObjectId, payload: DestinationPatchIn) -> dict[str, Any]:
     destination = services.get_destination(destination_id)
     saved = services.update_destination(destination, _set(payload), actor=principal(request).actor)
     return {**services.destination_as_api(saved.destination), "secret": saved.secret}
 
 
 @router.delete("/destinations/{int:destination_id}", response={204: None}, summary="Delete a destination")
-def delete_destination(request: HttpRequest, destination_id: int) -> Status[None]:
+def delete_destination(request: HttpRequest, destination_id: ObjectId) -> Status[None]:
     services.delete_destination(services.get_destination(destination_id), actor=principal(request).actor)
     return Status(204, None)
 
 
 @router.post("/destinations/{int:destination_id}/test", response={202: DeliveryOut}, summary="Queue a test message")
-def test_destination(request: HttpRequest, destination_id: int) -> Status[dict[str, Any]]:
+def test_destination(request: HttpRequest, destination_id: ObjectId) -> Status[dict[str, Any]]:
     destination = services.get_destination(destination_id)
     delivery = services.test_destination(destination, actor=principal(request).actor)
     return Status(202, services.delivery_as_api(delivery))
@@ -180,7 +180,7 @@ def list_deliveries(request: HttpRequest, filters: Query[DeliveryFilters]) -> di
 
 
 @router.post("/deliveries/{int:delivery_id}/retry", response={202: DeliveryOut}, summary="Send a delivery again")
-def retry_delivery(request: HttpRequest, delivery_id: int) -> Status[dict[str, Any]]:
+def retry_delivery(request: HttpRequest, delivery_id: ObjectId) -> Status[dict[str, Any]]:
     delivery = queue.send_again(services.get_delivery(delivery_id), actor=principal(request).actor)
     return Status(202, services.delivery_as_api(delivery))
 

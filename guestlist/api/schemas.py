@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal, Protocol
 
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
+from guestlist.members.allowances import Allowance
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
 from guestlist.members.self_service import member_state
@@ -19,36 +20,59 @@ class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class InviteCreateIn(StrictSchema):
-    usage_limit: StrictInt | None = None
-    expires_in_days: StrictInt | None = None
+# Ranges and words the API takes and gives, stated in the OpenAPI schema and enforced by it.
+# Ids are database keys (64-bit); pages past the end are empty, and this bound keeps the
+# offset well inside what a database accepts.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 1_000_000
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+# Larger sizes are clamped to 200 by the services (the contract); this only bounds the number.
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+UsageLimit = Annotated[StrictInt, Field(ge=1, le=100)]
+Days = Annotated[StrictInt, Field(ge=1, le=36500)]
+LibraryKey = Annotated[StrictInt, Field(ge=0, le=MAX_ID)]
+LibrarySelection = Annotated[str, Field(pattern=r"^(all|default|ALL|DEFAULT|[0-9]{1,18}(,[0-9]{1,18})*)$")]
+TrialField = Annotated[StrictInt, Field(ge=0, le=365)] | Literal["inherit", "none"]
+InviteStatusFilter = Literal["all", "active", "redeemed", "expired", "used_up", "disabled"]
+InviteBadge = Literal["active", "redeemed", "expired", "used_up", "disabled"]
+StreamarrStatus = Literal["Active", "Redeemed", "Expired", "Inactive"]
+MemberStatus = Literal["pending", "active", "removing", "expired", "removed", "unlinked"]
+MemberStatusFilter = Literal["all", "pending", "active", "removing", "expired", "removed", "expiring", "live"]
+PermissionName = Literal["manage_users", "manage_invites", "advanced_invites", "create_invites", "view_invites"]
+TrialAction = Literal["extend", "end", "approve", "deny"]
+QrFormat = Literal["png", "svg"]
+QuotaLimit = Annotated[StrictInt, Field(ge=0, le=1000)]
+QuotaDays = Annotated[StrictInt, Field(ge=0, le=3650)]
+
+
+class InviteFieldsIn(StrictSchema):
+    """The settings an invite has whether it is being created or changed. Only the fields a
+    request sends are used (``exclude_unset``): the defaults below are for the OpenAPI document."""
+
+    usage_limit: UsageLimit | None = None
+    expires_in_days: Days | None = None
     expires_at: datetime | None = None
-    user_expires_in_days: StrictInt | None = None
+    user_expires_in_days: Days | None = None
     allow_sync: StrictBool = False
     allow_channels: StrictBool = False
     allow_camera_upload: StrictBool = False
     plex_home: StrictBool = False
-    libraries: str | list[StrictInt] | None = None
+    libraries: LibrarySelection | list[LibraryKey] | None = None
     description: str | None = Field(default=None, max_length=500)
-    code: str | None = None
-    server_id: StrictInt | None = None
     # "inherit" (the owner's trial setting), "none", or a trial of N days.
-    trial: StrictInt | str | None = None
+    trial: TrialField | None = None
 
 
-class InviteUpdateIn(StrictSchema):
-    usage_limit: StrictInt | None = None
-    expires_in_days: StrictInt | None = None
-    expires_at: datetime | None = None
-    user_expires_in_days: StrictInt | None = None
-    allow_sync: StrictBool = False
-    allow_channels: StrictBool = False
-    allow_camera_upload: StrictBool = False
-    plex_home: StrictBool = False
-    libraries: str | list[StrictInt] | None = None
-    description: str | None = Field(default=None, max_length=500)
+class InviteCreateIn(InviteFieldsIn):
+    code: str | None = None
+    server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = None
+
+
+class InviteUpdateIn(InviteFieldsIn):
     is_active: StrictBool = True
-    trial: StrictInt | str | None = None
+    code: str | None = None
+    server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = None
 
 
 class ErrorOut(Schema):
@@ -71,13 +95,13 @@ class QuotaOut(Schema):
 class TrialOut(Schema):
     active: bool
     ends_at: datetime | None
-    outcome: str | None
+    outcome: Literal["promote", "deactivate"] | None
     settled_at: datetime | None
 
 
 class ExtensionOut(Schema):
     id: int
-    state: str
+    state: Literal["open", "approved", "denied", "closed"]
     message: str
     created_at: datetime
     decided_at: datetime | None
@@ -95,7 +119,7 @@ class MemberOut(Schema):
     last_seen: datetime | None
     expires_at: datetime | None
     is_active: bool
-    status: str
+    status: MemberStatus
     message: str | None = None
 
 
@@ -111,7 +135,7 @@ class MemberDetailOut(MemberOut):
     has_account: bool
     local_account: bool
     account_username: str | None
-    permissions: list[str]
+    permissions: list[PermissionName]
     quota: QuotaOut
     trial: TrialOut
     extension_request: ExtensionOut | None
@@ -134,12 +158,12 @@ class InviteOut(Schema):
     allow_channels: bool
     allow_camera_upload: bool
     plex_home: bool
-    libraries: str | list[int]
+    libraries: Literal["all", "default"] | list[int]
     is_active: bool
-    badges: list[str]
-    status: str
-    streamarr_status: str
-    trial: str | int
+    badges: list[InviteBadge]
+    status: InviteBadge
+    streamarr_status: StreamarrStatus
+    trial: Literal["inherit", "none"] | int
 
 
 class InviteDetailOut(InviteOut):
@@ -155,19 +179,21 @@ class InviteCounts(Schema):
     disabled: int
 
 
-class InviteListOut(Schema):
-    items: list[InviteOut]
+class PageOut(Schema):
+    """The paginated list answer: each list adds its ``items`` (and the invite lists ``counts``)."""
+
     total: int
     page: int
     page_size: int
+
+
+class InviteListOut(PageOut):
+    items: list[InviteOut]
     counts: InviteCounts
 
 
-class MemberListOut(Schema):
+class MemberListOut(PageOut):
     items: list[MemberOut]
-    total: int
-    page: int
-    page_size: int
 
 
 class DayCount(Schema):
@@ -195,7 +221,7 @@ class ExpirationIn(StrictSchema):
 
 
 class MemberAccessIn(StrictSchema):
-    libraries: str | list[StrictInt] | None = None
+    libraries: LibrarySelection | list[LibraryKey] | None = None
     allow_sync: StrictBool = False
     allow_channels: StrictBool = False
     allow_camera_upload: StrictBool = False
@@ -263,6 +289,20 @@ class RedeemStatusOut(Schema):
     welcome_url: str | None = None
 
 
+class Paged(Protocol):
+    @property
+    def total(self) -> int: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def page_size(self) -> int: ...
+
+
+def page_out(page: Paged, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A ``PageOut`` answer for one page of a list service (``InvitePage``, ``MemberPage``)."""
+    return {"items": items, "total": page.total, "page": page.page, "page_size": page.page_size, **extra}
+
+
 def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]:
     return invite_as_api(invite, now=now)
 
@@ -271,10 +311,11 @@ def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
     return member_as_api(member, message=message)
 
 
-def member_detail_out(member: Member) -> dict[str, Any]:
+def member_detail_out(member: Member, allowance: Allowance | None = None) -> dict[str, Any]:
+    """A member with role, quota and trial; lists pass each one's allowance from one batch."""
     return {
         **member_out(member),
-        **member_state(member),
+        **member_state(member, allowance),
         "server_id": member.server_id,
         "libraries": [int(key) for key in (member.library_keys or [])],
         "allow_sync": member.allow_sync,
@@ -290,17 +331,17 @@ def member_detail_out(member: Member) -> dict[str, Any]:
 
 
 class PermissionsIn(StrictSchema):
-    permissions: list[str] = Field(max_length=10)
+    permissions: list[PermissionName] = Field(max_length=10)
 
 
 class QuotaIn(StrictSchema):
-    limit: StrictInt | None
-    days: StrictInt | None
+    limit: QuotaLimit | None
+    days: QuotaDays | None
 
 
 class TrialActionIn(StrictSchema):
-    action: str
-    days: StrictInt | None = None
+    action: TrialAction
+    days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
     message: str = Field(default="", max_length=1000)
 
 

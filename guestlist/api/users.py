@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt, ValidationError
 
@@ -17,6 +18,10 @@ from guestlist.api.schemas import (
     MemberDetailOut,
     MemberListOut,
     MemberOut,
+    MemberStatusFilter,
+    ObjectId,
+    PageNumber,
+    PageSize,
     PermissionsIn,
     QuotaIn,
     RedeemStatusOut,
@@ -25,32 +30,29 @@ from guestlist.api.schemas import (
     TrialActionIn,
     member_detail_out,
     member_out,
+    page_out,
 )
 from guestlist.core.errors import Invalid
-from guestlist.members import self_service, services
+from guestlist.members import erasure, self_service, services
 from guestlist.members.sync import import_chosen, importable_friends, sync_now
 from guestlist.plex.models import MediaServer
+from guestlist.transfer.members_csv import members_csv
 
 router = Router(tags=["users"], auth=admin_auth)
 
 
 class MemberFilters(Schema):
     search: str = ""
-    status: str = "all"
-    invite_id: int | None = None
-    page: int = 1
-    page_size: int = 50
+    status: MemberStatusFilter = "all"
+    invite_id: ObjectId | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 @router.get("/", response=MemberListOut, summary="List members")
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = services.list_members(services.MemberQuery(**filters.model_dump()))
-    return {
-        "items": [member_out(member) for member in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+    return page_out(page, [member_out(member) for member in page.items])
 
 
 class SyncIn(StrictSchema):
@@ -138,32 +140,49 @@ def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
     return {"imported": len(members), "items": [member_out(member) for member in members]}
 
 
+@router.get("/export.csv", summary="Every member as CSV", response={200: None})
+def export_members(request: HttpRequest) -> HttpResponse:
+    return csv_download(members_csv(actor=principal(request).actor), "guestlist-members")
+
+
+def csv_download(body: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+@router.post("/{int:member_id}/erase", response=MemberDetailOut, summary="Erase a former member's personal data")
+def erase_former_member(request: HttpRequest, member_id: ObjectId) -> dict[str, Any]:
+    services.get_member(member_id)  # 404 before anything else
+    return member_detail_out(erasure.erase_member(member_id, actor=principal(request).actor))
+
+
 @router.get("/{int:member_id}", response=MemberDetailOut, summary="One member with their share")
-def get_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+def get_member(request: HttpRequest, member_id: ObjectId) -> dict[str, Any]:
     return member_detail_out(services.get_member(member_id))
 
 
 @router.patch("/{int:member_id}", response=MemberDetailOut, summary="Change a member's libraries or settings")
-def change_access(request: HttpRequest, member_id: int, payload: MemberAccessIn) -> dict[str, Any]:
+def change_access(request: HttpRequest, member_id: ObjectId, payload: MemberAccessIn) -> dict[str, Any]:
     member = services.get_member(member_id)
     outcome = services.change_access(member, payload.model_dump(exclude_unset=True), actor=principal(request).actor)
     return member_detail_out(outcome.member)
 
 
 @router.post("/{int:member_id}/refresh", response=MemberDetailOut, summary="Re-read a member from Plex")
-def refresh_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+def refresh_member(request: HttpRequest, member_id: ObjectId) -> dict[str, Any]:
     member = services.refresh_from_plex(services.get_member(member_id), actor=principal(request).actor)
     return member_detail_out(member)
 
 
 @router.put("/{int:member_id}/expiration", response=MemberDetailOut, summary="Set or clear a member's expiry")
-def set_expiration(request: HttpRequest, member_id: int, payload: ExpirationIn) -> dict[str, Any]:
+def set_expiration(request: HttpRequest, member_id: ObjectId, payload: ExpirationIn) -> dict[str, Any]:
     member = services.set_expiry(services.get_member(member_id), payload.expires_at, actor=principal(request).actor)
     return member_detail_out(member)
 
 
 @router.delete("/{int:member_id}", response={204: None, 202: RedeemStatusOut}, summary="Remove a member's access")
-def remove_member(request: HttpRequest, member_id: int) -> Status[dict[str, Any] | None]:
+def remove_member(request: HttpRequest, member_id: ObjectId) -> Status[dict[str, Any] | None]:
     outcome = services.remove_member(
         services.get_member(member_id), actor=principal(request).actor, reason="removed by admin"
     )
@@ -173,19 +192,19 @@ def remove_member(request: HttpRequest, member_id: int) -> Status[dict[str, Any]
 
 
 @router.put("/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")
-def set_permissions(request: HttpRequest, member_id: int, payload: PermissionsIn) -> dict[str, Any]:
+def set_permissions(request: HttpRequest, member_id: ObjectId, payload: PermissionsIn) -> dict[str, Any]:
     member = self_service.set_permissions(admin_caller(principal(request)), member_id, list(payload.permissions))
     return member_detail_out(member)
 
 
 @router.put("/{int:member_id}/quota", response=MemberDetailOut, summary="Override a member's invite quota")
-def set_quota(request: HttpRequest, member_id: int, payload: QuotaIn) -> dict[str, Any]:
+def set_quota(request: HttpRequest, member_id: ObjectId, payload: QuotaIn) -> dict[str, Any]:
     member = self_service.set_quota(admin_caller(principal(request)), member_id, payload.limit, payload.days)
     return member_detail_out(member)
 
 
 @router.post("/{int:member_id}/trial", response=MemberDetailOut, summary="Extend, end, approve or deny a trial")
-def trial_action(request: HttpRequest, member_id: int, payload: TrialActionIn) -> dict[str, Any]:
+def trial_action(request: HttpRequest, member_id: ObjectId, payload: TrialActionIn) -> dict[str, Any]:
     member = self_service.trial_action(
         admin_caller(principal(request)), member_id, payload.action, days=payload.days, message=payload.message
     )

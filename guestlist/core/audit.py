@@ -56,7 +56,21 @@ def record(
     label: str = "",
     **details: Any,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = entry(actor, action, obj, label=label, **details)
+    event.save(force_insert=True)
+    return event
+
+
+def entry(
+    actor: Actor,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    label: str = "",
+    **details: Any,
+) -> AuditEvent:
+    """The event `record` would write, unsaved: for writing many at once (bulk_create)."""
+    return AuditEvent(
         actor_kind=actor.kind,
         actor_user_id=actor.user_id,
         actor_label=actor.label[:255],

@@ -45,7 +45,12 @@ MEMBER_FILTERS: dict[str, Promise] = {
     "removed": _("Removed"),
 }
 
-REDEMPTION_METHODS: dict[str, Promise] = {"email": _("E-mail"), "oauth": _("Plex sign-in")}
+REDEMPTION_METHODS: dict[str, Promise] = {
+    "email": _("E-mail"),
+    "oauth": _("Plex sign-in"),
+    "local": _("Local account"),
+    "import": _("Imported"),
+}
 REDEMPTION_STATES: dict[str, Promise] = {"pending": _("In progress"), "done": _("Done"), "failed": _("Failed")}
 
 PLEX_OPERATIONS: dict[str, Promise] = {
@@ -95,7 +100,21 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "member.import": _("Imported from Plex"),
     "member.account_created": _("Member account created"),
     "member.sign_in": _("Member signed in"),
-    "admin.sign_in": _("Admin signed in with Plex"),
+    "admin.sign_in": _("Admin signed in"),
+    "admin.second_factor": _("Admin confirmed a second factor"),
+    "admin.sign_in_refused": _("Single sign-on refused"),
+    "admin.sign_in_locked": _("Sign-in locked after failed attempts"),
+    "admin.totp_added": _("Authenticator app set up"),
+    "admin.totp_removed": _("Authenticator app removed"),
+    "admin.passkey_added": _("Passkey added"),
+    "admin.passkey_renamed": _("Passkey renamed"),
+    "admin.passkey_removed": _("Passkey removed"),
+    "admin.recovery_codes_renewed": _("New recovery codes made"),
+    "admin.password_changed": _("Password changed"),
+    "admin.password_reset": _("Password reset from the command line"),
+    "admin.second_factor_reset": _("Second factors reset from the command line"),
+    "admin.oidc_linked": _("Single sign-on account linked"),
+    "settings.sign_in": _("Sign-in settings changed"),
     "member.plex_linked": _("Plex account linked"),
     "member.permissions": _("Permissions changed"),
     "member.quota": _("Invite quota changed"),
@@ -111,6 +130,10 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "server.libraries_refresh": _("Libraries refreshed"),
     "server.default_libraries": _("Default libraries changed"),
     "settings.update": _("Settings changed"),
+    "transfer.import": _("Data imported"),
+    "transfer.export": _("Data exported"),
+    "transfer.members_csv": _("Members downloaded as CSV"),
+    "member.erased": _("Personal data erased"),
 }
 
 EVENT_LABELS: dict[str, Promise] = {
@@ -156,6 +179,11 @@ JOB_NAMES: dict[str, Promise] = {
 # What the owner reads when a service refuses, by the contract's error code. Codes not
 # listed fall back to the service's own (English) sentence.
 ERRORS: dict[str, Promise] = {
+    "no_server": _("Connect your Plex server first: imported members are checked against its users."),
+    "member_active": _(
+        "Only a member whose access is over (removed or expired) can be erased; remove their access first."
+    ),
+    "already_erased": _("This member's personal data is already erased."),
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
     "smtp_not_configured": _("Set up the SMTP server in Settings → Notifications first."),
     "code_taken": _("That code is already taken; pick another one."),

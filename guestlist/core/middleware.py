@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -74,3 +76,44 @@ class ApiErrorShapeMiddleware:
             if header in response:
                 shaped[header] = response[header]
         return shaped
+
+
+request_logger = logging.getLogger("guestlist.requests")
+
+
+class RequestLogMiddleware:
+    """One INFO line per request (``GUESTLIST_LOG_REQUESTS=on``): method, path, status and
+    duration. The query string is left out: it may carry a setup token or an invite code."""
+
+    def __init__(self, get_response: ResponseGetter) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.monotonic()
+        response = self.get_response(request)
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        path = _loggable_path(request)
+        request_logger.info(
+            "%s %s %s %.1fms",
+            request.method,
+            path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "client": request.META.get("REMOTE_ADDR", ""),
+            },
+        )
+        return response
+
+
+def _loggable_path(request: HttpRequest) -> str:
+    # A welcome link's token is a key to that page: it does not belong in a log.
+    match = request.resolver_match
+    path = request.path
+    if match is not None and "token" in match.kwargs:
+        path = path.replace(str(match.kwargs["token"]), "<redacted>")
+    return path

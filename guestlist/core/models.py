@@ -67,6 +67,11 @@ class SiteSettings(models.Model):
     trial_enabled = models.BooleanField(default=False)
     trial_days = models.PositiveSmallIntegerField(default=7)
     trial_outcome = models.CharField(max_length=16, default="promote")
+    # Scheduled backups (run by the job runner's "backup" job; its last result is its JobStatus).
+    backup_enabled = models.BooleanField(default=False)
+    backup_time = models.CharField(max_length=5, default="03:30")  # HH:MM, the install's time zone (TZ)
+    backup_keep = models.PositiveSmallIntegerField(default=7)
+    backup_dir = models.CharField(max_length=500, blank=True)  # empty: <data dir>/backups
     plex_client_identifier = models.CharField(max_length=64, blank=True)
     setup_token_hash = models.CharField(max_length=128, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 
+from guestlist.core.errors import TooManyRequests
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -37,10 +39,11 @@ class Verdict:
     retry_after: int
 
 
-class RateLimited(Exception):
+class RateLimited(TooManyRequests):
+    """A public endpoint asked too often: a ServiceError like any refusal (429 ``rate_limited``)."""
+
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many requests; try again in {retry_after} s.")
-        self.retry_after = retry_after
+        super().__init__(f"Too many requests. Try again in {retry_after} seconds.", retry_after=retry_after)
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -184,5 +184,9 @@ def needs_attention() -> list[Item]:
         )
     for job in JobStatus.objects.filter(last_ok=False).order_by("name"):
         name = JOB_NAMES.get(job.name, job.name)
-        items.append(Item("error", _("The job “%(job)s” failed") % {"job": name}, job.last_error[:300]))
+        # A failed backup links to where its settings and folder are.
+        link, link_text = (reverse("settings-backups"), _("Backups")) if job.name == "backup" else ("", "")
+        items.append(
+            Item("error", _("The job “%(job)s” failed") % {"job": name}, job.last_error[:300], link, link_text)
+        )
     return items

@@ -53,7 +53,7 @@ def create_many(data: Mapping[str, Any], count: int, *, actor: Actor, created_by
     return invites
 
 
-def _cell(value: object) -> str:
+def spreadsheet_cell(value: object) -> str:
     text = "" if value is None else str(value)
     # Spreadsheets run cells that start like a formula; an owner-written description
     # must stay text when the CSV is opened.
@@ -70,17 +70,17 @@ def invites_csv(invites: Iterable[Invite]) -> str:
     for invite in invites:
         writer.writerow(
             [
-                _cell(invite.code),
-                _cell(invite_url(invite.code)),
-                _cell(invite.description),
-                _cell(" ".join(status.badges(invite, now))),
-                _cell(invite.usage_limit),
-                _cell(invite.used_count),
-                _cell(invite.expires_at.isoformat() if invite.expires_at else ""),
-                _cell(invite.user_expires_in_days),
-                _cell(invite.libraries),
-                _cell(invite.created_at.isoformat()),
-                _cell(invite.created_by_label),
+                spreadsheet_cell(invite.code),
+                spreadsheet_cell(invite_url(invite.code)),
+                spreadsheet_cell(invite.description),
+                spreadsheet_cell(" ".join(status.badges(invite, now))),
+                spreadsheet_cell(invite.usage_limit),
+                spreadsheet_cell(invite.used_count),
+                spreadsheet_cell(invite.expires_at.isoformat() if invite.expires_at else ""),
+                spreadsheet_cell(invite.user_expires_in_days),
+                spreadsheet_cell(invite.libraries),
+                spreadsheet_cell(invite.created_at.isoformat()),
+                spreadsheet_cell(invite.created_by_label),
             ]
         )
     return buffer.getvalue()

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
-from guestlist.invites.models import InviteTemplate
+from guestlist.invites import bulk
+from guestlist.invites.models import Invite, InviteTemplate
 from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
@@ -109,3 +111,21 @@ def get_template(template_id: int) -> InviteTemplate:
 def template_settings(template: InviteTemplate) -> dict[str, Any]:
     """Every setting of the template, ready for ``invites.services.create_invite``."""
     return {name: getattr(template, name) for name in SETTINGS}
+
+
+def create_invites_saving_template(
+    data: Mapping[str, Any],
+    count: int,
+    *,
+    template_name: str,
+    template_data: Mapping[str, Any],
+    actor: Actor,
+    created_by: User | None = None,
+) -> tuple[list[Invite], InviteTemplate | None]:
+    """The create form's "save these settings as a template": ``count`` invites and, when
+    ``template_name`` is given, the template, all in one transaction (a taken name creates
+    no invite either: ``Conflict`` ``template_name_taken``)."""
+    with transaction.atomic():
+        invites = bulk.create_many(data, count, actor=actor, created_by=created_by)
+        template = create_template(template_name, template_data, actor=actor) if template_name.strip() else None
+    return invites, template

@@ -30,7 +30,7 @@ class Invite(models.Model):
     allow_camera_upload = models.BooleanField(default=False)
     allow_channels = models.BooleanField(default=False)
     plex_home = models.BooleanField(default=False)
-    # "all", "default", or comma-separated PMS section keys ("1,2,3"), as in the Komandorr seed.
+    # "all", "default", or comma-separated PMS section keys ("1,2,3"); contract.md, "Invites (admin)".
     libraries = models.CharField(max_length=512, default="default")
     is_active = models.BooleanField(default=True)
     # The trial of people redeeming it: null follows the owner's setting, 0 means none,
@@ -84,6 +84,8 @@ class Redemption(models.Model):
         EMAIL = "email"
         OAUTH = "oauth"
         LOCAL = "local"
+        # Brought over by ``guestlist import`` from another tool (or a Guestlist export).
+        IMPORT = "import"
 
     class State(models.TextChoices):
         PENDING = "pending"

@@ -20,17 +20,17 @@ from django.utils import timezone, translation
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Conflict, Gone, NotFound
+from guestlist.core.errors import Conflict, Gone, NotFound, ServiceError
 from guestlist.core.models import SiteSettings
 from guestlist.invites import status
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import find_by_code
-from guestlist.lib import crypto
+from guestlist.lib import crypto, metrics
 from guestlist.members.models import Member
 from guestlist.members.trials import start_trial
 from guestlist.notifications import mail, notify
 from guestlist.plex import libraries, services
-from guestlist.plex.errors import PlexError
+from guestlist.plex.errors import PlexAlreadyShared, PlexError
 from guestlist.plex.models import MediaServer
 from guestlist.plexwork import outbox
 from guestlist.plexwork.models import PlexOperation
@@ -39,7 +39,7 @@ LIVE_MEMBER_STATUSES = (Member.Status.PENDING, Member.Status.ACTIVE, Member.Stat
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
 PENDING_MESSAGE = "Plex is not answering right now. Your invite is saved and will finish on its own."
 
-# The seeds' own words, shown on the public pages.
+# The words of contract.md's "Public redemption pages", shown on the public pages.
 MESSAGES = {
     "not_found": "Invite code not found",
     "disabled": "Invite code is not active",
@@ -119,18 +119,6 @@ def find_member(server: MediaServer, identity: Identity) -> Member | None:
         if member.person_key == identity.person_key:
             return member
     return candidates[0] if candidates else None
-
-
-def has_access_on_plex(server: MediaServer, identity: Identity) -> bool:
-    """Does this person already reach the server another way (shared by hand, Plex Home)?"""
-    email = identity.email.strip().lower()
-    for user in services.gateway_for(server).users():
-        same_person = (identity.plex_id is not None and user.id == identity.plex_id) or (
-            bool(email) and user.email.lower() == email
-        )
-        if same_person and (user.share_id is not None or user.home):
-            return True
-    return False
 
 
 def existing_result(invite: Invite, member: Member) -> RedeemResult | None:
@@ -249,6 +237,18 @@ def redeem(
 ) -> RedeemResult:
     """Redeem ``code`` for ``identity``; ``on_claimed`` runs inside the claiming transaction
     (the local-account path makes the member's user there)."""
+    try:
+        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed)
+    except ServiceError as exc:
+        metrics.count_redemption(exc.code)
+        raise
+    metrics.count_redemption(result.outcome)
+    return result
+
+
+def _redeem(
+    code: str, identity: Identity, *, actor: Actor, on_claimed: Callable[[Member], None] | None
+) -> RedeemResult:
     now = timezone.now()
     invite = find_by_code(code)
     if invite is None:
@@ -271,12 +271,9 @@ def redeem(
     reason = status.unusable_reason(invite, now)
     if reason:
         raise gone(reason)
-    try:
-        if has_access_on_plex(server, identity):
-            raise Conflict(MESSAGES["already_member"], code="already_member")
-    except PlexError as exc:
-        # Nothing is kept yet, so an honest "try again" loses nothing.
-        raise services.as_service_error(exc) from exc
+    # Whether they already reach the server another way (shared by hand) is Plex's answer
+    # to the share itself (outbox._share): asking first would cost two more calls on
+    # every redemption for a case that is rare.
     try:
         member, op = _claim(invite, identity, existing, actor, now, on_claimed)
     except IntegrityError:
@@ -291,6 +288,8 @@ def redeem(
     outcome = outbox.run(op)
     if outcome.state == PlexOperation.State.FAILED:
         # The use was given back and no access remains (see plexwork.effects.give_back_use).
+        if isinstance(outcome.exc, PlexAlreadyShared):
+            raise Conflict(MESSAGES["already_member"], code="already_member")
         raise services.as_service_error(outcome.exc or PlexError(outcome.error))
     member = Member.objects.get(pk=op.member_id or 0)
     if outcome.state != PlexOperation.State.DONE:

@@ -1,9 +1,9 @@
 """Why a redemption did not happen, and what to do next, in the redeemer's language.
 
 The services raise errors with contract codes and English sentences (the API's words).
-Public pages show these instead: the seeds' own words as headlines, translated, each with
-a plain next step. Only known codes are shown, so a crafted ``?problem=`` link cannot put
-words of its choosing on the page.
+Public pages show these instead: the words of contract.md ("Public redemption pages") as
+headlines, translated, each with a plain next step. Only known codes are shown, so a
+crafted ``?problem=`` link cannot put words of its choosing on the page.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def refusal(code: str, *, plex_words: str = "", retry_after: int | None = None) 
     return Refusal(code, title, next_step, status, plex_words, retry_after)
 
 
-def from_error(exc: ServiceError | RateLimited) -> Refusal:
+def from_error(exc: ServiceError) -> Refusal:
     if isinstance(exc, RateLimited):
         return refusal("rate_limited", retry_after=exc.retry_after)
     words = _plex_words(exc.message) if exc.code in _PLEX_SPEAKS else ""

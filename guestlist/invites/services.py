@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes, status
+from guestlist.invites import codes, search_index, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
@@ -42,8 +43,11 @@ CREATABLE_FIELDS = frozenset(
         "trial",
     }
 )
-UPDATABLE_FIELDS = (CREATABLE_FIELDS - {"code", "server_id"}) | {"is_active"}
+UPDATABLE_FIELDS = CREATABLE_FIELDS | {"is_active"}
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
+# Database keys are signed 64-bit: a larger number is no id of anything.
+MAX_ID = 2**63 - 1
 SEARCH_HIT_LIMIT = 5000
 
 
@@ -222,14 +226,37 @@ def update_invite(invite: Invite, changes: Mapping[str, Any], *, actor: Actor) -
     with transaction.atomic():
         # Re-read under the write lock: used_count may have moved since the caller loaded it.
         invite = Invite.objects.select_for_update().get(pk=invite.pk)
+        if "server_id" in changes and changes["server_id"] != invite.server_id:
+            invite.server = pick_server(changes["server_id"])
+            if "libraries" not in changes:
+                # Section keys belong to one server: they must exist on the new one too.
+                invite.libraries = libraries.normalize_selection(invite.libraries, invite.server)
         _apply_fields(invite, changes, timezone.now(), creating=False)
+        if "code" in changes:
+            _change_code(invite, changes["code"])
         if invite.usage_limit is not None and invite.usage_limit < invite.used_count:
             raise _invalid("usage_limit", f"usage_limit cannot be below the {invite.used_count} uses already made.")
-        invite.save()
+        try:
+            with transaction.atomic():
+                invite.save()
+        except IntegrityError:
+            raise Conflict(f"The code {invite.code} is already taken.", code="code_taken") from None
         after = _audit_fields(invite)
         changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         audit.record(actor, "invite.update", invite, changes=changed)
     return invite
+
+
+def _change_code(invite: Invite, custom: object) -> None:
+    """A new custom code; codes are kept upper-case, so "taken" ignores case."""
+    if not isinstance(custom, str) or not codes.is_valid_custom(custom):
+        raise _invalid("code", "A custom code needs 8 to 32 letters, digits, '-' or '_'.")
+    code = codes.normalize(custom)
+    if Invite.objects.filter(code=code).exclude(pk=invite.pk).exists():
+        raise Conflict(f"The code {code} is already taken.", code="code_taken")
+    if code != invite.code:
+        forget_qr(invite.code)
+    invite.code = code
 
 
 def set_active(invite: Invite, active: bool, *, actor: Actor) -> Invite:
@@ -281,7 +308,7 @@ def disable_invites_of_departed(member: Member, *, actor: Actor) -> int:
 
 
 def delete_if_orphaned(invite_id: int | None, *, actor: Actor) -> bool:
-    """The Komandorr seed's clean-up: a fully used invite whose last member left goes away."""
+    """A fully used invite whose last member left goes away (contract.md, "Background jobs")."""
     if invite_id is None:
         return False
     invite = Invite.objects.filter(pk=invite_id).first()
@@ -331,6 +358,17 @@ class InvitePage:
 
 
 def _search_q(term: str) -> Q:
+    if len(term) >= search_index.MIN_TRIGRAM_TERM and search_index.fts_ready():
+        # SQLite's trigram index answers "contains" for three characters or more (its
+        # module docstring); the same rows as the LIKE scan below, read from the index.
+        phrase = search_index.fts_phrase(term)
+        own = RawSQL("SELECT rowid FROM invites_invite_fts WHERE invites_invite_fts MATCH %s", [phrase])
+        members_of = RawSQL(
+            "SELECT invite_id FROM members_member WHERE invite_id IS NOT NULL AND id IN "
+            "(SELECT rowid FROM members_member_fts WHERE members_member_fts MATCH %s)",
+            [phrase],
+        )
+        return Q(pk__in=own) | Q(pk__in=members_of)
     members = Member.objects.filter(
         Q(email__icontains=term) | Q(username__icontains=term), invite__isnull=False
     ).values_list("invite_id", flat=True)
@@ -423,7 +461,8 @@ def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> Inv
     now = timezone.now()
     base = invite_queryset(query, created_by_id=created_by_id)
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    query = replace(query, page=max(1, query.page))
+    # Pages past the end are empty; the bound keeps the offset inside what databases take.
+    query = replace(query, page=max(1, min(query.page, MAX_PAGE)))
     if query.search.strip():
         found = _page_of_search(base, query, now, page_size)
         if found is not None:

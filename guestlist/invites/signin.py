@@ -89,9 +89,15 @@ def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | 
 
 def check_redeem_body(email: object, pin_id: object) -> None:
     if email and pin_id:
-        raise Invalid("Send either an e-mail or a pin_id, not both.")
+        raise Invalid(
+            "Send either an e-mail or a pin_id, not both.",
+            details=[{"field": "email", "message": "not_both"}, {"field": "pin_id", "message": "not_both"}],
+        )
     if not email and not pin_id:
-        raise Invalid("Send an e-mail, or a pin_id from /api/invites/oauth/start.")
+        raise Invalid(
+            "Send an e-mail, or a pin_id from /api/invites/oauth/start.",
+            details=[{"field": "email", "message": "missing"}, {"field": "pin_id", "message": "missing"}],
+        )
 
 
 def email_identity(email: str) -> Identity:

@@ -1,7 +1,7 @@
 """Invite status, always derived from the row and the clock (never stored, never stale).
 
-Badges follow the Komandorr seed: Disabled alone; otherwise Redeemed first when used, with
-Expired and/or Used Up beside it; without redemptions Expired and/or Used Up; else Active.
+Badges follow contract.md ("Invites (admin)", Badges): Disabled alone; otherwise Redeemed
+first when used, with Expired and/or Used Up beside it; without redemptions Expired and/or Used Up; else Active.
 The list filters are predicates and overlap (a redeemed invite may also be active).
 """
 

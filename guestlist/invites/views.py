@@ -24,7 +24,6 @@ from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.models import SiteSettings
-from guestlist.core.ratelimit import RateLimited
 from guestlist.invites import cached_page, codes, refusals, signin, welcome
 from guestlist.invites.redemption import RedeemResult, redeem
 from guestlist.invites.refusals import Refusal
@@ -135,7 +134,7 @@ def plex_start(request: HttpRequest, code: str) -> HttpResponse:
     try:
         ratelimit.enforce(ratelimit.OAUTH_START, request)
         started = signin.start(code, forward_url=forward)
-    except (ServiceError, RateLimited) as exc:
+    except ServiceError as exc:
         return _invite_response(request, code, problem=refusals.from_error(exc))
     return HttpResponseRedirect(started.auth_url, status=303)
 
@@ -160,7 +159,7 @@ def plex_continue(request: HttpRequest, code: str) -> HttpResponse:
         except NotFound:
             # An unknown PIN (or one whose invite was deleted): starting again says which.
             return _invite_response(request, code, problem=refusals.refusal("pin_expired"))
-        except (ServiceError, RateLimited) as exc:
+        except ServiceError as exc:
             return _invite_response(request, code, problem=refusals.from_error(exc))
         if polled.result is not None:
             return _welcome_redirect(polled.result, welcome.VIA_PLEX)
@@ -185,7 +184,7 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
         ratelimit.enforce(ratelimit.REDEEM, request)
         identity = signin.email_identity(email)
         result = redeem(code, identity, actor=Actor.redeemer(identity.email, ratelimit.client_ip(request)))
-    except (ServiceError, RateLimited) as exc:
+    except ServiceError as exc:
         problem = refusals.from_error(exc)
         if problem.code == "signup_disabled" and SiteSettings.current().signup_enabled:
             # Sign-up is open; only the e-mail path is switched off.
@@ -208,7 +207,7 @@ def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
             request.POST.get("password", "")[:1000],
             actor=Actor.redeemer(email, ratelimit.client_ip(request)),
         )
-    except (ServiceError, RateLimited) as exc:
+    except ServiceError as exc:
         return _invite_response(request, code, problem=refusals.from_error(exc), email=email, username=username)
     if result.member.user is not None:
         login(request, result.member.user, backend=LOGIN_BACKEND)

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from guestlist.lib.env import env_str
+from guestlist.lib.env import env_secret, env_str
 
 
 class Database:
     """One autocommit connection, opened on first use and again after a failure."""
 
     def __init__(self, database_url: str | None = None, data_dir: str | None = None) -> None:
-        self.url = env_str("DATABASE_URL") if database_url is None else database_url
+        # DATABASE_URL_FILE too, as the settings read it.
+        self.url = (env_secret("DATABASE_URL") or "") if database_url is None else database_url
         folder = data_dir if data_dir is not None else env_str("GUESTLIST_DATA_DIR", "./data") or "./data"
         self.sqlite_path = Path(folder).resolve() / "guestlist.sqlite3"
         scheme = urlsplit(self.url).scheme if self.url else "sqlite"

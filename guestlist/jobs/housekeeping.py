@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from guestlist.accounts import lockout, sessions
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.invites import status
@@ -33,17 +34,19 @@ class Housekeeping:
     pins: int = 0
     rate_limit_counters: int = 0
     operations: int = 0
+    sign_in_records: int = 0
 
     def __str__(self) -> str:
         return (
             f"deleted {self.orphaned_invites} orphaned invites, {self.qr_files} cached QR codes, "
             f"{self.pins} expired sign-ins, {self.operations} old Plex operations; "
-            f"pruned {self.rate_limit_counters} rate-limit counters"
+            f"pruned {self.rate_limit_counters} rate-limit counters, "
+            f"{self.sign_in_records} ended admin sessions and old failed sign-ins"
         )
 
 
 def delete_orphaned_invites() -> int:
-    """The Komandorr seed: a used-up invite whose last member has left is deleted.
+    """A used-up invite whose last member has left is deleted (contract.md, "Background jobs").
 
     Removal deletes it at once; this sweep catches the ones left behind (a member marked
     removed in Plex by the sync, or an expiry confirmed while the invite was not used up).
@@ -86,4 +89,5 @@ def run() -> str:
     done.pins = delete_expired_pins(now)
     done.operations = delete_old_operations(now)
     done.rate_limit_counters = ratelimit.prune()
+    done.sign_in_records = sessions.prune() + lockout.prune(now)
     return str(done)

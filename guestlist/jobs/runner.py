@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.config
 import os
 import signal
 import subprocess
@@ -25,11 +26,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from guestlist.jobs.dbwindow import Database, is_integrity_error
-from guestlist.jobs.schedule import JOBS, Job
+from guestlist.jobs.schedule import JOBS, Job, last_due
 from guestlist.lib import liveness
 from guestlist.lib.env import env_log_level
+from guestlist.lib.logs import env_log_format, logging_config
 
 logger = logging.getLogger("guestlist.jobs")
 
@@ -134,9 +137,28 @@ def has_work(db: Database, job: Job, now: datetime) -> bool:
                 [at],
             )
         )
+    if job.name == "backup":
+        rows = db.rows("SELECT backup_enabled, backup_time FROM core_sitesettings WHERE id = 1")
+        if not rows or not rows[0][0]:
+            return False
+        due = last_due(now, str(rows[0][1]), local_zone())
+        if due is None:
+            return False
+        # Once per daily moment: a run started since then (done or failed) settles it.
+        return not db.rows(
+            "SELECT 1 FROM jobs_jobstatus WHERE name = 'backup' AND last_started_at >= %s", [db.moment(due)]
+        )
     if job.name == "sync":
         return bool(db.rows("SELECT 1 FROM plex_mediaserver LIMIT 1"))
     return True
+
+
+def local_zone() -> ZoneInfo:
+    """The install's time zone, as the settings read it (``TZ``, else UTC)."""
+    try:
+        return ZoneInfo(os.environ.get("TZ", "").strip() or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
 
 
 class Runner:
@@ -272,12 +294,16 @@ def _parent_pid() -> int | None:
 
 
 def configure_logging() -> None:
-    logging.basicConfig(
-        level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    # The web's format (GUESTLIST_LOG_FORMAT) and token filter, without loading Django.
+    # APScheduler says "Running job ..." at INFO for every tick of every job (each second);
+    # logging_config keeps it at WARNING, so an idle install logs nothing between jobs.
+    logging.config.dictConfig(
+        logging_config(
+            level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"),
+            log_format=env_log_format(),
+            filters={"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
+        )
     )
-    # APScheduler says "Running job ..." at INFO for every tick of every job (each second):
-    # an idle install logs nothing between jobs, so only its warnings get through.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def main() -> int:

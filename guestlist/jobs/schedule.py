@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from guestlist.lib.daily import last_due, parse_clock
+
+__all__ = ["JOBS", "Job", "last_due", "parse_clock"]
+
 
 @dataclass(frozen=True)
 class Job:
@@ -26,4 +30,7 @@ JOBS: tuple[Job, ...] = (
     Job("trials", "guestlist.members.trials:run", every_seconds=3600, first_after_seconds=90),
     Job("sync", "guestlist.members.sync:sync_job", every_seconds=15 * 60, first_after_seconds=60),
     Job("housekeeping", "guestlist.jobs.housekeeping:run", every_seconds=3600, first_after_seconds=30),
+    # The owner's scheduled backup: the runner asks once a minute whether today's time has
+    # passed without a run (``last_due``); the backup itself happens in a worker.
+    Job("backup", "guestlist.core.scheduled_backup:run", every_seconds=60, first_after_seconds=45),
 )

@@ -27,7 +27,7 @@ from django.utils import timezone
 from guestlist.django_setup import setup_django
 from guestlist.jobs.runner import HOLDER_ENV
 from guestlist.jobs.schedule import JOBS, Job
-from guestlist.lib import shutdown
+from guestlist.lib import metrics, shutdown
 
 logger = logging.getLogger("guestlist.jobs")
 
@@ -95,6 +95,7 @@ def _run_recorded(job: Job, holder: str | None) -> bool:
         status.last_started_at = timezone.now()
         status.last_holder = holder or ""
         status.save(update_fields=["last_started_at", "last_holder"])
+        started = time.monotonic()
         try:
             summary = _resolve(job.target)()
         except Exception as exc:
@@ -103,6 +104,7 @@ def _run_recorded(job: Job, holder: str | None) -> bool:
         else:
             status.last_ok, status.last_error = True, ""
             status.last_summary = str(summary or "")[:2000]
+        metrics.observe_job(job.name, bool(status.last_ok), time.monotonic() - started)
         status.last_finished_at = timezone.now()
         status.save()
         return True
@@ -123,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The worker's own settings module, whatever the environment says: the web-only apps
     # must stay out of this process.
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    # One worker runs at a time: all of them share one set of metrics files.
+    metrics.set_role("worker")
 
     setup_django(migrate=False)
     holder = os.environ.get(HOLDER_ENV) or None

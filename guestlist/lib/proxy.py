@@ -8,6 +8,11 @@ from typing import Any
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+PEER_KEY = "guestlist.peer_addr"
+
+
+def is_trusted(address: str, networks: list[Network]) -> bool:
+    return _is_trusted(address, networks)
 
 
 def _is_trusted(address: str, networks: list[Network]) -> bool:
@@ -43,6 +48,9 @@ class ProxyMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         remote = environ.get("REMOTE_ADDR", "")
+        # The direct peer, before REMOTE_ADDR becomes the client: forward-auth trusts a
+        # header only when this peer is a trusted proxy.
+        environ[PEER_KEY] = remote
         if self.trusted and _is_trusted(remote, self.trusted):
             environ["REMOTE_ADDR"] = client_address(remote, environ.get("HTTP_X_FORWARDED_FOR", ""), self.trusted)
             proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip().lower()

@@ -1,73 +1,75 @@
-"""Role, quota use and trial of a page of members in a fixed number of queries (the
-owner's members table), whatever the page's length."""
+"""What members may do and how much of their invite quota is left, for any number of members
+in a fixed number of queries: the owner's members table, ``/me/members`` and the member API
+all read it here, so they cannot disagree.
+
+The rules themselves live where they belong: who may do what in ``permissions`` (a user's
+own and their groups' grants; the quota exemption), what counts against a quota in
+``quotas``, trials in ``trials``.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
 
-from guestlist.invites.models import Invite
+from guestlist.core.models import SiteSettings
 from guestlist.members import permissions, quotas
 from guestlist.members.models import Member, TrialExtensionRequest
 
 
 @dataclass(frozen=True)
-class RowRights:
-    permissions: list[str]
-    used: int
-    limit: int | None  # None: no quota (or exempt)
-    asks_for_time: bool
+class Allowance:
+    permissions: list[str]  # in the order of permissions.ALL
+    quota: quotas.Quota
+    open_extension: TrialExtensionRequest | None
+
+    @property
+    def used(self) -> int:
+        return self.quota.used
+
+    @property
+    def limit(self) -> int | None:
+        """The quota's limit, or None when there is none or the member is exempt."""
+        return self.quota.limit if self.quota.restricted else None
+
+    @property
+    def asks_for_time(self) -> bool:
+        return self.open_extension is not None
 
 
-def table_rights(members: list[Member], now: datetime) -> dict[int, RowRights]:
-    prefetch_related_objects(
-        members,
-        "user__user_permissions__content_type",
-        Prefetch(
-            "extension_requests",
-            queryset=TrialExtensionRequest.objects.filter(state=TrialExtensionRequest.State.OPEN),
-            to_attr="open_extensions",
-        ),
-    )
-    perms: dict[int, list[str]] = {}
-    by_days: dict[int, list[int]] = defaultdict(list)
-    limits: dict[int, tuple[int | None, int]] = {}
+def allowances(members: Sequence[Member], *, now: datetime | None = None) -> dict[int, Allowance]:
+    """Each member's permissions, quota and open extension request, keyed by member id.
+
+    Queries: the members' users (unless already loaded), two for permissions, one per
+    distinct quota window, one for open extension requests.
+    """
+    now = now or timezone.now()
+    site = SiteSettings.current()
+    prefetch_related_objects(list(members), "user")
+    users = [member.user for member in members if member.user is not None]
+    perms = permissions.perms_of_users(users)
+    limits = {member.pk: quotas.limits_for(member, site) for member in members}
+    windows = {member.user_id: limits[member.pk][1] for member in members if member.user_id is not None}
+    used = quotas.used_by(windows, now)
+    open_requests = {
+        request.member_id: request
+        for request in TrialExtensionRequest.objects.filter(
+            member__in=[member.pk for member in members], state=TrialExtensionRequest.State.OPEN
+        ).order_by("created_at", "id")
+    }
+    found: dict[int, Allowance] = {}
     for member in members:
         user = member.user
-        if user is None:
-            perms[member.pk] = []
-            continue
-        if user.is_staff:
-            granted = set(permissions.ALL)
-        else:
-            granted = {
-                p.codename
-                for p in user.user_permissions.all()
-                if p.content_type.app_label == "members" and p.codename in permissions.ALL
-            }
-        perms[member.pk] = [perm for perm in permissions.ALL if perm in granted]
-        limit, days, _overridden = quotas.limits_for(member)
-        limits[member.pk] = (limit, days)
-        by_days[days].append(user.pk)
-    used: dict[int, int] = {}
-    for days, user_ids in by_days.items():
-        invites = Invite.objects.filter(created_by_id__in=user_ids).exclude(expires_at__lte=now, used_count=0)
-        if days:
-            invites = invites.filter(created_at__gt=now - timedelta(days=days))
-        for row in invites.order_by().values("created_by_id").annotate(n=Count("id")):
-            used[row["created_by_id"]] = row["n"]
-    rows: dict[int, RowRights] = {}
-    for member in members:
-        granted_perms = perms[member.pk]
-        exempt = bool(set(granted_perms) & {permissions.MANAGE_USERS, permissions.MANAGE_INVITES})
-        limit = None if exempt or member.pk not in limits else limits[member.pk][0]
-        rows[member.pk] = RowRights(
-            permissions=granted_perms,
-            used=used.get(member.user_id or 0, 0),
-            limit=limit,
-            asks_for_time=bool(getattr(member, "open_extensions", [])),
+        granted = perms.get(user.pk, frozenset()) if user is not None else frozenset()
+        limit, days, overridden = limits[member.pk]
+        exempt = permissions.quota_exempt(bool(user is not None and user.is_staff), granted)
+        found[member.pk] = Allowance(
+            permissions=[perm for perm in permissions.ALL if perm in granted],
+            quota=quotas.Quota(limit, days, used.get(member.user_id or 0, 0), exempt, overridden=overridden),
+            open_extension=open_requests.get(member.pk),
         )
-    return rows
+    return found

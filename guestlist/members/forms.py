@@ -7,13 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guestlist.core.durations import in_days, unit_choices
 from guestlist.core.labels import PERMISSIONS
-from guestlist.lib.dates import UNIT_DAYS
 from guestlist.members import permissions
 from guestlist.plex.models import Library
 
 LIBRARY_MODES = (("default", _("Server default")), ("all", _("All libraries")), ("pick", _("These libraries")))
-EXPIRY_UNITS = (("never", _("Never")), ("days", _("Days")), ("weeks", _("Weeks")), ("months", _("Months")))
+EXPIRY_UNITS = unit_choices(_("never"), never_first=True)
 PERMISSION_LABELS = {perm: PERMISSIONS[perm] for perm in permissions.ALL}
 
 
@@ -51,7 +51,7 @@ class InviteForm(forms.Form):
             return fields
         fields["usage_limit"] = data.get("usage_limit")
         unit, count = data.get("expiry_unit") or "never", data.get("expiry_count")
-        fields["expires_in_days"] = count * UNIT_DAYS[unit] if unit in UNIT_DAYS and count else None
+        fields["expires_in_days"] = in_days(count, unit)
         mode = data.get("library_mode") or "default"
         fields["libraries"] = [int(key) for key in data.get("libraries") or []] if mode == "pick" else mode
         for name in ("allow_sync", "allow_channels", "allow_camera_upload"):

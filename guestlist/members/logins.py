@@ -11,6 +11,7 @@ redemption, which keeps it encrypted only until the share is accepted).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from guestlist.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, ServiceError
 from guestlist.core.models import AuditEvent, SiteSettings
 from guestlist.invites.models import Redemption
 from guestlist.lib import crypto
@@ -154,6 +155,45 @@ def poll_plex_sign_in(public_id: str, *, now: datetime | None = None) -> SignedI
     if not PlexPin.objects.filter(pk=pin.pk).exclude(state=PlexPin.State.USED).update(state=PlexPin.State.USED):
         raise Gone("This sign-in was already used; start again.", code="pin_expired")
     return SignedIn(account, token)
+
+
+# -- The browser's side: one Plex sign-in per session ---------------------------------------
+# The login page (sign in, or link from /me/) and /api/me/plex-link take the same steps: the
+# PIN is made by the server and its id kept in the browser's session, so only whoever
+# started a sign-in can finish it. Rate limits are the caller's (they know the request).
+
+
+def start_in_session(session: MutableMapping[str, Any], *, flow: str, forward_url: str) -> StartedPlexSignIn:
+    """Start a Plex sign-in for this session; ``flow`` says what finishing it will do."""
+    started = start_plex_sign_in(forward_url=forward_url)
+    session[PIN_SESSION_KEY] = {"id": started.public_id, "flow": flow}
+    return started
+
+
+def flow_in_session(session: Mapping[str, Any]) -> str | None:
+    """The flow of the sign-in this session has under way, if any."""
+    pending = session.get(PIN_SESSION_KEY) or {}
+    return str(pending.get("flow") or "login") if pending.get("id") else None
+
+
+def poll_in_session(session: MutableMapping[str, Any]) -> SignedIn | None:
+    """One look at this session's sign-in: None while Plex waits.
+
+    The session lets go of the PIN once it is used, or refused for good; while Plex is
+    merely unavailable (or the caller is asked to slow down) it keeps it for the next try.
+    """
+    pending = session.get(PIN_SESSION_KEY) or {}
+    if not pending.get("id"):
+        raise NotFound("No Plex sign-in is under way; start one first.", code="not_found")
+    try:
+        signed_in = poll_plex_sign_in(str(pending["id"]))
+    except ServiceError as exc:
+        if exc.code not in ("plex_unavailable", "rate_limited"):
+            session.pop(PIN_SESSION_KEY, None)
+        raise
+    if signed_in is not None:
+        session.pop(PIN_SESSION_KEY, None)
+    return signed_in
 
 
 def owner_user_for(account: PlexAccount) -> User | None:

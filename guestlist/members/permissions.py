@@ -29,6 +29,8 @@ ADVANCED_INVITES = "advanced_invites"
 CREATE_INVITES = "create_invites"
 VIEW_INVITES = "view_invites"
 ALL = (MANAGE_USERS, MANAGE_INVITES, ADVANCED_INVITES, CREATE_INVITES, VIEW_INVITES)
+# The app whose Permission rows these are (``members.Member``'s content type).
+APP_LABEL = "members"
 LABELS = {
     MANAGE_USERS: "Manage Users",
     MANAGE_INVITES: "Manage Invites",
@@ -59,14 +61,38 @@ BASIC_EDIT_FIELDS = frozenset({"is_active", "description"})
 
 
 def perms_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
+    """What one user may do: staff everything, others their own and their groups' grants."""
     if user is None or not user.is_authenticated:
         return frozenset()
-    if getattr(user, "is_staff", False):
-        return frozenset(ALL)
-    if not isinstance(user, User):
-        return frozenset()
-    granted = {name.split(".", 1)[1] for name in user.get_all_permissions() if name.startswith("members.")}
-    return frozenset(granted & set(ALL))
+    if isinstance(user, User):
+        return perms_of_users([user])[user.pk]
+    return frozenset(ALL) if getattr(user, "is_staff", False) else frozenset()
+
+
+def perms_of_users(users: Iterable[User]) -> dict[int, frozenset[str]]:
+    """``perms_of`` for many users at once, in two queries whatever their number.
+
+    As Django's own permission check: staff may do everything, an inactive account nothing,
+    and a grant counts whether it was given to the user or to one of their groups.
+    """
+    users = list(users)
+    granted: dict[int, set[str]] = {user.pk: set() for user in users}
+    asked = [user.pk for user in users if user.is_active and not user.is_staff]
+    if asked:
+        ours = Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=ALL)
+        granted_to_user = ours.filter(user__in=asked).values_list("user__id", "codename")
+        granted_to_group = ours.filter(group__user__in=asked).values_list("group__user__id", "codename")
+        for user_id, codename in [*granted_to_user, *granted_to_group]:
+            granted[user_id].add(codename)
+    return {
+        user.pk: frozenset(ALL) if user.is_staff else frozenset(granted[user.pk] if user.is_active else ())
+        for user in users
+    }
+
+
+def quota_exempt(staff: bool, perms: Iterable[str]) -> bool:
+    """Streamarr's exemptions from the invite quota: staff and holders of Manage Users or Manage Invites."""
+    return staff or bool(set(perms) & {MANAGE_USERS, MANAGE_INVITES})
 
 
 @dataclass(frozen=True)
@@ -93,8 +119,7 @@ class Caller:
 
     @property
     def quota_exempt(self) -> bool:
-        """Streamarr's exemptions: staff and holders of Manage Users or Manage Invites."""
-        return self.staff or bool(self.perms & {MANAGE_USERS, MANAGE_INVITES})
+        return quota_exempt(self.staff, self.perms)
 
 
 def member_of_user(user: User) -> Member | None:
@@ -179,10 +204,6 @@ def check_edit(caller: Caller, changes: Mapping[str, Any]) -> None:
             code="advanced_invites_required",
             details={"fields": refused},
         )
-
-
-def sees_everyones_invites(caller: Caller) -> bool:
-    return caller.has(MANAGE_INVITES)
 
 
 def check_list(caller: Caller, *, everyone: bool) -> None:
@@ -273,8 +294,8 @@ def check_grant(caller: Caller, before: frozenset[str], after: Iterable[str]) ->
 
 def set_user_permissions(user: User, perms: Iterable[str]) -> None:
     wanted = list(perms)
-    objects = Permission.objects.filter(content_type__app_label="members", codename__in=list(ALL))
-    keep = [p for p in user.user_permissions.all() if p.content_type.app_label != "members" or p.codename not in ALL]
+    objects = Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=list(ALL))
+    keep = [p for p in user.user_permissions.all() if p.content_type.app_label != APP_LABEL or p.codename not in ALL]
     user.user_permissions.set([*keep, *(p for p in objects if p.codename in wanted)])
     # Django caches permissions on the object; the next check must see the new ones.
     for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):

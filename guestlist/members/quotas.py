@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from guestlist.core.errors import Forbidden, Invalid
@@ -73,11 +73,30 @@ def limits_for(member: Member | None, site: SiteSettings | None = None) -> tuple
     return limit, days, overridden
 
 
-def counted(user: User, days: int, now: datetime) -> QuerySet[Invite]:
-    invites = Invite.objects.filter(created_by=user).exclude(Q(expires_at__lte=now) & Q(used_count=0))
+def counting(days: int, now: datetime) -> QuerySet[Invite]:
+    """The invites that count against their creators now, in a window of ``days`` (0: ever)."""
+    invites = Invite.objects.exclude(Q(expires_at__lte=now) & Q(used_count=0))
     if days:
         invites = invites.filter(created_at__gt=now - timedelta(days=days))
     return invites
+
+
+def counted(user: User, days: int, now: datetime) -> QuerySet[Invite]:
+    return counting(days, now).filter(created_by=user)
+
+
+def used_by(windows: Mapping[int, int], now: datetime) -> dict[int, int]:
+    """How many counted invites each user has, for ``{user id: window in days}``: one query
+    per distinct window (the owner's default and any overrides), whatever the number of users."""
+    by_days: dict[int, list[int]] = {}
+    for user_id, days in windows.items():
+        by_days.setdefault(days, []).append(user_id)
+    used = dict.fromkeys(windows, 0)
+    for days, user_ids in by_days.items():
+        rows = counting(days, now).filter(created_by_id__in=user_ids).order_by().values("created_by_id")
+        for row in rows.annotate(n=Count("id")):
+            used[row["created_by_id"]] = row["n"]
+    return used
 
 
 def _next_slot(user: User, days: int, now: datetime) -> datetime | None:
@@ -110,14 +129,6 @@ def quota_of(caller: Caller, *, now: datetime | None = None) -> Quota:
     if not exempt and limit is not None and used >= limit:
         next_slot = _next_slot(caller.user, days, now)
     return Quota(limit, days, used, exempt, next_slot, overridden)
-
-
-def member_quota(member: Member, *, exempt: bool, now: datetime | None = None) -> Quota:
-    """A member's quota as the members manager shows it."""
-    now = now or timezone.now()
-    limit, days, overridden = limits_for(member)
-    used = counted(member.user, days, now).count() if member.user is not None else 0
-    return Quota(limit, days, used, exempt, overridden=overridden)
 
 
 def create_within_quota(caller: Caller, data: Mapping[str, Any], create: Any) -> Invite:

@@ -19,6 +19,7 @@ from guestlist.invites import services as invites
 from guestlist.invites.models import Invite
 from guestlist.members import permissions, quotas, trials
 from guestlist.members import services as members
+from guestlist.members.allowances import Allowance, allowances
 from guestlist.members.logins import ensure_user
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import Caller
@@ -170,19 +171,21 @@ def trial_action(caller: Caller, member_id: int, action: str, *, days: object = 
     return trials.act(caller, member, action, days=days, message=message)
 
 
-def member_state(member: Member) -> dict[str, Any]:
-    """Role, permissions, quota and trial of one member, as the API and the manager show them."""
+def member_state(member: Member, allowance: Allowance | None = None) -> dict[str, Any]:
+    """Role, permissions, quota and trial of one member, as the API and the manager show them.
+
+    Lists pass each member's ``allowance`` from one ``allowances()`` call for the whole page.
+    """
+    if allowance is None:
+        allowance = allowances([member])[member.pk]
     user = member.user
-    perms = sorted(permissions.perms_of(user), key=permissions.ALL.index) if user is not None else []
-    exempt = bool(set(perms) & {permissions.MANAGE_USERS, permissions.MANAGE_INVITES}) or bool(user and user.is_staff)
-    quota = quotas.member_quota(member, exempt=exempt)
-    request = trials.open_request(member)
+    request = allowance.open_extension
     return {
         "has_account": user is not None,
         "local_account": bool(user is not None and user.has_usable_password()),
         "account_username": user.get_username() if user is not None else None,
-        "permissions": perms,
-        "quota": quota.as_api(),
+        "permissions": allowance.permissions,
+        "quota": allowance.quota.as_api(),
         "trial": trial_state(member),
         "extension_request": extension_out(request) if request is not None else None,
     }

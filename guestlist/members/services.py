@@ -27,6 +27,7 @@ LIVE = (Status.PENDING, Status.ACTIVE)
 STATUS_FILTERS = ("all", "pending", "active", "removing", "expired", "removed", "expiring", "live")
 EXPIRING_WITHIN = timedelta(days=7)
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
 
 
 def get_member(member_id: int) -> Member:
@@ -78,7 +79,8 @@ def member_queryset(query: MemberQuery) -> QuerySet[Member]:
 def list_members(query: MemberQuery) -> MemberPage:
     members = member_queryset(query)
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    page = max(1, query.page)
+    # Pages past the end are empty; the bound keeps the offset inside what databases take.
+    page = max(1, min(query.page, MAX_PAGE))
     offset = (page - 1) * page_size
     items = list(members.select_related("invite").order_by("-created_at", "-id")[offset : offset + page_size])
     return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)
@@ -126,14 +128,51 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
 
 
 def extend_expiry(members: list[Member], *, days: int, actor: Actor) -> int:
-    """Push expiry out for a selection; members without expiry get it counted from now."""
+    """Push expiry out for a selection, in one transaction; members without expiry get it
+    counted from now (a month is 30 days: callers pass days, lib/dates.py)."""
     now = timezone.now()
-    changed = 0
-    for member in members:
-        start = member.expires_at if member.expires_at and member.expires_at > now else now
-        set_expiry(member, start + timedelta(days=days), actor=actor)
-        changed += 1
-    return changed
+    with transaction.atomic():
+        for member in members:
+            start = member.expires_at if member.expires_at and member.expires_at > now else now
+            set_expiry(member, start + timedelta(days=days), actor=actor)
+    return len(members)
+
+
+BULK_ACTIONS = ("extend", "clear_expiry", "remove")
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: int  # members changed (for removals: confirmed by Plex)
+    queued: int  # removals Plex has not confirmed yet; the outbox retries them
+    skipped: int  # chosen members without access, left alone
+
+
+def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: int = 0) -> BulkOutcome:
+    """One action on a selection of members (the members table's bulk actions).
+
+    Every change is decided and written in one transaction, so a failure leaves none of
+    them half done; removals then run against Plex after it commits, each through the outbox.
+    Members without access (already removed or expired) are skipped.
+    """
+    if action not in BULK_ACTIONS:
+        raise Invalid(f"action must be one of {', '.join(BULK_ACTIONS)}.")
+    operations: list[PlexOperation] = []
+    with transaction.atomic():
+        chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
+        live = [member for member in chosen if member.status in LIVE]
+        if action == "extend":
+            extend_expiry(live, days=days, actor=actor)
+        elif action == "clear_expiry":
+            for member in live:
+                set_expiry(member, None, actor=actor)
+        else:
+            for member in live:
+                op = queue_removal(member, actor=actor, reason="removed by admin", final_status=Status.REMOVED)
+                if op is not None:
+                    operations.append(op)
+    queued = sum(0 if outbox.run(op).done else 1 for op in operations)
+    return BulkOutcome(done=len(live) - queued, queued=queued, skipped=len(chosen) - len(live))
 
 
 @dataclass(frozen=True)
@@ -274,22 +313,40 @@ def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
 
 def apply_plex_user(member: Member, user: Any) -> bool:
     """Copy what Plex says about a user onto the member; True if anything changed."""
-    changed: list[str] = []
+    key = f"plex:{user.id}"
+    taken = (
+        member.plex_id is None
+        and key != member.person_key
+        and Member.objects.filter(server=member.server, person_key=key).exists()
+    )
+    changed = plex_changes(member, user, taken_person_keys={key} if taken else set())
+    if member.pk is None:
+        member.save()
+    elif changed:
+        member.save(update_fields=[*changed, "updated_at"])
+    return bool(changed)
+
+
+def plex_changes(member: Member, user: Any, *, taken_person_keys: set[str]) -> set[str]:
+    """Set what Plex says about a user on the member (unsaved); the fields that changed.
+
+    ``taken_person_keys``: person keys other members already hold, which this one cannot
+    move to. Libraries and settings are copied only from a read that includes them
+    (``user.library_keys`` is None after the sync's one-request read).
+    """
+    changed: set[str] = set()
 
     def put(field: str, value: object) -> None:
         if value not in (None, "") and getattr(member, field) != value:
             setattr(member, field, value)
-            changed.append(field)
+            changed.add(field)
 
     put("username", user.username or user.title)
     put("thumb", user.thumb)
     put("email", user.email)
     if member.plex_id is None:
         put("plex_id", user.id)
-        if (
-            f"plex:{user.id}" != member.person_key
-            and not Member.objects.filter(server=member.server, person_key=f"plex:{user.id}").exists()
-        ):
+        if f"plex:{user.id}" != member.person_key and f"plex:{user.id}" not in taken_person_keys:
             put("person_key", f"plex:{user.id}")
     if user.last_seen_at is not None and (member.last_seen is None or user.last_seen_at > member.last_seen):
         put("last_seen", user.last_seen_at)
@@ -297,14 +354,10 @@ def apply_plex_user(member: Member, user: Any) -> bool:
         put("plex_share_id", user.share_id)
         if user.library_keys is not None:
             put("library_keys", list(user.library_keys))
-        for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
-            put(field, getattr(user, field))
+            for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
+                put(field, getattr(user, field))
         if member.status == Status.PENDING:
             # They show up in Plex's user list only once they accepted the share.
             member.status = Status.ACTIVE
-            changed.append("status")
-    if member.pk is None:
-        member.save()
-    elif changed:
-        member.save(update_fields=[*set(changed), "updated_at"])
-    return bool(changed)
+            changed.add("status")
+    return changed

@@ -13,6 +13,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid
 from guestlist.core.models import SiteSettings
 from guestlist.core.services import ensure_site_settings
+from guestlist.lib.daily import parse_clock
 from guestlist.members.permissions import clean_permissions
 from guestlist.plex.libraries import normalize_selection
 
@@ -26,6 +27,7 @@ BOOLEAN_SETTINGS = frozenset(
         "local_accounts_enabled",
         "keep_departed_members_invites",
         "trial_enabled",
+        "backup_enabled",
     }
 )
 # name: (lowest, highest, may be empty)
@@ -37,11 +39,13 @@ NUMBER_SETTINGS: dict[str, tuple[int, int, bool]] = {
     "default_quota_limit": (0, 1000, True),
     "default_quota_days": (0, 3650, False),
     "trial_days": (1, 365, False),
+    "backup_keep": (1, 365, False),
 }
 EDITABLE_SETTINGS = (
     BOOLEAN_SETTINGS
     | set(NUMBER_SETTINGS)
     | {"default_libraries", "welcome_markdown", "default_member_permissions", "trial_outcome"}
+    | {"backup_time", "backup_dir"}
 )
 TRIAL_OUTCOMES = ("promote", "deactivate")
 MAX_WELCOME_LENGTH = 20000
@@ -60,6 +64,14 @@ def _setting_value(name: str, value: object) -> object:
         if not isinstance(value, str) or len(value) > MAX_WELCOME_LENGTH:
             raise _refuse(name, f"{name} must be text of at most {MAX_WELCOME_LENGTH} characters.")
         return value
+    if name == "backup_time":
+        if not isinstance(value, str) or parse_clock(value) is None:
+            raise _refuse(name, "backup_time must be a time of day as HH:MM, e.g. 03:30.")
+        return value.strip()
+    if name == "backup_dir":
+        if not isinstance(value, str) or len(value) > 500 or (value.strip() and not value.strip().startswith("/")):
+            raise _refuse(name, "backup_dir must be an absolute path, e.g. /config/backups, or empty.")
+        return value.strip().rstrip("/") if value.strip() != "/" else "/"
     if name == "trial_outcome":
         if value not in TRIAL_OUTCOMES:
             raise _refuse(name, "trial_outcome must be promote or deactivate.")

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from guestlist.core import audit, ratelimit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Conflict, Forbidden, Invalid, TooManyRequests
+from guestlist.core.errors import Conflict, Invalid, TooManyRequests
 from guestlist.core.models import SiteSettings
 from guestlist.invites.models import Invite
 from guestlist.invites.services import MAX_TRIAL_DAYS
@@ -222,8 +222,3 @@ def run(*, now: datetime | None = None) -> str:
             outcome.waiting_for_plex += 1
             plex_answers = False
     return str(outcome)
-
-
-def refuse_if_in_trial(caller: Caller) -> None:
-    if caller.in_trial:
-        raise Forbidden("Members in their trial period cannot create invites yet.", code="trial_member")

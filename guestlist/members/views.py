@@ -20,12 +20,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guestlist.core.errors import ServiceError
 from guestlist.core.labels import member_error_message as error_message
+from guestlist.core.paging import pagination, requested_page
 from guestlist.core.ratelimit import client_ip
 from guestlist.invites import qr, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
 from guestlist.invites.services import InviteQuery
 from guestlist.members import permissions, self_service
+from guestlist.members.allowances import allowances
 from guestlist.members.forms import (
     PERMISSION_LABELS,
     ExtensionForm,
@@ -39,6 +41,9 @@ from guestlist.members.services import MemberQuery
 from guestlist.notifications.services import mail_server
 
 CREATED_KEY = "me_created_invite"
+# Long lists come in pages, with links to the rest (partials/pagination.html).
+INVITES_PAGE_SIZE = 50
+MEMBERS_PAGE_SIZE = 25
 View = Callable[..., HttpResponse]
 
 
@@ -89,9 +94,12 @@ def _nav(caller: Caller, here: str) -> dict[str, Any]:
 def home(request: HttpRequest, caller: Caller) -> HttpResponse:
     view = self_service.overview(caller)
     rows: list[dict[str, Any]] = []
+    paging: dict[str, Any] = {}
     can_list = caller.has(permissions.VIEW_INVITES) or caller.has(permissions.MANAGE_INVITES)
     if can_list:
-        rows = invite_rows(self_service.list_invites(caller, InviteQuery(page_size=50)).items)
+        page = self_service.list_invites(caller, InviteQuery(page=requested_page(request), page_size=INVITES_PAGE_SIZE))
+        rows = invite_rows(page.items)
+        paging = pagination(request, page.page, page.total, page.page_size)
     created = None
     created_id = request.session.pop(CREATED_KEY, None)
     if isinstance(created_id, int) and caller.user is not None:
@@ -107,6 +115,7 @@ def home(request: HttpRequest, caller: Caller) -> HttpResponse:
         "view": view,
         "quota": view.quota,
         "rows": rows,
+        **paging,
         "can_list": can_list,
         "created": created,
         "mail_ready": mail_server().configured,
@@ -208,10 +217,16 @@ def extension_request(request: HttpRequest, caller: Caller) -> HttpResponse:
 @require_GET
 def all_invites(request: HttpRequest, caller: Caller) -> HttpResponse:
     try:
-        page = self_service.list_invites(caller, InviteQuery(page_size=100), everyone=True)
+        query = InviteQuery(page=requested_page(request), page_size=INVITES_PAGE_SIZE)
+        page = self_service.list_invites(caller, query, everyone=True)
     except ServiceError as exc:
         return render(request, "error.html", {"title": _("Not allowed"), "message": error_message(exc)}, status=403)
-    context = {**_nav(caller, "all"), "rows": invite_rows(page.items), "total": page.total}
+    context = {
+        **_nav(caller, "all"),
+        "rows": invite_rows(page.items),
+        "total": page.total,
+        **pagination(request, page.page, page.total, page.page_size),
+    }
     return render(request, "members/all_invites.html", context)
 
 
@@ -219,22 +234,29 @@ def all_invites(request: HttpRequest, caller: Caller) -> HttpResponse:
 @require_GET
 def members_page(request: HttpRequest, caller: Caller) -> HttpResponse:
     try:
-        page = self_service.list_members(caller, MemberQuery(status="live", page_size=200))
+        query = MemberQuery(status="live", page=requested_page(request), page_size=MEMBERS_PAGE_SIZE)
+        page = self_service.list_members(caller, query)
     except ServiceError as exc:
         return render(request, "error.html", {"title": _("Not allowed"), "message": error_message(exc)}, status=403)
+    found = allowances(page.items)
     rows = [
         {
             "member": member,
-            "state": self_service.member_state(member),
+            "state": self_service.member_state(member, found[member.pk]),
             "self": caller.member is not None and member.pk == caller.member.pk,
             "permissions_form": PermissionsForm(
-                initial={"permissions": list(permissions.perms_of(member.user)) if member.user else []},
-                prefix=f"m{member.pk}",
+                initial={"permissions": found[member.pk].permissions}, prefix=f"m{member.pk}"
             ),
         }
         for member in page.items
     ]
-    context = {**_nav(caller, "members"), "rows": rows, "perm_labels": PERMISSION_LABELS}
+    context = {
+        **_nav(caller, "members"),
+        "rows": rows,
+        "total": page.total,
+        "perm_labels": PERMISSION_LABELS,
+        **pagination(request, page.page, page.total, page.page_size),
+    }
     return render(request, "members/members.html", context)
 
 

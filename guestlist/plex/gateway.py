@@ -10,7 +10,8 @@ plex.tv's section list and user list on every call, and its invite-accept calls 
 plex.tv has removed (docs/plex.md, "Quirks worth knowing").
 
 Round trips per operation (plex.tv unless marked PMS; "map" is plex.tv's section list for the
-server, cached in-process for `SECTION_MAP_TTL` seconds per machine identifier):
+server, cached in-process for `SECTION_MAP_TTL` seconds per machine identifier, and not needed
+at all when the caller hands over the stored libraries' ids as `sections`):
 
 ===================  ==========================================================================
 operation            requests
@@ -20,12 +21,14 @@ resources            1: GET /api/v2/resources (JSON)
 server_info          1 PMS: GET / (once per gateway)
 libraries            1 map: GET /api/servers/{mid}, always refreshed
                      + PMS: GET / (once per gateway), GET /library, GET /library/sections
-users                2: GET /api/users/ + GET /api/servers/{mid}/shared_servers (+1 map if cold)
+users                2: GET /api/users/ + GET /api/servers/{mid}/shared_servers (+1 map if cold);
+                     1 with libraries=False (GET /api/users/ only)
 share                1: POST /api/servers/{mid}/shared_servers (+1 map if cold);
-                     on "already sharing" +2: GET .../shared_servers and the v2 update,
-                     POST clients.plex.tv/api/v2/shared_servers/{id}
+                     on "already sharing" +1: GET .../shared_servers, then, when adopted,
+                     +1: the v2 update POST clients.plex.tv/api/v2/shared_servers/{id}
 update_share         2: GET .../shared_servers + the v2 update (+1 map if cold)
-remove_share         2: GET .../shared_servers + DELETE .../shared_servers/{id}
+remove_share         1 with the share id: DELETE .../shared_servers/{id}; without it (or when
+                     Plex no longer knows that id) +1: GET .../shared_servers first
 add_home_user        2: POST /api/home/users?invitedEmail= + POST .../shared_servers
                      (+1 map if cold, +2 when already shared)
 create_managed_user  2: POST /api/home/users?title= + POST .../shared_servers (+1 map if cold)
@@ -40,6 +43,7 @@ The invitee's side (PIN sign-in, accepting the invite) lives in `guestlist.plex.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import threading
 import time
@@ -113,6 +117,7 @@ class _ShareRow:
     email: str
     global_ids: tuple[int, ...]
     all_libraries: bool
+    accepted: bool
     allow_sync: bool
     allow_channels: bool
     allow_camera_upload: bool
@@ -134,6 +139,7 @@ class PlexGateway:
         machine_identifier: str | None = None,
         plex_tv_url: str | None = None,
         timeout: float = 5.0,
+        sections: list[LibraryInfo] | None = None,
     ) -> None:
         if not token or not token.strip():
             # An empty token would make plexapi fall back to its config or a password
@@ -150,6 +156,9 @@ class PlexGateway:
         self._machine_identifier = machine_identifier
         self._cache_scope = plex_tv_url or PLEX_TV
         self._pms: Any = None
+        # The section map as the caller stored it (Guestlist keeps each library's plex.tv id):
+        # with it, sharing needs no GET /api/servers/{mid} first. An unknown key still asks.
+        self._known_sections = {library.key: library for library in sections or ()}
 
     # Account and server
 
@@ -207,6 +216,20 @@ class PlexGateway:
             )
         return found
 
+    def server_clock(self) -> datetime | None:
+        """The server's clock, read from the Date header of its identity answer (None
+        without one); ``guestlist doctor`` compares it with ours."""
+        target = self._server_url or PLEX_TV
+        path = "/identity" if self._server_url else "/api/v2/ping"
+        response = self._http.send("GET", f"{target}{path}", token=self._token, whose="owner", what="the clock")
+        stamp = response.headers.get("Date")
+        if not stamp:
+            return None
+        try:
+            return email.utils.parsedate_to_datetime(stamp)
+        except (TypeError, ValueError):
+            return None
+
     def server_info(self) -> ServerInfo:
         server = self._server()
         return ServerInfo(
@@ -252,10 +275,13 @@ class PlexGateway:
 
     # Friends
 
-    def users(self) -> list[PlexUser]:
+    def users(self, *, libraries: bool = True) -> list[PlexUser]:
         """Friends and Home members, each with their share of this server (if any).
 
         Like plex.tv, this leaves out people who have not accepted their invite yet.
+        With ``libraries=False`` it is the one request GET /api/users/: each share's
+        libraries stay unknown (``library_keys`` None) and its settings are the ones the
+        user list carries; the scheduled sync needs no more.
         """
         machine = self._machine()
         root = self._http.xml(
@@ -265,8 +291,11 @@ class PlexGateway:
             whose="owner",
             what="the list of users",
         )
-        rows = {row.user_id: row for row in self._shares() if row.user_id is not None}
-        key_of = {library.global_id: library.key for library in self._section_map().values()}
+        rows: dict[int, _ShareRow] = {}
+        key_of: dict[int, int] = {}
+        if libraries:
+            rows = {row.user_id: row for row in self._shares() if row.user_id is not None}
+            key_of = {library.global_id: library.key for library in self._section_map().values()}
         people = []
         for node in [] if root is None else root.iter("User"):
             user_id = as_int(node.get("id"))
@@ -279,7 +308,7 @@ class PlexGateway:
             row = rows.get(user_id)
             share_id = as_int(ours.get("id")) if ours is not None else None
             library_keys: tuple[int, ...] | None = None
-            if share_id is not None:
+            if share_id is not None and libraries:
                 if row is None or row.all_libraries:
                     library_keys = ()
                 else:
@@ -304,13 +333,18 @@ class PlexGateway:
             )
         return people
 
-    def share(self, invitee: str, settings: ShareSettings) -> ShareResult:
+    def share(self, invitee: str, settings: ShareSettings, *, adopt: bool = True) -> ShareResult:
         """Invites `invitee` (e-mail or Plex username) as a friend with these libraries.
 
-        When Plex says the server is already shared with them, their share is updated to
-        these settings instead, as Plex Web does, and `already_shared` is True.
+        When Plex says the server is already shared with them and `adopt` is set, their
+        share is updated to these settings instead, as Plex Web does, and `already_shared`
+        is True. Without `adopt`, Plex's "already sharing" answer is raised as
+        `PlexAlreadyShared` unless the share it means is a pending invite, which is adopted
+        (2 more requests, only then).
         """
-        return self._create_share({"invited_email": invitee}, settings, lambda row: row.is_for(invitee))
+        return self._create_share(
+            {"invited_email": invitee}, settings, lambda row: row.is_for(invitee), adopt_accepted=adopt
+        )
 
     def update_share(self, user_id: int, settings: ShareSettings) -> None:
         global_ids = self._global_ids(settings)
@@ -319,20 +353,33 @@ class PlexGateway:
             raise PlexNotFound("This person has no share of the server on Plex.")
         self._update_v2(row.share_id, global_ids, settings)
 
-    def remove_share(self, user_id: int | None = None, *, email: str | None = None) -> None:
+    def remove_share(
+        self, user_id: int | None = None, *, email: str | None = None, share_id: int | None = None
+    ) -> None:
         """Removes the person's share of this server, pending or accepted.
 
         Their other servers' shares and their friendship with the owner stay. A pending
-        invite to an address without a Plex account is found by `email`.
+        invite to an address without a Plex account is found by `email`. With the
+        `share_id` Plex gave when sharing, this is one request; if Plex no longer knows that
+        id (shared again by hand since), the share is looked up as without it.
         """
+        if share_id is not None:
+            try:
+                self._delete_share(share_id)
+                return
+            except PlexNotFound:
+                pass
         row = self._find_share(
             lambda row: (user_id is not None and row.user_id == user_id) or (email is not None and row.is_for(email))
         )
         if row is None:
             raise PlexNotFound("This person has no share of the server on Plex.")
+        self._delete_share(row.share_id)
+
+    def _delete_share(self, share_id: int) -> None:
         self._http.send(
             "DELETE",
-            f"{PLEX_TV}/api/servers/{self._machine()}/shared_servers/{row.share_id}",
+            f"{PLEX_TV}/api/servers/{self._machine()}/shared_servers/{share_id}",
             token=self._token,
             whose="owner",
             what="removing the share",
@@ -428,6 +475,8 @@ class PlexGateway:
         return self._machine_identifier
 
     def _section_map(self, *, refresh: bool = False) -> dict[int, LibraryInfo]:
+        if self._known_sections and not refresh:
+            return self._known_sections
         machine = self._machine()
         scope = (self._cache_scope, machine)
         now = time.monotonic()
@@ -452,6 +501,7 @@ class PlexGateway:
                 by_key[key] = LibraryInfo(key, global_id, node.get("title", ""), node.get("type", ""))
         with _section_maps_lock:
             _section_maps[scope] = (now, by_key)
+        self._known_sections = {}
         return by_key
 
     def _global_ids(self, settings: ShareSettings) -> list[int]:
@@ -491,6 +541,7 @@ class PlexGateway:
                         if as_bool(section.get("shared", "1")) and (gid := as_int(section.get("id"))) is not None
                     ),
                     all_libraries=as_bool(node.get("allLibraries")),
+                    accepted=bool(as_int(node.get("acceptedAt"))),
                     allow_sync=as_bool(node.get("allowSync")),
                     allow_channels=as_bool(node.get("allowChannels")),
                     allow_camera_upload=as_bool(node.get("allowCameraUpload")),
@@ -507,6 +558,8 @@ class PlexGateway:
         settings: ShareSettings,
         matches: Any,
         user_id: int | None = None,
+        *,
+        adopt_accepted: bool = True,
     ) -> ShareResult:
         machine = self._machine()
         global_ids = self._global_ids(settings)
@@ -535,19 +588,21 @@ class PlexGateway:
             )
         except PlexAlreadyShared:
             row = self._find_share(matches)
-            if row is None:
+            if row is None or (row.accepted and not adopt_accepted):
                 raise
             self._update_v2(row.share_id, global_ids, settings)
             return ShareResult(
                 share_id=row.share_id,
                 user_id=row.user_id or user_id,
                 already_shared=True,
+                accepted=row.accepted,
             )
         node = _first(root, "SharedServer")
         return ShareResult(
             share_id=as_int(node.get("id")) if node is not None else None,
             user_id=(as_int(node.get("userID")) if node is not None else None) or user_id,
             already_shared=False,
+            accepted=node is not None and bool(as_int(node.get("acceptedAt"))),
         )
 
     def _update_v2(self, share_id: int, global_ids: list[int], settings: ShareSettings) -> None:

@@ -2,8 +2,9 @@
 invite with their own token. None of it needs the server owner's token.
 
 Round trips: create_pin 1, check_pin 1, account_for_token 1, pending_invites 1
-(clients.plex.tv), accept_invite 3 when the invite is already visible (list, accept,
-list again to verify), plus one list per retry while it is not.
+(clients.plex.tv), accept_invite 2 when the invite is already visible and Plex's answer
+to the accept says it took (list, accept), 3 when the answer is not definite (a second
+list verifies), plus one list per retry while the invite is not visible.
 """
 
 from __future__ import annotations
@@ -166,7 +167,9 @@ class PlexInviteeGateway:
             try:
                 invite = self._our_invite(user_token, owner_account_id, machine_identifier)
                 if invite is not None:
-                    self._accept(user_token, invite.share_id)
+                    answer = self._accept(user_token, invite.share_id)
+                    if _says_accepted(answer, invite.share_id):
+                        return True
                     if (
                         self._our_invite(
                             user_token,
@@ -211,9 +214,9 @@ class PlexInviteeGateway:
                 return invite
         return None
 
-    def _accept(self, user_token: str, share_id: int) -> None:
+    def _accept(self, user_token: str, share_id: int) -> Any:
         try:
-            self._http.json(
+            return self._http.json(
                 "POST",
                 f"{CLIENTS}/api/v2/shared_servers/{share_id}/accept",
                 token=user_token,
@@ -225,6 +228,7 @@ class PlexInviteeGateway:
             # check after
             # this tells whether it is still pending.
             logger.info("The invite %s vanished before it could be accepted", share_id)
+            return None
 
     def _pin(self, root: Any, what: str) -> Pin:
         if root is None:
@@ -235,6 +239,19 @@ class PlexInviteeGateway:
         token = root.get("authToken") or None
         remember_secret(token)
         return Pin(id=pin_id, code=code, expires_at=_expiry(root), auth_token=token)
+
+
+def _says_accepted(answer: Any, share_id: int) -> bool:
+    """Plex's answer to the accept is definite: this share, marked accepted.
+
+    Anything less (an empty body, another shape, a share still pending) is checked by
+    listing the pending invites again.
+    """
+    return (
+        isinstance(answer, dict)
+        and as_int(answer.get("id")) == share_id
+        and (answer.get("accepted") is True or bool(as_int(answer.get("acceptedAt"))))
+    )
 
 
 def _expiry(root: Any) -> datetime:

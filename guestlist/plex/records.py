@@ -65,6 +65,8 @@ class ShareResult:
     share_id: int | None
     user_id: int | None
     already_shared: bool
+    # Plex's answer already says accepted (a friend or Home member gets no invite to accept).
+    accepted: bool = False
 
 
 @dataclass(frozen=True)

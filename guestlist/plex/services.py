@@ -6,6 +6,7 @@ Everything here calls Plex only through ``guestlist.plex.gateway``.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -41,7 +42,13 @@ def client_identifier() -> str:
     return ensure_site_settings().plex_client_identifier
 
 
-def gateway(token: str, *, server_url: str | None = None, machine_identifier: str | None = None) -> PlexGateway:
+def gateway(
+    token: str,
+    *,
+    server_url: str | None = None,
+    machine_identifier: str | None = None,
+    sections: list[LibraryInfo] | None = None,
+) -> PlexGateway:
     # Imported on first use: plexapi and requests would add half a second and several
     # megabytes to every process that merely might talk to Plex one day.
     from guestlist.plex.gateway import PlexGateway
@@ -53,11 +60,29 @@ def gateway(token: str, *, server_url: str | None = None, machine_identifier: st
         machine_identifier=machine_identifier,
         plex_tv_url=settings.PLEX_TV_URL,
         timeout=timeout(),
+        sections=sections,
     )
 
 
 def gateway_for(server: MediaServer) -> PlexGateway:
-    return gateway(server.admin_token, server_url=server.base_url, machine_identifier=server.machine_identifier)
+    """The owner's gateway for a stored server, with the libraries' plex.tv ids it keeps.
+
+    Handing over the stored ids (refreshed with every library read) saves asking plex.tv
+    for the server's section list before each share in a fresh process.
+    """
+    sections = [
+        LibraryInfo(key=key, global_id=global_id, title=title, type=kind)
+        for key, global_id, title, kind in Library.objects.filter(server=server, is_present=True).values_list(
+            "key", "global_id", "title", "type"
+        )
+        if global_id is not None
+    ]
+    return gateway(
+        server.admin_token,
+        server_url=server.base_url,
+        machine_identifier=server.machine_identifier,
+        sections=sections,
+    )
 
 
 def sign_in() -> PlexInviteeGateway:
@@ -256,10 +281,6 @@ def account_for_token(token: str) -> PlexAccount:
         raise as_service_error(exc) from exc
 
 
-def server_unavailable() -> PlexUnavailableError:
-    return PlexUnavailableError("No Plex server is connected yet.", code="not_configured")
-
-
 def set_default_libraries(server: MediaServer, keys: list[int], *, actor: Actor) -> list[int]:
     """Choose the server's default set: what invites with ``libraries="default"`` share."""
     present = set(Library.objects.filter(server=server, is_present=True).values_list("key", flat=True))
@@ -276,3 +297,15 @@ def set_default_libraries(server: MediaServer, keys: list[int], *, actor: Actor)
 
     forget_cached_libraries()
     return wanted
+
+
+def clock_skew(server: MediaServer) -> float | None:
+    """Seconds the Plex server's clock is ahead of ours (negative: behind); None when its
+    answer carries no Date. Plex PINs and expiry dates go wrong when clocks disagree."""
+    before = time.time()
+    clock = gateway_for(server).server_clock()
+    after = time.time()
+    if clock is None:
+        return None
+    # The Date header has whole seconds: compare with the middle of the round trip.
+    return clock.timestamp() - (before + after) / 2

@@ -52,6 +52,8 @@ class Fault:
     body: str | None = None
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Lets this many matching requests through untouched before the fault applies.
+    skip: int = 0
     hits: int = 0
 
     def matches(self, method: str, host: str, path: str) -> bool:
@@ -91,6 +93,9 @@ class Simulation:
         with self.lock:
             for fault in self.faults:
                 if fault.matches(method, host, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.hits += 1
                     if fault.times is not None:
                         fault.times -= 1

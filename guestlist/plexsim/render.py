@@ -357,21 +357,30 @@ def share_json(state: SimState, share: Share, server: Server, base_url: str) -> 
 
 
 def users_xml(state: SimState, owner: Account, base_url: str) -> Response:
-    members = state.home_members(owner.id)
-    friends = [state.account_by_id(f.friend_id) for f in state.friendships if f.owner_id == owner.id]
-    people: list[Account] = list(members)
-    people += [f for f in friends if f is not None and f not in people]
+    # Indexed once, so a list of 10,000 friends is one pass, not one scan per person.
+    by_id = {account.id: account for account in state.accounts}
+    people: list[Account] = list(state.home_members(owner.id))
+    listed = {person.id for person in people}
+    for friendship in state.friendships:
+        friend = by_id.get(friendship.friend_id) if friendship.owner_id == owner.id else None
+        if friend is not None and friend.id not in listed:
+            people.append(friend)
+            listed.add(friend.id)
     servers = {s.machine_identifier: s for s in state.servers_of(owner.id)}
+    ours = [s for s in state.shares if s.owner_id == owner.id and s.accepted and s.machine_identifier in servers]
+    order = {id(share): index for index, share in enumerate(ours)}
+    by_invited: dict[int, list[Share]] = {}
+    by_email: dict[str, list[Share]] = {}
+    for share in ours:
+        if share.invited_id is not None:
+            by_invited.setdefault(share.invited_id, []).append(share)
+        elif share.invited_email:
+            by_email.setdefault(share.invited_email.lower(), []).append(share)
     nodes = []
     for person in people:
-        shares = [
-            s
-            for s in state.shares
-            if s.owner_id == owner.id
-            and s.accepted
-            and s.machine_identifier in servers
-            and state.share_is_for(s, person)
-        ]
+        mine = by_invited.get(person.id, []) + (by_email.get(person.email.lower(), []) if person.email else [])
+        # In the order the shares were made, as a scan of all shares would list them.
+        shares = sorted(mine, key=lambda share: order[id(share)])
         first = shares[0] if shares else None
         children = [
             element(

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Self
@@ -32,6 +33,12 @@ class _QuietHandler(WSGIRequestHandler):
     # token.
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header of every answer, shifted by the simulated clock's offset.
+        simulation = getattr(self.server, "simulation", None)
+        offset = simulation.state.settings.clock_offset_seconds if simulation is not None else 0.0
+        return super().date_time_string((time.time() if timestamp is None else timestamp) + offset)
 
 
 class PlexSimulator:
@@ -60,6 +67,7 @@ class PlexSimulator:
 
     def _serve(self, host: str, port: int, app: SimApp) -> BaseWSGIServer:
         server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        server.simulation = self.sim  # type: ignore[attr-defined]  # read by _QuietHandler.date_time_string
         # A short poll interval makes stop() quick, which matters to a test suite.
         thread = threading.Thread(
             target=server.serve_forever,
@@ -257,11 +265,13 @@ class PlexSimulator:
         body: str | None = None,
         host: str | None = None,
         headers: dict[str, str] | None = None,
+        skip: int = 0,
     ) -> Fault:
         """Makes matching requests (method, fnmatch path glob, optional host) slow
         and/or fail.
 
-        `status=None` injects latency only; `times=None` keeps the fault forever.
+        `status=None` injects latency only; `times=None` keeps the fault forever; `skip`
+        lets that many matching requests through first.
         """
         return self.sim.add_fault(
             method=method,
@@ -272,6 +282,7 @@ class PlexSimulator:
             body=body,
             host=host,
             headers=headers or {},
+            skip=skip,
         )
 
     def clear_faults(self) -> None:

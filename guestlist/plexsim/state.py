@@ -138,6 +138,9 @@ class Settings:
     pin_lifetime_seconds: float = 1800.0
     # Which server the fake PMS plays; None means the first one.
     pms_machine_identifier: str | None = None
+    # Added to the clock in the simulator's Date headers, to play a Plex whose clock is off
+    # (``guestlist doctor`` checks the skew).
+    clock_offset_seconds: float = 0.0
 
 
 def _first_ids() -> dict[str, int]:

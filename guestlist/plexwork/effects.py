@@ -45,7 +45,15 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             if confirmed:
                 notify.member_joined(member, redemption_id=op.redemption_id)
             redemption = Redemption.objects.get(pk=op.redemption_id)
-            if (
+            if result.get("accepted"):
+                # Plex's answer to the share says accepted already (a friend or Home member
+                # gets no invite): nothing to accept, and the token's job is done.
+                Member.objects.filter(pk=member.pk, status=Member.Status.PENDING).update(
+                    status=Member.Status.ACTIVE, updated_at=now
+                )
+                if redemption.user_token_encrypted:
+                    Redemption.objects.filter(pk=redemption.pk).update(user_token_encrypted="", accepted_at=now)
+            elif (
                 redemption.user_token_encrypted
                 and not PlexOperation.objects.filter(redemption_id=redemption.pk, kind=Kind.ACCEPT).exists()
             ):
@@ -138,7 +146,11 @@ def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:
 
 def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
     """A redemption Plex refused for good: the use returns to the invite, no access remains."""
-    code = "plex_pass_required" if exc is not None and type(exc).__name__ == "PlexPassRequired" else "plex_refused"
+    code = "plex_refused"
+    if exc is not None and type(exc).__name__ == "PlexPassRequired":
+        code = "plex_pass_required"
+    elif exc is not None and type(exc).__name__ == "PlexAlreadyShared":
+        code = "already_member"
     if op.redemption_id:
         failed = Redemption.objects.filter(
             pk=op.redemption_id, state__in=(Redemption.State.PENDING, Redemption.State.DONE)
@@ -152,7 +164,8 @@ def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
         redemption = Redemption.objects.get(pk=op.redemption_id)
         if failed and redemption.invite_id:
             Invite.objects.filter(pk=redemption.invite_id, used_count__gt=0).update(used_count=F("used_count") - 1)
-        if failed:
+        if failed and code != "already_member":
+            # Someone who already had access is refused politely; nobody needs telling.
             notify.redemption_failed(
                 Invite.objects.filter(pk=redemption.invite_id or 0).first(),
                 Member.objects.filter(pk=_member_id(op)).first(),

@@ -181,21 +181,34 @@ def _fail(op: PlexOperation, error: str, exc: PlexError | None) -> Outcome:
     return Outcome(State.FAILED, error, exc)
 
 
-def release_lock(op: PlexOperation) -> None:
-    PlexOperation.objects.filter(pk=op.pk, state=State.QUEUED).update(locked_until=None, locked_by="")
-
-
 # Handlers: one Plex action each; they return a result dict, None for "not yet", or raise.
 
 
 def _share(op: PlexOperation) -> dict[str, Any]:
-    result = services.gateway_for(op.server).share(op.payload["invitee"], settings_from(op.payload))
-    return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
+    # Nobody asks Plex beforehand whether the person already has access: the share call
+    # answers that itself. On the first try "already sharing" (with an accepted share)
+    # means access from elsewhere, shared by hand: the redemption is refused and its use
+    # given back. On a retry the share may be our own from a try whose answer was lost,
+    # so it is adopted, as before.
+    first_try = op.attempts <= 1 and not op.last_error
+    result = services.gateway_for(op.server).share(
+        op.payload["invitee"], settings_from(op.payload), adopt=not first_try
+    )
+    return _share_result(result)
+
+
+def _share_result(result: Any) -> dict[str, Any]:
+    return {
+        "share_id": result.share_id,
+        "user_id": result.user_id,
+        "already_shared": result.already_shared,
+        "accepted": result.accepted,
+    }
 
 
 def _home_invite(op: PlexOperation) -> dict[str, Any]:
     result = services.gateway_for(op.server).add_home_user(op.payload["invitee"], settings_from(op.payload))
-    return {"share_id": result.share_id, "user_id": result.user_id, "already_shared": result.already_shared}
+    return _share_result(result)
 
 
 def _accept(op: PlexOperation) -> dict[str, Any] | None:
@@ -251,7 +264,11 @@ def _remove(op: PlexOperation) -> dict[str, Any]:
             gw.remove_home_user(int(member.plex_id))
         else:
             # A share never accepted has no Plex user id yet; Plex still knows its address.
-            gw.remove_share(int(member.plex_id) if member.plex_id is not None else None, email=member.email or None)
+            gw.remove_share(
+                int(member.plex_id) if member.plex_id is not None else None,
+                email=member.email or None,
+                share_id=int(member.plex_share_id) if member.plex_share_id else None,
+            )
     except PlexNotFound:
         # "Not there" is the answer that lets us record them gone, so it must not come
         # from a glitch: the list of users, asked separately, has to agree.

@@ -46,7 +46,7 @@ def test_links_follow_the_served_address_when_no_base_url_is_set() -> None:
 
 
 def test_serve_prints_no_free_threaded_warning_on_a_normal_python(capsys: pytest.CaptureFixture[str]) -> None:
-    server._web_server("127.0.0.1", 0, 1)
+    server.web_server("127.0.0.1", 0, 1)
     granian = logging.getLogger("_granian")
     granian.warning(server.GRANIAN_EXPERIMENTAL_WARNING)
     granian.warning("something that matters")

@@ -102,3 +102,37 @@ def test_demo_serves_a_connected_server_with_its_libraries(tmp_path: Path) -> No
         os.killpg(demo.pid, signal.SIGTERM)
         output, _ = demo.communicate(timeout=30)
     assert "password 'guestlist-demo'" in output
+
+
+def test_server_add_reads_the_token_from_standard_input_so_it_stays_out_of_history_and_ps(
+    sim: PlexSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db: None
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(OWNER_PLEX_TOKEN + "\n"))
+    assert cli.main(["server", "add", "--url", sim.pms_url, "--token", "-"]) == 0
+    assert MediaServer.objects.get().name == SERVER_NAME
+    assert OWNER_PLEX_TOKEN not in capsys.readouterr().out
+
+
+def test_server_add_reads_the_token_from_a_file(
+    sim: PlexSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], db: None
+) -> None:
+    token_file = tmp_path / "plex-token"
+    token_file.write_text(f"  {OWNER_PLEX_TOKEN}\n")
+    assert cli.main(["server", "add", "--url", sim.pms_url, "--token-file", str(token_file)]) == 0
+    assert MediaServer.objects.get().name == SERVER_NAME
+
+
+def test_server_add_refuses_an_empty_or_missing_token_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: None
+) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    assert cli.main(["server", "add", "--url", "http://127.0.0.1:1", "--token-file", str(empty)]) == 1
+    assert "no Plex token in the file" in capsys.readouterr().err
+    assert cli.main(["server", "add", "--url", "http://127.0.0.1:1", "--token-file", str(tmp_path / "nope")]) == 1
+    assert "cannot read the token file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["server", "add", "--url", "http://127.0.0.1:1"])
+    assert usage.value.code == 2

@@ -28,7 +28,7 @@ def test_it_brings_an_existing_account_into_the_home_with_its_libraries(
     result = gateway.add_home_user("fresh+tag@example.com", ShareSettings(library_keys=(1,)))
 
     [share] = sim.shares_of(server)
-    assert result == ShareResult(share_id=share.id, user_id=fresh.id, already_shared=False)
+    assert result == ShareResult(share_id=share.id, user_id=fresh.id, already_shared=False, accepted=True)
     assert [m.id for m in sim.home_members(owner)] == [fresh.id]
     assert (share.accepted, share.library_ids) == (True, [9001])
     home_post = next(e for e in sim.request_log() if e["path"] == "/api/home/users")

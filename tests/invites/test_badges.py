@@ -1,4 +1,4 @@
-"""The Komandorr seed's badge table, row by row, and Streamarr's single status."""
+"""The contract's badge table ("Invites (admin)"), row by row, and Streamarr's single status."""
 
 from __future__ import annotations
 

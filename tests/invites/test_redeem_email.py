@@ -130,12 +130,17 @@ def test_it_refuses_the_owners_own_address(client: Client, api: Client, server: 
 def test_someone_shared_by_hand_already_has_access(
     client: Client, api: Client, server: MediaServer, sim: PlexSimulator
 ) -> None:
-    sim.share(MACHINE_ID, sim.account("alice"), library_keys=(1,), accepted=True)
-    invite = make_invite(api)
+    by_hand = sim.share(MACHINE_ID, sim.account("alice"), library_keys=(1,), accepted=True)
+    invite = make_invite(api, allow_sync=not by_hand.allow_sync)
     response = redeem(client, invite["code"], "alice@example.com")
     assert response.status_code == 409
     assert response.json() == {"error": "already_member", "message": "You already have access to this Plex server"}
     assert Invite.objects.get().used_count == 0
+    assert not Member.objects.exists()
+    # Their own share is left exactly as the owner made it.
+    [share] = shares_for(sim, "alice@example.com")
+    assert (share.library_ids, share.allow_sync) == (by_hand.library_ids, by_hand.allow_sync)
+    assert Redemption.objects.get().error_code == "already_member"
 
 
 def test_a_member_redeeming_another_invite_already_has_access(client: Client, api: Client, server: MediaServer) -> None:
@@ -205,17 +210,30 @@ def test_plex_refusing_for_good_gives_the_use_back(
     assert redeem(client, invite["code"]).status_code == 201
 
 
-def test_plex_down_before_anything_is_kept_answers_503(
+def test_plex_down_at_the_share_keeps_the_use_and_says_it_will_finish(
     client: Client, api: Client, server: MediaServer, sim: PlexSimulator
 ) -> None:
+    # The e-mail path asks Plex nothing before claiming the use: the share call is its
+    # first call, and its failure leaves owed work, never a lost use.
     invite = make_invite(api)
-    sim.inject_fault("GET", "/api/users*", status=500, times=None)
+    sim.inject_fault("POST", "/api/servers/*/shared_servers", status=500, times=None)
     response = redeem(client, invite["code"])
-    assert response.status_code == 503
-    assert response.json()["error"] == "plex_unavailable"
-    assert response["Retry-After"]
-    assert Invite.objects.get().used_count == 0
-    assert not Member.objects.exists()
+    assert response.status_code == 202
+    assert response.json()["status"] == "pending"
+    assert Invite.objects.get().used_count == 1
+    assert Member.objects.get().status == "pending"
+    assert PlexOperation.objects.get().state == "queued"
+
+
+def test_someone_with_a_pending_invitation_from_the_owner_is_adopted_not_refused(
+    client: Client, api: Client, server: MediaServer, sim: PlexSimulator
+) -> None:
+    sim.share(MACHINE_ID, sim.account("alice"), library_keys=(1,))
+    invite = make_invite(api)
+    response = redeem(client, invite["code"], "alice@example.com")
+    assert response.status_code == 201
+    assert len(shares_for(sim, "alice@example.com")) == 1
+    assert Invite.objects.get().used_count == 1
 
 
 def test_a_plex_home_invite_without_plex_pass_is_refused_and_the_use_given_back(

@@ -25,6 +25,7 @@ from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
 from guestlist.plexwork.models import PlexOperation
+from tests.conftest import MACHINE_ID
 from tests.invites.test_redeem_plex import poll, sign_in, start
 from tests.lifecycle.conftest import (
     accept_in_plex,
@@ -62,7 +63,8 @@ class PlexCall:
         return self.name
 
 
-LIST_USERS = PlexCall("list users", "GET", "/api/users*")
+CHECK_PIN = PlexCall("check the sign-in PIN", "GET", "/api/v2/pins/*")
+READ_ACCOUNT = PlexCall("read who signed in", "GET", "/api/v2/user")
 LIST_SHARES = PlexCall("list shares", "GET", "/api/servers/*/shared_servers")
 CREATE_SHARE = PlexCall("create share", "POST", "/api/servers/*/shared_servers")
 ADD_TO_HOME = PlexCall("add to Home", "POST", "/api/home/users")
@@ -88,14 +90,18 @@ def queued(kind: str) -> PlexOperation:
 # Redeem
 
 
-@faults
-@pytest.mark.parametrize("call", [LIST_USERS, LIST_SHARES], ids=str)
+@pytest.mark.parametrize("fault", ["500", "429", "timeout"])
+@pytest.mark.parametrize("call", [CHECK_PIN, READ_ACCOUNT], ids=str)
 def test_redeem_fails_before_anything_is_kept_and_can_simply_be_tried_again(
-    client: Client, api: Client, server: MediaServer, sim: PlexSimulator, call: PlexCall, fault: str
+    client: Client, api: Client, server: MediaServer, sim: PlexSimulator, call: PlexCall, fault: str, settings: Any
 ) -> None:
+    # The Plex sign-in reads who signed in before anything is kept (the e-mail path's
+    # first call is the share itself, covered below).
     invite = make_invite_api(api)
+    started = start(client, invite["code"])
+    sign_in(sim, started["pin_id"], "guest")
     call.fail(sim, fault)
-    response = redeem(client, invite["code"])
+    response = poll(client, invite["code"], started["pin_id"])
     assert response.status_code == 503
     assert response.json()["error"] == "plex_unavailable"
     assert response["Retry-After"]
@@ -105,8 +111,30 @@ def test_redeem_fails_before_anything_is_kept_and_can_simply_be_tried_again(
     assert not Redemption.objects.exists()
     assert not shares_of(sim, "guest")
 
-    assert redeem(client, invite["code"]).status_code == 201
+    settings.PLEX_TIMEOUT = 5.0  # the retry meets a healthy Plex, however busy the machine
+    assert poll(client, invite["code"], started["pin_id"]).status_code == 201
     assert len(shares_of(sim, "guest")) == 1
+    assert_invariants(sim)
+
+
+@faults
+def test_redeem_by_someone_shared_by_hand_whose_share_cannot_be_looked_up_heals_without_doubling(
+    client: Client, api: Client, server: MediaServer, sim: PlexSimulator, fault: str
+) -> None:
+    # "Already sharing" on the first try is checked against the shares list (accepted: a
+    # refusal; pending: adopted). When that list fails, the retry adopts the share: the
+    # person becomes a member with exactly one share and one use spent.
+    sim.share(MACHINE_ID, sim.account("guest"), library_keys=(1,), accepted=True)
+    invite = make_invite_api(api)
+    LIST_SHARES.fail(sim, fault)
+    response = redeem(client, invite["code"])
+    assert response.status_code == 202
+    settle(sim)
+    assert Invite.objects.get().used_count == 1
+    run_owed_work()
+    assert len(shares_of(sim, "guest")) == 1
+    assert member_of().status == "active"
+    assert Invite.objects.get().used_count == 1
     assert_invariants(sim)
 
 
@@ -236,12 +264,20 @@ def check_removal_done(sim: PlexSimulator, member: Member, status: str) -> None:
     assert_invariants(sim)
 
 
+def forget_share_id_if_listing(member: Member, call: PlexCall) -> None:
+    """The shares list is read only when the stored share id is unknown to Plex (shared
+    again by hand since): make it so for the list's own fault case."""
+    if call is LIST_SHARES:
+        Member.objects.filter(pk=member.pk).update(plex_share_id=999_999)
+
+
 @faults
 @pytest.mark.parametrize("call", [LIST_SHARES, DELETE_SHARE], ids=str)
 def test_remove_is_recorded_only_after_plex_confirms(
     client: Client, api: Client, server: MediaServer, sim: PlexSimulator, call: PlexCall, fault: str
 ) -> None:
     member = active_member(client, api, sim)
+    forget_share_id_if_listing(member, call)
     call.fail(sim, fault)
     response = api.delete(f"/api/users/{member.pk}")
     assert response.status_code == 202
@@ -269,6 +305,7 @@ def test_expire_is_recorded_only_after_plex_confirms(
     client: Client, api: Client, server: MediaServer, sim: PlexSimulator, call: PlexCall, fault: str
 ) -> None:
     member = active_member(client, api, sim, user_expires_in_days=30)
+    forget_share_id_if_listing(member, call)
     call.fail(sim, fault)
     with later(timezone.now() + timedelta(days=31)):
         expiry.run()

@@ -201,7 +201,7 @@ def test_queued_work_survives_in_the_database(server: MediaServer, sim: PlexSimu
         owed_share(sim)
     else:
         redeem_email(new_invite())
-        sim.inject_fault("GET", SHARES, status=500, times=1)
+        sim.inject_fault("DELETE", f"{SHARES}/*", status=500, times=1)
         assert not remove_member(member_of(), actor=Actor.system()).done
     assert PlexOperation.objects.filter(kind=kind, state="queued").count() == 1
     run_owed_work()

@@ -7,6 +7,8 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.test import Client
 from django.utils import timezone
 
@@ -139,7 +141,8 @@ def test_with_two_servers_one_failing_answer_changes_nobody_on_either(server: Me
     plex_services.connect_server(sim.pms_url, OWNER_PLEX_TOKEN, actor=ACTOR)
     sim.configure(pms_machine_identifier=MACHINE_ID)
     assert MediaServer.objects.count() == 2
-    sim.inject_fault("GET", "/api/servers/second-machine/shared_servers", status=500, times=None)
+    # The sync reads one user list per server; the second server's read fails.
+    sim.inject_fault("GET", "/api/users*", status=500, skip=1, times=None)
     with pytest.raises(PlexUnavailableError, match="Second Server"):
         sync.sync_now(actor=ACTOR)
     bob.refresh_from_db()
@@ -302,3 +305,47 @@ def test_guestlist_sync_fails_in_one_line_when_plex_is_down(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "nothing was changed" in err
+
+
+def people_with_access(sim: PlexSimulator, server: MediaServer, first: int, count: int) -> None:
+    """Plex accounts shared by hand and accepted, each with a member known only by e-mail."""
+    for number in range(first, first + count):
+        email = f"person{number}@example.org"
+        sim.add_account(f"person{number}", email)
+        sim.share(MACHINE_ID, sim.account(f"person{number}"), library_keys=(1,), accepted=True)
+        Member.objects.create(server=server, person_key=f"email:{email}", email=email, status="active")
+
+
+def sync_queries() -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = sync.sync_now(actor=Actor.job("sync"))
+    assert outcome.updated > 0
+    return len(queries.captured_queries)
+
+
+def test_the_sync_makes_as_many_queries_for_forty_members_as_for_five(server: MediaServer, sim: PlexSimulator) -> None:
+    people_with_access(sim, server, 0, 5)
+    five = sync_queries()
+    people_with_access(sim, server, 5, 35)
+    forty = sync_queries()
+    assert forty == five
+    assert set(Member.objects.values_list("status", flat=True)) == {"active"}
+    assert Member.objects.filter(plex_id__isnull=True).count() == 0
+    assert Member.objects.filter(person_key__startswith="plex:").count() == 40
+
+
+def test_the_sync_adds_the_same_few_queries_for_every_further_batch(
+    server: MediaServer, sim: PlexSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync, "SYNC_BATCH", 10)
+    counts = []
+    for batches in (1, 2, 3):
+        people_with_access(sim, server, (batches - 1) * 10, 10)
+        # Every member known only by e-mail again, so each batch has the same work.
+        Member.objects.update(plex_id=None, person_key=Concat(Value("email:"), "email"))
+        counts.append(sync_queries())
+    assert counts[2] - counts[1] == counts[1] - counts[0] > 0
+    assert counts[1] - counts[0] <= 5, counts

@@ -11,32 +11,18 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guestlist.core.durations import EXPIRY_UNITS, MEMBERSHIP_UNITS, NEVER, as_amount_and_unit, in_days
 from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
-from guestlist.lib.dates import UNIT_DAYS as DAYS_OF
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
 
-UNIT_DAYS = {unit: DAYS_OF[unit] for unit in ("days", "weeks", "months")}
-NEVER = "never"
-EXPIRY_UNITS = [("days", _("days")), ("weeks", _("weeks")), ("months", _("months")), (NEVER, _("never"))]
-MEMBERSHIP_UNITS = [("days", _("days")), ("weeks", _("weeks")), ("months", _("months")), (NEVER, _("forever"))]
 LIBRARY_MODES = [
     (DEFAULT, _("The server's default libraries")),
     (ALL, _("All libraries")),
     ("specific", _("Only these libraries")),
 ]
-
-
-def as_amount_and_unit(days: int | None) -> tuple[int | None, str]:
-    """Show a number of days the way a person would have typed it."""
-    if days is None:
-        return None, NEVER
-    for unit in ("months", "weeks"):
-        if days % UNIT_DAYS[unit] == 0:
-            return days // UNIT_DAYS[unit], unit
-    return days, "days"
 
 
 def library_choices(servers: list[MediaServer]) -> list[tuple[str, str]]:
@@ -111,7 +97,7 @@ class InviteSettingsForm(forms.Form):
         unit = self.cleaned_data[unit_field]
         if unit == NEVER:
             return None
-        return int(self.cleaned_data[amount_field]) * UNIT_DAYS[unit]
+        return in_days(int(self.cleaned_data[amount_field]), unit)
 
     def invite_settings(self) -> dict[str, Any]:
         """Every setting explicitly: advanced mode never silently takes a default."""
@@ -204,7 +190,7 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
         if unit == NEVER:
             data["expires_in_days"] = None
         else:
-            data["expires_in_days"] = int(amount) * UNIT_DAYS[unit]
+            data["expires_in_days"] = in_days(int(amount), unit)
         if self.cleaned_data.get("code"):
             data["code"] = self.cleaned_data["code"]
         server = self.chosen_server()

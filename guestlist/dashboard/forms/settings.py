@@ -246,3 +246,38 @@ class MembersSettingsForm(forms.Form):
 
     def site_changes(self) -> dict[str, object]:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class BackupSettingsForm(forms.Form):
+    """The scheduled backup: on/off, when, how many to keep, where."""
+
+    backup_enabled = forms.BooleanField(
+        label=_("Back up every day"),
+        required=False,
+        help_text=_("The database and the secret key, as “guestlist backup” writes them."),
+    )
+    backup_time = forms.CharField(
+        label=_("At"),
+        max_length=5,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("Local time of this install (TZ)."),
+    )
+    backup_keep = forms.IntegerField(
+        label=_("Keep"), min_value=1, max_value=365, help_text=_("How many backups to keep; older ones are deleted.")
+    )
+    backup_dir = forms.CharField(
+        label=_("Folder"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+        help_text=_("An absolute path. Empty: the folder “backups” in the data directory."),
+    )
+
+    FIELDS = ("backup_enabled", "backup_time", "backup_keep", "backup_dir")
+
+    @classmethod
+    def initial_from(cls, site: SiteSettings) -> dict[str, Any]:
+        return {name: getattr(site, name) for name in cls.FIELDS}
+
+    def site_changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}

@@ -17,6 +17,7 @@ from guestlist.accounts.models import ApiKey
 from guestlist.core.audit import AuditQuery, known_actions, search_events
 from guestlist.core.errors import ServiceError
 from guestlist.core.labels import AUDIT_ACTIONS
+from guestlist.core.paging import page_count
 from guestlist.dashboard.forms.settings import ApiKeyForm, AuditFilterForm
 from guestlist.dashboard.views.common import (
     actor,
@@ -24,7 +25,6 @@ from guestlist.dashboard.views.common import (
     dashboard_view,
     day_start,
     form_error,
-    page_count,
     report,
 )
 from guestlist.lib import crypto

@@ -77,15 +77,3 @@ def day_end(day: Any) -> datetime | None:
     """The last moment of ``day``: date filters in forms include the day they name."""
     start = day_start(day)
     return start + timedelta(days=1) - timedelta(microseconds=1) if start else None
-
-
-def page_count(total: int, page_size: int) -> int:
-    return max(1, (total + page_size - 1) // page_size)
-
-
-def positive_int(value: str | None, default: int = 1) -> int:
-    try:
-        number = int(value or default)
-    except ValueError:
-        return default
-    return max(1, number)

@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guestlist.core.durations import as_amount_and_unit
 from guestlist.core.errors import NotFound, ServiceError
-from guestlist.dashboard.forms.invites import InviteSettingsForm, InviteTemplateForm, as_amount_and_unit
+from guestlist.dashboard.forms.invites import InviteSettingsForm, InviteTemplateForm
 from guestlist.dashboard.views.common import actor, dashboard_view, form_error
 from guestlist.invites import invite_templates
 from guestlist.invites.models import InviteTemplate

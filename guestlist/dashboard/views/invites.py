@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,15 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guestlist.core.durations import EXPIRY_UNITS, as_amount_and_unit
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.labels import INVITE_FILTERS
+from guestlist.core.paging import page_count
 from guestlist.dashboard.forms.invites import (
-    EXPIRY_UNITS,
     InviteCreateForm,
     InviteEditForm,
     InviteFilterForm,
     InviteSettingsForm,
-    as_amount_and_unit,
 )
 from guestlist.dashboard.forms.notifications import SendInviteForm
 from guestlist.dashboard.views.common import (
@@ -34,7 +33,6 @@ from guestlist.dashboard.views.common import (
     day_start,
     form_error,
     is_htmx,
-    page_count,
     report,
 )
 from guestlist.invites import bulk, invite_templates, qr, services, status
@@ -119,7 +117,11 @@ def invite_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def invite_export(request: HttpRequest) -> HttpResponse:
     """The links of a batch (``?ids=``) or of the filtered list, as CSV."""
-    ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()]
+    ids = [
+        int(part)
+        for part in request.GET.get("ids", "").split(",")
+        if part.strip().isdigit() and int(part) <= services.MAX_ID
+    ]
     if ids:
         invites = Invite.objects.filter(pk__in=ids).order_by("created_at", "id")
     else:
@@ -166,29 +168,28 @@ def invite_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["save_as_template"].strip()
-        if name and InviteTemplate.objects.filter(name=name).exists():
-            form.add_error("save_as_template", _("A template with this name already exists."))
-        else:
-            try:
-                with transaction.atomic():
-                    invites = bulk.create_many(
-                        form.invite_data(),
-                        form.cleaned_data["count"],
-                        actor=actor(request),
-                        created_by=admin_user(request),
-                    )
-                    if name:
-                        invite_templates.create_template(name, form.template_settings(), actor=actor(request))
-            except ServiceError as exc:
-                form_error(form, exc)
+        try:
+            invites, _template = invite_templates.create_invites_saving_template(
+                form.invite_data(),
+                form.cleaned_data["count"],
+                template_name=name,
+                template_data=form.template_settings(),
+                actor=actor(request),
+                created_by=admin_user(request),
+            )
+        except ServiceError as exc:
+            if exc.code == "template_name_taken":
+                form.add_error("save_as_template", _("A template with this name already exists."))
             else:
-                if name:
-                    messages.success(request, _("Template “%(name)s” saved.") % {"name": name})
-                if len(invites) == 1:
-                    messages.success(request, _("Invite %(code)s created.") % {"code": invites[0].code})
-                    return redirect("invite-detail", invite_id=invites[0].pk)
-                # Post/Redirect/Get: reloading the result page shows the batch again, never makes another.
-                return redirect(reverse("invites-created") + "?ids=" + ",".join(str(i.pk) for i in invites))
+                form_error(form, exc)
+        else:
+            if name:
+                messages.success(request, _("Template “%(name)s” saved.") % {"name": name})
+            if len(invites) == 1:
+                messages.success(request, _("Invite %(code)s created.") % {"code": invites[0].code})
+                return redirect("invite-detail", invite_id=invites[0].pk)
+            # Post/Redirect/Get: reloading the result page shows the batch again, never makes another.
+            return redirect(reverse("invites-created") + "?ids=" + ",".join(str(i.pk) for i in invites))
     context = {
         "nav": "invites",
         "form": form,

@@ -1,6 +1,6 @@
 """A member's rights on the owner's member page: permissions, invite quota and trial.
 
-The same services as the member API (``members.own``), called as the signed-in admin.
+The same services as the member API (``members.self_service``), called as the signed-in admin.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from guestlist.core.audit import AuditQuery, search_events
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.labels import MEMBER_FILTERS
+from guestlist.core.paging import page_count
 from guestlist.dashboard.forms.members import EXTENSIONS, BulkMemberForm, ExpiryForm, MemberFilterForm, extension
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
@@ -26,13 +27,13 @@ from guestlist.dashboard.views.common import (
     admin_user,
     dashboard_view,
     is_htmx,
-    page_count,
     report,
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
 from guestlist.members import services
-from guestlist.members.allowances import table_rights
+from guestlist.members.allowances import allowances
+from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
 from guestlist.members.reinvite import reinvite
 from guestlist.members.sync import sync_now
@@ -80,7 +81,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         **{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS}
     )
     pages = page_count(page.total, page.page_size)
-    rights = table_rights(page.items, now)
+    rights = allowances(page.items, now=now)
     context = {
         "nav": "members",
         "form": form,
@@ -116,44 +117,38 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Select at least one member and an action."))
         return _back(request, "members")
-    chosen = list(Member.objects.filter(pk__in=form.cleaned_data["ids"]).select_related("server"))
-    live = [member for member in chosen if member.status in LIVE]
     action = form.cleaned_data["action"]
-    skipped = len(chosen) - len(live)
+    period = extension(action)
     try:
-        if (period := extension(action)) is not None:
-            done = services.extend_expiry(live, days=period, actor=actor(request))
-            messages.success(request, ngettext("Extended %(n)s member.", "Extended %(n)s members.", done) % {"n": done})
-        elif action == "clear_expiry":
-            for member in live:
-                services.set_expiry(member, None, actor=actor(request))
-            messages.success(
-                request,
-                ngettext("%(n)s member no longer expires.", "%(n)s members no longer expire.", len(live))
-                % {"n": len(live)},
-            )
-        elif action == "remove":
-            queued = 0
-            for member in live:
-                outcome = services.remove_member(member, actor=actor(request), reason="removed by admin")
-                queued += 0 if outcome.done else 1
-            messages.success(
-                request,
-                ngettext("Removed %(n)s member.", "Removed %(n)s members.", len(live) - queued)
-                % {"n": len(live) - queued},
-            )
-            if queued:
-                messages.warning(
-                    request,
-                    ngettext(
-                        "Plex is not answering for %(n)s member; their removal will be retried.",
-                        "Plex is not answering for %(n)s members; their removal will be retried.",
-                        queued,
-                    )
-                    % {"n": queued},
-                )
+        outcome = services.act_on_members(
+            list(form.cleaned_data["ids"]),
+            "extend" if period is not None else action,
+            actor=actor(request),
+            days=period or 0,
+        )
     except ServiceError as exc:
         report(request, exc)
+        return _back(request, "members")
+    done, queued, skipped = outcome.done, outcome.queued, outcome.skipped
+    if period is not None:
+        messages.success(request, ngettext("Extended %(n)s member.", "Extended %(n)s members.", done) % {"n": done})
+    elif action == "clear_expiry":
+        messages.success(
+            request,
+            ngettext("%(n)s member no longer expires.", "%(n)s members no longer expire.", done) % {"n": done},
+        )
+    elif action == "remove":
+        messages.success(request, ngettext("Removed %(n)s member.", "Removed %(n)s members.", done) % {"n": done})
+        if queued:
+            messages.warning(
+                request,
+                ngettext(
+                    "Plex is not answering for %(n)s member; their removal will be retried.",
+                    "Plex is not answering for %(n)s members; their removal will be retried.",
+                    queued,
+                )
+                % {"n": queued},
+            )
     if skipped:
         messages.info(
             request,
@@ -209,6 +204,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "events": list(search_events(AuditQuery(object_type="member", object_id=str(member.pk)))[:50]),
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
         **rights_context(member),
+        "erased": is_erased(member),
     }
     return render(request, "dashboard/members/detail.html", context)
 

@@ -1,0 +1,280 @@
+"""Guestlist's own export file (``guestlist export FILE.json``) and reading it back.
+
+The format is documented in contract.md ("Export file"). It holds what an owner needs to move
+to another install or another tool: invites, members, redemptions and the settings, and no
+secret: no Plex token, no redeemer's token, no password hash, no API key, no server address.
+``guestlist import guestlist FILE.json`` reads it through the same importer as the peers, so a
+second import changes nothing and members are checked against Plex the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+
+from guestlist import __version__
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.core.models import SiteSettings
+from guestlist.invites.models import Invite, Redemption
+from guestlist.members.models import Member
+from guestlist.members.site_settings import EDITABLE_SETTINGS
+from guestlist.plex.models import Library, MediaServer
+from guestlist.transfer.peerdb import parse_datetime
+from guestlist.transfer.records import ImportFileError, Source, SourceInvite, SourceLibrary, SourcePerson, SourceUse
+
+FORMAT = "guestlist-export"
+VERSION = 1
+ENDED = (Member.Status.EXPIRED, Member.Status.REMOVED)
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: Path
+    invites: int
+    members: int
+    redemptions: int
+
+    def describe(self) -> str:
+        return f"{self.invites} invites, {self.members} members and {self.redemptions} redemptions"
+
+
+def build_export() -> dict[str, Any]:
+    servers = {server.pk: server for server in MediaServer.objects.all()}
+    libraries: dict[int, dict[int, Library]] = {}
+    for library in Library.objects.all():
+        libraries.setdefault(library.server_id, {})[library.key] = library
+    site = SiteSettings.load()
+    members = list(Member.objects.select_related("invite").order_by("id"))
+    keys = {member.pk: member.person_key for member in members}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _iso(timezone.now()),
+        "guestlist_version": __version__,
+        "servers": [
+            {
+                "name": server.name,
+                "machine_identifier": server.machine_identifier,
+                "libraries": [
+                    {"key": lib.key, "global_id": lib.global_id, "title": lib.title, "is_default": lib.is_default}
+                    for lib in libraries.get(server.pk, {}).values()
+                ],
+            }
+            for server in servers.values()
+        ],
+        "settings": {name: getattr(site, name) for name in sorted(EDITABLE_SETTINGS)},
+        "invites": [
+            {
+                "code": invite.code,
+                "server": servers[invite.server_id].machine_identifier,
+                "description": invite.description,
+                "created_at": _iso(invite.created_at),
+                "created_by": invite.created_by_label,
+                "expires_at": _iso(invite.expires_at),
+                "usage_limit": invite.usage_limit,
+                "used_count": invite.used_count,
+                "user_expires_in_days": invite.user_expires_in_days,
+                "allow_sync": invite.allow_sync,
+                "allow_channels": invite.allow_channels,
+                "allow_camera_upload": invite.allow_camera_upload,
+                "plex_home": invite.plex_home,
+                "libraries": _libraries_out(invite.libraries, libraries.get(invite.server_id, {})),
+                "is_active": invite.is_active,
+                "trial_days": invite.trial_days,
+            }
+            for invite in Invite.objects.order_by("id")
+        ],
+        "members": [
+            {
+                "person_key": member.person_key,
+                "server": servers[member.server_id].machine_identifier,
+                "status": member.status,
+                "email": member.email,
+                "username": member.username,
+                "plex_id": member.plex_id,
+                "thumb": member.thumb,
+                "invite_code": member.invite.code if member.invite else "",
+                "is_home": member.is_home,
+                "library_keys": member.library_keys,
+                "allow_sync": member.allow_sync,
+                "allow_channels": member.allow_channels,
+                "allow_camera_upload": member.allow_camera_upload,
+                "created_at": _iso(member.created_at),
+                "last_seen": _iso(member.last_seen),
+                "expires_at": _iso(member.expires_at),
+                "removed_at": _iso(member.removed_at),
+                "reason": member.reason,
+                "notes": member.notes,
+            }
+            for member in members
+        ],
+        "redemptions": [
+            {
+                "invite_code": redemption.invite_code,
+                "member": keys.get(redemption.member_id or -1, ""),
+                "method": redemption.method,
+                "state": redemption.state,
+                "created_at": _iso(redemption.created_at),
+                "completed_at": _iso(redemption.completed_at),
+                "error_code": redemption.error_code,
+                "error": redemption.error,
+            }
+            for redemption in Redemption.objects.order_by("id")
+        ],
+    }
+
+
+def write_export(path: Path, *, actor: Actor) -> ExportSummary:
+    """Write the export to ``path`` (replaced if there), readable by its owner only: it holds
+    members' e-mail addresses."""
+    data = build_export()
+    path = path.resolve()
+    handle, draft = tempfile.mkstemp(prefix=".guestlist-export-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        os.chmod(draft, 0o600)
+        os.replace(draft, path)
+    except BaseException:
+        Path(draft).unlink(missing_ok=True)
+        raise
+    summary = ExportSummary(path, len(data["invites"]), len(data["members"]), len(data["redemptions"]))
+    audit.record(
+        actor,
+        "transfer.export",
+        None,
+        label="export file",
+        invites=summary.invites,
+        members=summary.members,
+        redemptions=summary.redemptions,
+    )
+    return summary
+
+
+def read(path: Path) -> Source:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ImportFileError(f"{path} is not a file.") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ImportFileError(f"{path.name} is not a Guestlist export (not JSON: {exc}).") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportFileError(f"{path.name} is not a Guestlist export (its 'format' is not {FORMAT!r}).")
+    if data.get("version") != VERSION:
+        raise ImportFileError(
+            f"{path.name} is a Guestlist export of format version {data.get('version')!r}; "
+            f"this Guestlist reads version {VERSION}."
+        )
+    try:
+        return _source(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ImportFileError(f"{path.name} is a damaged Guestlist export ({type(exc).__name__}: {exc}).") from exc
+
+
+def _source(data: dict[str, Any]) -> Source:
+    source = Source("guestlist")
+    for number, item in enumerate(data["invites"], start=1):
+        source.invites.append(
+            SourceInvite(
+                ref=f"invite {number}",
+                code=str(item["code"]),
+                created_at=parse_datetime(item.get("created_at")),
+                created_by=str(item.get("created_by") or ""),
+                expires_at=parse_datetime(item.get("expires_at")),
+                usage_limit=_int(item.get("usage_limit")),
+                used_count=int(item.get("used_count") or 0),
+                user_expires_in_days=_int(item.get("user_expires_in_days")),
+                allow_sync=bool(item.get("allow_sync")),
+                allow_channels=bool(item.get("allow_channels")),
+                allow_camera_upload=bool(item.get("allow_camera_upload")),
+                plex_home=bool(item.get("plex_home")),
+                libraries=_libraries_in(item.get("libraries", "default")),
+                description=str(item.get("description") or ""),
+                is_active=bool(item.get("is_active", True)),
+                trial_days=_int(item.get("trial_days")),
+            )
+        )
+    for item in data["members"]:
+        status = str(item.get("status") or "")
+        ended = status in ENDED
+        source.people.append(
+            SourcePerson(
+                ref=str(item["person_key"]),
+                person_key=str(item["person_key"]),
+                email=str(item.get("email") or ""),
+                username=str(item.get("username") or ""),
+                plex_id=_int(item.get("plex_id")),
+                thumb=str(item.get("thumb") or ""),
+                invite_code=str(item.get("invite_code") or ""),
+                created_at=parse_datetime(item.get("created_at")),
+                last_seen=parse_datetime(item.get("last_seen")),
+                expires_at=parse_datetime(item.get("expires_at")),
+                notes=str(item.get("notes") or ""),
+                reason=str(item.get("reason") or ""),
+                ended_status=status if ended else "",
+                ended_reason=str(item.get("reason") or "") if ended else "",
+                ended_at=parse_datetime(item.get("removed_at")) if ended else None,
+                pending=status == Member.Status.PENDING,
+                is_home=bool(item.get("is_home")),
+                library_keys=item.get("library_keys"),
+                allow_sync=bool(item.get("allow_sync")),
+                allow_channels=bool(item.get("allow_channels")),
+                allow_camera_upload=bool(item.get("allow_camera_upload")),
+            )
+        )
+    for item in data["redemptions"]:
+        source.uses.append(
+            SourceUse(
+                invite_code=str(item["invite_code"]),
+                person_ref=str(item.get("member") or ""),
+                at=parse_datetime(item.get("created_at")),
+                completed_at=parse_datetime(item.get("completed_at")),
+                state=str(item.get("state") or "done"),
+                method=str(item.get("method") or "import"),
+                error_code=str(item.get("error_code") or ""),
+                error=str(item.get("error") or ""),
+            )
+        )
+    settings = data.get("settings")
+    source.settings = dict(settings) if isinstance(settings, dict) else None
+    return source
+
+
+def _libraries_out(stored: str, present: dict[int, Library]) -> str | list[dict[str, Any]]:
+    if stored in ("all", "default"):
+        return stored
+    out = []
+    for part in stored.split(","):
+        library = present.get(int(part)) if part.strip().isdigit() else None
+        if library is not None:
+            out.append({"key": library.key, "global_id": library.global_id, "title": library.title})
+    return out
+
+
+def _libraries_in(value: object) -> str | list[SourceLibrary]:
+    if isinstance(value, str):
+        if value not in ("all", "default"):
+            raise ValueError(f"libraries {value!r}")
+        return value
+    if not isinstance(value, list):
+        raise ValueError(f"libraries {value!r}")
+    return [SourceLibrary(name=str(item.get("title") or ""), global_id=_int(item.get("global_id"))) for item in value]
+
+
+def _int(value: object) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    return int(str(value))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

@@ -1,0 +1,444 @@
+"""The one importer: a ``Source`` (Wizarr, Komandorr or a Guestlist export) into this install.
+
+The order is fixed by the rule that no write transaction is held across a Plex call:
+1. the source file is read (read-only) and the Plex server's user list is read through the
+   gateway, outside any transaction;
+2. in one transaction, every record is decided and written (all or nothing), and the summary
+   is audited. A dry run decides the same way and writes nothing.
+
+Nothing here shares, unshares or invites anyone on Plex: a person with access on Plex
+becomes ``active``, a person Plex does not know any more becomes ``removed`` with the reason.
+Repeating an import changes nothing: codes and people already in Guestlist are reported and
+skipped. Library selections are matched to the server's libraries (plex.tv id, then the PMS
+key for Komandorr, then a title only when exactly one library has it); an invite with a library
+that cannot be matched is imported disabled, with the libraries that did match, and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from guestlist.core import audit
+from guestlist.core.audit import Actor
+from guestlist.core.errors import Conflict, Invalid
+from guestlist.core.models import SiteSettings
+from guestlist.invites.codes import looks_like_code, normalize
+from guestlist.invites.models import Invite, Redemption
+from guestlist.members.models import Member
+from guestlist.members.site_settings import EDITABLE_SETTINGS, update_site_settings
+from guestlist.members.sync import read_users
+from guestlist.plex.models import Library, MediaServer
+from guestlist.plex.records import PlexUser
+from guestlist.transfer import export, komandorr, wizarr
+from guestlist.transfer.records import ImportSummary, Source, SourceInvite, SourceLibrary, SourcePerson
+
+Status = Member.Status
+SOURCES = ("wizarr", "komandorr", "guestlist")
+SOURCE_LABELS = {"wizarr": "Wizarr", "komandorr": "Komandorr", "guestlist": "a Guestlist export"}
+
+
+def read_source(kind: str, path: Path) -> Source:
+    if kind == "wizarr":
+        return wizarr.read(path)
+    if kind == "komandorr":
+        return komandorr.read(path)
+    if kind == "guestlist":
+        return export.read(path)
+    raise Invalid(f"Unknown import source {kind!r}: use one of {', '.join(SOURCES)}.")
+
+
+def pick_server(ref: str | int | None = None) -> MediaServer:
+    """The connected server to import into: the only one, or the one named by id or name."""
+    servers = list(MediaServer.objects.all())
+    if not servers:
+        raise Conflict(
+            "Connect your Plex server first (guestlist server add, or Settings in the dashboard): "
+            "imported members are checked against its users.",
+            code="no_server",
+        )
+    if ref in (None, ""):
+        if len(servers) > 1:
+            raise Invalid("Several Plex servers are connected; name the one to import into (--server ID or name).")
+        return servers[0]
+    for server in servers:
+        if str(server.pk) == str(ref) or server.name == ref or server.machine_identifier == ref:
+            return server
+    raise Invalid(f"No connected Plex server is called {ref!r}.")
+
+
+def run_import(
+    kind: str, path: Path, *, actor: Actor, dry_run: bool = False, server: MediaServer | None = None
+) -> ImportSummary:
+    target = server or pick_server()
+    source = read_source(kind, path)
+    users = read_users(target)  # before the transaction: never hold one across a Plex call
+    if dry_run:
+        return Importer(source, target, users, actor=actor, write=False).run()
+    with transaction.atomic():
+        summary = Importer(source, target, users, actor=actor, write=True).run()
+        if summary.changes_anything:
+            audit.record(actor, "transfer.import", None, label=f"{kind} import", **_audit_details(summary))
+    return summary
+
+
+def _audit_details(summary: ImportSummary) -> dict[str, object]:
+    """Counts and reasons, without the rows' names: the audit log should not become a second
+    copy of people's e-mail addresses, which erasing a member could not reach."""
+    tables: dict[str, dict[str, object]] = {}
+    for name, table in summary.tables.items():
+        reasons: dict[str, int] = {}
+        for _what, why in table.skipped:
+            reasons[why] = reasons.get(why, 0) + 1
+        tables[name] = {"imported": table.imported, "skipped": len(table.skipped), "reasons": reasons}
+    return {
+        "source": summary.source,
+        "server": summary.server,
+        "members_active": summary.active,
+        "members_removed": summary.removed,
+        "tables": tables,
+    }
+
+
+@dataclass
+class _Person:
+    record: SourcePerson
+    member: Member | None = None
+    person_key: str = ""
+    plex_id: int | None = None
+    email: str = ""
+
+
+@dataclass
+class Importer:
+    source: Source
+    server: MediaServer
+    users: list[PlexUser]
+    actor: Actor
+    write: bool
+    now: datetime = field(default_factory=timezone.now)
+
+    def __post_init__(self) -> None:
+        self.summary = ImportSummary(self.source.name, self.server.name, dry_run=not self.write)
+        self.libraries = list(Library.objects.filter(server=self.server, is_present=True))
+        self.invites: dict[str, Invite] = {}  # code → the invite this run brings in
+        self.people: dict[str, _Person] = {}  # SourcePerson.ref → what became of them
+        self.label = SOURCE_LABELS.get(self.source.name, self.source.name)
+
+    def run(self) -> ImportSummary:
+        self.summary.notes.extend(self.source.notes)
+        for table, what, why in self.source.skipped:
+            self.summary.skip(table, what, why)
+        for invite in self.source.invites:
+            self.bring_invite(invite)
+        for person in self.source.people:
+            self.bring_person(person)
+        self.bring_uses()
+        if self.source.settings is not None:
+            self.bring_settings(self.source.settings)
+        return self.summary
+
+    # Invites
+
+    def bring_invite(self, record: SourceInvite) -> None:
+        what = f"{record.ref} ({record.code})" if record.ref else record.code
+        code = normalize(record.code)
+        if not looks_like_code(code):
+            self.summary.skip("invites", what, "the code cannot be used here (1–32 letters, digits, - or _)")
+            return
+        if code in self.invites:
+            self.summary.skip("invites", what, "the file has this code twice; the first one is kept")
+            return
+        if Invite.objects.filter(code=code).exists():
+            self.summary.skip("invites", what, "an invite with this code is already in Guestlist")
+            return
+        libraries, unmatched = self.match_libraries(record.libraries, what)
+        is_active = record.is_active
+        if unmatched:
+            is_active = False
+            self.summary.table("invites").notes.append(
+                f"{code} is imported disabled: {', '.join(unmatched)} could not be matched to a library of "
+                f"{self.server.name}; check its libraries, then enable it."
+            )
+        usage_limit = record.usage_limit
+        if usage_limit is not None and not 1 <= usage_limit <= 32767:
+            self.summary.table("invites").notes.append(f"{code}: usage limit {usage_limit} read as unlimited.")
+            usage_limit = None
+        invite = Invite(
+            code=code,
+            server=self.server,
+            description=record.description[:500],
+            created_by_label=(record.created_by or self.label)[:150],
+            expires_at=record.expires_at,
+            usage_limit=usage_limit,
+            user_expires_in_days=record.user_expires_in_days,
+            allow_sync=record.allow_sync,
+            allow_camera_upload=record.allow_camera_upload,
+            allow_channels=record.allow_channels,
+            plex_home=record.plex_home,
+            libraries=libraries,
+            is_active=is_active,
+            # The peers have no trials: an imported invite goes on giving what it gave there.
+            trial_days=record.trial_days if self.source.name == "guestlist" else 0,
+        )
+        if self.write:
+            invite.save()
+            if record.created_at is not None:
+                Invite.objects.filter(pk=invite.pk).update(created_at=record.created_at)
+        self.invites[code] = invite
+        self.summary.table("invites").imported += 1
+
+    def match_libraries(self, wanted: str | list[SourceLibrary], what: str) -> tuple[str, list[str]]:
+        if isinstance(wanted, str):
+            return wanted, []
+        keys: list[int] = []
+        unmatched: list[str] = []
+        for library in wanted:
+            found = match_library(library, self.libraries)
+            name = describe_library(library)
+            if found is None:
+                unmatched.append(name)
+                self.summary.skip("libraries", f"{name} of {what}", f"no library of {self.server.name} matches it")
+            else:
+                keys.append(found.key)
+                self.summary.table("libraries").imported += 1
+        if not keys:
+            return "default", unmatched
+        return ",".join(map(str, sorted(set(keys)))), unmatched
+
+    # Members
+
+    def bring_person(self, record: SourcePerson) -> None:
+        what = f"{record.ref} ({record.email or record.username or record.plex_id or '?'})"
+        user = find_plex_user(record, self.users)
+        plex_id = record.plex_id if record.plex_id is not None else (user.id if user else None)
+        email = (record.email or (user.email if user else "")).strip()
+        if record.person_key:
+            person_key = record.person_key
+        elif plex_id is not None:
+            person_key = f"plex:{plex_id}"
+        elif email:
+            person_key = f"email:{email.lower()}"
+        else:
+            self.summary.skip("members", what, "no Plex id and no e-mail, and Plex does not know the username")
+            return
+        if any(
+            seen.person_key == person_key
+            or (plex_id is not None and seen.plex_id == plex_id)
+            or (email and seen.email.casefold() == email.casefold())
+            for seen in self.people.values()
+        ):
+            self.summary.skip("members", what, "the file has this person twice; the first one is kept")
+            return
+        existing = self.existing_member(person_key, plex_id, email)
+        if existing is not None:
+            self.summary.skip("members", what, f"already a member in Guestlist (#{existing.pk})")
+            self.people[record.ref] = _Person(record, None, person_key, plex_id, email)
+            return
+        member = Member(
+            server=self.server,
+            person_key=person_key,
+            email=email[:254],
+            username=(record.username or (user.username or user.title if user else ""))[:200],
+            plex_id=plex_id,
+            thumb=(record.thumb or (user.thumb if user else ""))[:500],
+            invite=self.invites.get(normalize(record.invite_code)) if record.invite_code else None,
+            expires_at=record.expires_at,
+            notes=record.notes,
+            last_seen=latest(record.last_seen, user.last_seen_at if user else None),
+        )
+        self.decide_status(member, record, user)
+        if record.invite_code and member.invite is None:
+            self.summary.table("members").notes.append(
+                f"{member} came through {normalize(record.invite_code)}, which was not imported; "
+                "imported without an invite."
+            )
+        if self.write:
+            member.save()
+            joined = record.created_at or record.redeemed_at
+            if joined is not None:
+                Member.objects.filter(pk=member.pk).update(created_at=joined)
+        self.people[record.ref] = _Person(record, member, person_key, plex_id, email)
+        self.summary.table("members").imported += 1
+        if member.status in (Status.ACTIVE, Status.PENDING):
+            self.summary.active += 1
+            if member.expires_at is not None and member.expires_at <= self.now:
+                self.summary.table("members").notes.append(
+                    f"{member} still has access but their expiry ({member.expires_at:%Y-%m-%d}) has passed: "
+                    "the expiry job will remove their access."
+                )
+        else:
+            self.summary.removed += 1
+
+    def decide_status(self, member: Member, record: SourcePerson, user: PlexUser | None) -> None:
+        has_access = user is not None and (user.share_id is not None or user.home)
+        if record.ended_status:
+            member.status = record.ended_status
+            member.reason = record.ended_reason[:200]
+            member.removed_at = record.ended_at or self.now
+        elif has_access and user is not None:
+            member.status = Status.ACTIVE
+            member.reason = self.reason_for(record)
+            member.is_home = user.home and user.share_id is None
+            member.plex_share_id = user.share_id
+            member.library_keys = list(user.library_keys) if user.library_keys is not None else None
+            member.allow_sync = user.allow_sync
+            member.allow_channels = user.allow_channels
+            member.allow_camera_upload = user.allow_camera_upload
+            return
+        elif record.pending:
+            member.status = Status.PENDING
+            member.reason = self.reason_for(record)
+        else:
+            member.status = Status.REMOVED
+            member.removed_at = self.now
+            member.reason = (
+                f"no access to {self.server.name} on Plex at import from {self.label}"
+                if user is not None
+                else f"not among {self.server.name}'s Plex users at import from {self.label}"
+            )[:200]
+        if record.is_home is not None:
+            member.is_home = record.is_home
+        member.library_keys = record.library_keys
+        for name in ("allow_sync", "allow_channels", "allow_camera_upload"):
+            value = getattr(record, name)
+            if value is not None:
+                setattr(member, name, value)
+
+    def reason_for(self, record: SourcePerson) -> str:
+        # A Guestlist export carries its own words (often none); a peer's member gets a note.
+        return (record.reason if self.source.name == "guestlist" else f"imported from {self.label}")[:200]
+
+    def existing_member(self, person_key: str, plex_id: int | None, email: str) -> Member | None:
+        found = Member.objects.filter(server=self.server, person_key=person_key).first()
+        if found is None and plex_id is not None:
+            found = Member.objects.filter(server=self.server, plex_id=plex_id).first()
+        if found is None and email:
+            found = Member.objects.filter(server=self.server, email__iexact=email).first()
+        return found
+
+    # Uses of invites (redemptions)
+
+    def bring_uses(self) -> None:
+        counted: dict[str, int] = {}
+        keys: set[tuple[str, str]] = set()
+        table = self.summary.table("redemptions")
+        for number, use in enumerate(self.source.uses, start=1):
+            code = normalize(use.invite_code)
+            invite = self.invites.get(code)
+            if invite is None:
+                continue  # its invite was skipped, and reported with it
+            person = self.people.get(use.person_ref) if use.person_ref else None
+            member = person.member if person is not None else None
+            record = person.record if person is not None else None
+            person_key = member.person_key if member is not None else f"import:{self.source.name}:{code}:{number}"
+            live = use.state in (Redemption.State.PENDING, Redemption.State.DONE)
+            if live and (code, person_key) in keys:
+                table.skip(f"{code} by {member}", "the same person used it twice; counted once")
+                continue
+            redemption = Redemption(
+                invite=invite,
+                invite_code=code,
+                member=member,
+                username=(member.username if member else (record.username if record else ""))[:200],
+                method=use.method if use.method in Redemption.Method.values else Redemption.Method.IMPORT,
+                state=use.state,
+                person_key=person_key,
+                email=member.email if member else "",
+                plex_id=member.plex_id if member else None,
+                error_code=use.error_code[:32],
+                error=use.error,
+            )
+            if live:
+                keys.add((code, person_key))
+                counted[code] = counted.get(code, 0) + 1
+            if self.write:
+                redemption.save()
+                at = use.at or (record.redeemed_at if record else None)
+                done = redemption.state == Redemption.State.DONE
+                completed = use.completed_at or ((at or self.now) if done else None)
+                Redemption.objects.filter(pk=redemption.pk).update(
+                    created_at=at or redemption.created_at, completed_at=completed
+                )
+            table.imported += 1
+            if member is None:
+                table.notes.append(f"{code}: one use by someone {self.label} no longer knows is kept as a use.")
+        # used_count is the invite's live uses, as everywhere in Guestlist.
+        for code, count in counted.items():
+            invite = self.invites[code]
+            invite.used_count = count
+            if self.write:
+                Invite.objects.filter(pk=invite.pk).update(used_count=count)
+
+    # Settings (Guestlist exports only)
+
+    def bring_settings(self, values: dict[str, object]) -> None:
+        site = SiteSettings.load()
+        changes: dict[str, object] = {}
+        table = self.summary.table("settings")
+        for name, value in values.items():
+            if name not in EDITABLE_SETTINGS:
+                table.skip(name, "not a setting this version knows")
+                continue
+            if name == "default_libraries" and isinstance(value, str) and value not in ("all", "default"):
+                table.skip(name, "names libraries of the exported server by key; set it again here")
+                continue
+            if getattr(site, name) != value:
+                changes[name] = value
+        table.imported = len(changes)
+        if self.write and changes:
+            update_site_settings(changes, actor=self.actor)
+
+
+def match_library(wanted: SourceLibrary, present: list[Library]) -> Library | None:
+    """Our library for the source's, or None: by plex.tv id; for a bare PMS key (Komandorr, which
+    manages this very server) by key; else by title, only when exactly one library has it."""
+    if wanted.global_id is not None:
+        by_id = [library for library in present if library.global_id == wanted.global_id]
+        if by_id:
+            return by_id[0]
+    if wanted.key is not None and wanted.global_id is None and not wanted.name:
+        return next((library for library in present if library.key == wanted.key), None)
+    if wanted.name:
+        exact = [library for library in present if library.title == wanted.name]
+        folded = [library for library in present if library.title.casefold() == wanted.name.casefold()]
+        for found in (exact, folded):
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                return None  # two libraries of that name: not guessed
+    return None
+
+
+def describe_library(library: SourceLibrary) -> str:
+    if library.name:
+        return f"library {library.name!r}"
+    if library.key is not None:
+        return f"section {library.key}"
+    return f"library with plex.tv id {library.global_id}"
+
+
+def find_plex_user(record: SourcePerson, users: list[PlexUser]) -> PlexUser | None:
+    """The person on Plex: by Plex account id, else e-mail, else username (Plex's are unique)."""
+    tests: list[Callable[[PlexUser], bool]] = []
+    if record.plex_id is not None:
+        tests.append(lambda user: user.id == record.plex_id)
+    if record.email:
+        tests.append(lambda user: bool(user.email) and user.email.casefold() == record.email.casefold())
+    if record.username:
+        tests.append(lambda user: bool(user.username) and user.username.casefold() == record.username.casefold())
+    for test in tests:
+        found = next((user for user in users if not user.managed and test(user)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def latest(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
