@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -235,3 +236,25 @@ def test_the_mail_links_are_rate_limited(client: Client, db: None, frozen_minute
     answers = [client.get(link).status_code for _ in range(21)]
     assert answers[:20] == [200] * 20
     assert answers[20] == 429
+
+
+def test_the_welcome_mail_brings_them_back_to_their_steps(
+    api: Client, client: Client, server: MediaServer, smtp: MailBox
+) -> None:
+    use_smtp(api, smtp)
+    invite = make_invite(api)
+    response = client.post(
+        "/api/invites/redeem",
+        data={"code": invite["code"], "email": "guest@example.com"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    send_due()
+    text, html = parts(smtp.only())
+    link = re.search(r"(http://\S+/start/[^\s\"<]+)", text)
+    assert link is not None, text
+    assert link.group(1) in html
+    path = link.group(1).split("://", 1)[1].split("/", 1)[1]
+    page = client.get(f"/{path}")
+    assert page.status_code == 200
+    assert "Open Plex on your TV, phone or computer" in page.content.decode()

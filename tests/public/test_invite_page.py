@@ -220,7 +220,10 @@ def test_the_page_runs_under_a_strict_content_security_policy(
     assert form_action.split()[1:2] == ["'self'"]
     assert sim.plex_tv_url in form_action.split()
     html = response.content.decode()
-    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/guestlist/invite.js" defer>']
+    assert re.findall(r"<script\b[^>]*>", html) == [
+        '<script src="/static/guestlist/invite.js" defer>',
+        '<script src="/static/guestlist/steps.js" defer>',
+    ]
     assert not re.search(r"\sstyle=", html)
     assert not re.search(r"\son[a-z]+=", html)
     assert "private" in response["Cache-Control"]
