@@ -203,10 +203,15 @@
     button.form.requestSubmit(button);
   });
 
-  // Back at the step just moved: keyboard users carry on where they were.
+  // Back at the step just moved: keyboard users carry on where they were. After "load", since
+  // the browser's own jump to the #fragment moves the focus once the page is parsed.
   if (window.location.hash.indexOf("#step-") === 0) {
-    var moved = document.getElementById(window.location.hash.slice(1));
-    var title = moved && moved.querySelector(".step-item-title");
-    if (title) title.focus();
+    window.addEventListener("load", function () {
+      window.setTimeout(function () {
+        var moved = document.getElementById(window.location.hash.slice(1));
+        var title = moved && moved.querySelector(".step-item-title");
+        if (title) title.focus();
+      }, 0);
+    });
   }
 })();

@@ -28,9 +28,13 @@
     }
   }
 
+  // Arrow keys belong to text fields and menus; a tick box has no use for them.
+  var NOT_TYPED = { checkbox: true, radio: true, button: true, submit: true, reset: true };
+
   function typing(target) {
     var name = target && target.tagName;
-    return name === "INPUT" || name === "TEXTAREA" || name === "SELECT" || (target && target.isContentEditable);
+    if (name === "INPUT") return !NOT_TYPED[(target.type || "").toLowerCase()];
+    return name === "TEXTAREA" || name === "SELECT" || (target && target.isContentEditable);
   }
 
   // Listeners sit on the document and look for the guide each time: in the member area
