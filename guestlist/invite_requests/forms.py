@@ -1,4 +1,5 @@
-"""The public request form: its fields follow the owner's questions."""
+"""The request forms: the public one (its fields follow the owner's questions), and deciding one
+(the dashboard and the member area share them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guestlist.invite_requests.services import MAX_ANSWER, MAX_EMAIL, MAX_MESSAGE, MAX_NAME
+from guestlist.invites.models import InviteTemplate
 
 # A field people never see (hidden by the stylesheet, skipped by keyboards and screen readers)
 # and bots that fill every input do: a request that fills it is answered as if it was received.
@@ -36,3 +38,31 @@ class RequestForm(forms.Form):
             )
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
+
+
+class ApproveForm(forms.Form):
+    template = forms.TypedChoiceField(label=_("Invite template"), coerce=int, empty_value=None, required=False)
+    send_mail = forms.BooleanField(label=_("Send the invite by e-mail"), required=False, initial=True)
+
+    def __init__(self, *args: Any, mail_ready: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[Any, Any]] = [("", _("The default invite (your defaults, single use)"))]
+        choices += [(template.pk, template.name) for template in InviteTemplate.objects.all()]
+        field = self.fields["template"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared above
+        field.choices = choices
+        field.help_text = _("The invite takes the template's settings and admits one person.")
+        if not mail_ready:
+            self.fields["send_mail"].disabled = True
+            self.fields["send_mail"].initial = False
+            self.fields["send_mail"].help_text = _("Set up the SMTP server in Settings → Notifications to mail it.")
+
+
+class DeclineForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the person (optional)"),
+        required=False,
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    send_mail = forms.BooleanField(label=_("Tell them by e-mail"), required=False, initial=True)

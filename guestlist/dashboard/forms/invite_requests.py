@@ -1,42 +1,14 @@
-"""The owner's forms for invite requests: deciding one, and the request page's settings."""
+"""The owner's form for the request page's settings (deciding forms are shared with the member area)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guestlist.invite_requests.services import MAX_MESSAGE, MAX_QUESTION, MAX_QUESTIONS
-from guestlist.invites.models import InviteTemplate
+from guestlist.invite_requests.forms import ApproveForm, DeclineForm
+from guestlist.invite_requests.services import MAX_QUESTION, MAX_QUESTIONS
 
-
-class ApproveForm(forms.Form):
-    template = forms.TypedChoiceField(label=_("Invite template"), coerce=int, empty_value=None, required=False)
-    send_mail = forms.BooleanField(label=_("Send the invite by e-mail"), required=False, initial=True)
-
-    def __init__(self, *args: Any, mail_ready: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices: list[tuple[Any, Any]] = [("", _("The default invite (your defaults, single use)"))]
-        choices += [(template.pk, template.name) for template in InviteTemplate.objects.all()]
-        field = self.fields["template"]
-        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared above
-        field.choices = choices
-        field.help_text = _("The invite takes the template's settings and admits one person.")
-        if not mail_ready:
-            self.fields["send_mail"].disabled = True
-            self.fields["send_mail"].initial = False
-            self.fields["send_mail"].help_text = _("Set up the SMTP server in Settings → Notifications to mail it.")
-
-
-class DeclineForm(forms.Form):
-    message = forms.CharField(
-        label=_("Message to the person (optional)"),
-        required=False,
-        max_length=MAX_MESSAGE,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    send_mail = forms.BooleanField(label=_("Tell them by e-mail"), required=False, initial=True)
+__all__ = ["ApproveForm", "DeclineForm", "RequestSettingsForm"]
 
 
 class RequestSettingsForm(forms.Form):
