@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from guestlist.core.audit import Actor
+from guestlist.core.errors import NotFound
 from guestlist.core.models import AuditEvent
 from guestlist.invite_requests.models import InviteRequest, RequestSettings
-from guestlist.invites.models import Invite
 from guestlist.members.erasure import erase_member
 from guestlist.members.models import Member
 from guestlist.notifications.models import Delivery, Event
@@ -46,7 +46,8 @@ def test_a_member_with_manage_users_decides_requests_in_the_member_area(
     manager.form(f"/me/requests/{asked.pk}/approve", {f"a{asked.pk}-template": ""})
     asked.refresh_from_db()
     assert asked.status == "approved"
-    invite = Invite.objects.get(pk=asked.invite_id)
+    assert asked.invite is not None
+    invite = asked.invite
     assert invite.created_by == manager.user and invite.usage_limit == 1
     assert AuditEvent.objects.filter(action="invite_request.approve", actor_kind="member").exists()
 
@@ -160,7 +161,7 @@ def test_a_request_made_while_closed_by_a_race_is_refused(client: Client, owner:
     RequestSettings(enabled=False).save()
     try:
         services.submit(asked, language="en", ip="127.0.0.1")
-    except services.NotFound as exc:
+    except NotFound as exc:
         assert exc.code == "requests_closed"
     else:
         raise AssertionError("a closed page takes no request")

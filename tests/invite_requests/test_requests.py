@@ -85,7 +85,8 @@ def test_a_stranger_asks_and_the_owner_approves_with_a_template_and_mail(
     assert done.status_code == 302
 
     asked.refresh_from_db()
-    invite = Invite.objects.get(pk=asked.invite_id)
+    assert asked.invite is not None
+    invite = asked.invite
     assert asked.status == "approved" and asked.mailed
     assert invite.usage_limit == 1, "one person asked: the invite admits one, whatever the template says"
     assert invite.allow_sync, "the template's settings"
