@@ -56,6 +56,8 @@ def clean_questions(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _invalid("questions", "questions is a list of texts.")
     questions = [item.strip() for item in value if item.strip()]
+    if any("\x00" in item for item in questions):
+        raise _invalid("questions", "A question holds a character that is not allowed.")
     if len(questions) > MAX_QUESTIONS:
         raise _invalid("questions", f"Ask at most {MAX_QUESTIONS} questions.")
     if any(len(item) > MAX_QUESTION for item in questions):
@@ -279,7 +281,7 @@ def requests_queryset(status: str = "all", search: str = "") -> QuerySet[InviteR
     rows = InviteRequest.objects.select_related("invite")
     if status != "all":
         rows = rows.filter(status=status)
-    term = search.strip()[:200]
+    term = search.replace("\x00", "").strip()[:200]
     if term:
         rows = rows.filter(Q(name__icontains=term) | Q(email__icontains=term))
     return rows

@@ -26,10 +26,11 @@ from guestlist.invites import status as invite_status
 from guestlist.invites.qr import invite_url
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponse, *, referrer: str = "same-origin") -> HttpResponse:
     patch_cache_control(response, private=True, no_cache=True, no_store=True)
-    # The status link is a key to the request: never hand it on as a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    # Pages with a status link (the "received" page, the status page) hand it on to nobody;
+    # the form keeps "same-origin", or browsers would post it with "Origin: null" and fail CSRF.
+    response["Referrer-Policy"] = referrer
     return response
 
 
@@ -42,7 +43,8 @@ def _closed(request: HttpRequest) -> HttpResponse:
 
 
 def _received(request: HttpRequest, asked: InviteRequest) -> HttpResponse:
-    return _private(render(request, "invite_requests/received.html", {"status_url": status_url(asked)}))
+    context = {"status_url": status_url(asked)}
+    return _private(render(request, "invite_requests/received.html", context), referrer="no-referrer")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -89,7 +91,7 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
             "title": _("Unknown request"),
             "message": _("There is no request under this link. Check that you copied the whole link."),
         }
-        return _private(render(request, "error.html", unknown, status=404))
+        return _private(render(request, "error.html", unknown, status=404), referrer="no-referrer")
     invite = found.invite
     usable = invite is not None and invite_status.is_redeemable(invite, timezone.now())
     context: dict[str, Any] = {
@@ -97,4 +99,4 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
         "invite_link": invite_url(invite.code) if invite is not None and usable else None,
         "invite_used": invite is not None and invite.used_count > 0,
     }
-    return _private(render(request, "invite_requests/status.html", context))
+    return _private(render(request, "invite_requests/status.html", context), referrer="no-referrer")
