@@ -94,10 +94,9 @@ def _caller(request: HttpRequest) -> Caller:
     return Caller.admin(who.actor, user)  # type: ignore[arg-type]  # an admin session's user is a User
 
 
-@router.get("/", response=RequestListOut, summary="List invite requests")
-def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, Any]:
+def requests_page(who: Caller, filters: RequestFilters) -> dict[str, Any]:
     page = services.list_requests(
-        _caller(request), status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size
+        who, status=filters.status, search=filters.search, page=filters.page, page_size=filters.page_size
     )
     return {
         "items": [request_as_api(item) for item in page.items],
@@ -106,6 +105,11 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[
         "page_size": page.page_size,
         "counts": services.counts(),
     }
+
+
+@router.get("/", response=RequestListOut, summary="List invite requests")
+def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, Any]:
+    return requests_page(_caller(request), filters)
 
 
 @router.get("/settings", response=RequestSettingsOut, summary="The request page's settings")

@@ -165,3 +165,30 @@ def test_a_request_made_while_closed_by_a_race_is_refused(client: Client, owner:
         assert exc.code == "requests_closed"
     else:
         raise AssertionError("a closed page takes no request")
+
+
+def test_the_member_api_answers_requests_with_manage_users_only(
+    client: Client, server: MediaServer, make_member: MakeMember
+) -> None:
+    open_requests()
+    ask(client)
+    asked = InviteRequest.objects.get()
+    manager = make_member("alice", perms=["manage_users"])
+    plain = make_member("bob", perms=["create_invites"])
+
+    refused = plain.get("/api/me/requests")
+    assert refused.status_code == 403 and refused.json()["error"] == "permission_denied"
+    assert plain.post(f"/api/me/requests/{asked.pk}/decline", {}).status_code == 403
+    listed = manager.get("/api/me/requests", status="pending").json()
+    assert [item["id"] for item in listed["items"]] == [asked.pk]
+    declined = manager.post(f"/api/me/requests/{asked.pk}/decline", {"message": "Not now."})
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    assert manager.get(f"/api/me/requests/{asked.pk}").json()["decided_by"] == "alice"
+
+
+def test_the_overview_says_when_requests_wait(client: Client, owner_client: Client, server: MediaServer) -> None:
+    open_requests()
+    ask(client)
+    overview = owner_client.get("/").content.decode()
+    assert "1 invite request waits for an answer" in overview
+    assert "/requests?status=pending" in overview
