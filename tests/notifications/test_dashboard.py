@@ -179,4 +179,4 @@ def test_a_refused_notification_form_starts_with_an_error_summary(admin_client: 
     ):
         page = admin_client.post(url, data).content.decode()
         summary = page.split("data-error-summary", 1)[1].split("</div>", 1)[0]
-        assert "href=\"#id_" in summary, url
+        assert 'href="#id_' in summary, url
