@@ -272,6 +272,9 @@ class ValidateOut(Schema):
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    # Watching away from the owner's home: "included" (the owner has Plex Pass) or
+    # "remote_watch_pass" (the friend needs Plex's Remote Watch Pass); null while unknown.
+    remote_streaming: Literal["included", "remote_watch_pass"] | None = None
 
 
 class OAuthStartOut(Schema):
