@@ -138,9 +138,7 @@ def test_a_members_own_choice_overrides_the_setting_both_ways(server: MediaServe
     assert not shares_of(sim, "guest")
 
 
-def test_a_member_may_be_suspended_though_the_owner_removes_by_default(
-    server: MediaServer, sim: PlexSimulator
-) -> None:
+def test_a_member_may_be_suspended_though_the_owner_removes_by_default(server: MediaServer, sim: PlexSimulator) -> None:
     SiteSettings.objects.filter(pk=1).update(suspend_library_key=RENEW_KEY)
     member = active_friend(sim)
     suspension.set_access_end(member, "suspend", actor=Actor.system())

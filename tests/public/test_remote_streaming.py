@@ -79,9 +79,7 @@ def test_the_invite_page_says_it_in_german(client: Client, api: Client, server: 
     assert "kostenlos" in html
 
 
-def test_nothing_is_claimed_while_the_subscription_is_unknown(
-    client: Client, api: Client, server: MediaServer
-) -> None:
+def test_nothing_is_claimed_while_the_subscription_is_unknown(client: Client, api: Client, server: MediaServer) -> None:
     MediaServer.objects.filter(pk=server.pk).update(owner_plex_pass=None)
     code = make_invite(api)["code"]
     html = invite_page(client, code)
