@@ -230,6 +230,7 @@ class MembersSettingsForm(forms.Form):
     )
     access_end = forms.ChoiceField(
         label=_("When a member's access ends"),
+        required=False,
         widget=forms.RadioSelect,
         choices=list(ACCESS_END_CHOICES.items()),
         help_text=_(
@@ -273,7 +274,11 @@ class MembersSettingsForm(forms.Form):
         return {name: getattr(site, name) for name in cls.FIELDS}
 
     def site_changes(self) -> dict[str, object]:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+        changes = {name: self.cleaned_data[name] for name in self.FIELDS}
+        if not changes["access_end"]:
+            # Nothing chosen (an older form, a script): what ending access does stays as it is.
+            del changes["access_end"]
+        return changes
 
 
 class BackupSettingsForm(forms.Form):
