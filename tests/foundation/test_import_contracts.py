@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,3 +53,23 @@ def test_the_contracts_fail_when_the_plex_link_reaches_up_into_the_domain(tmp_pa
     assert result.returncode == 1, result.stdout
     assert "One-way layers: entry points, domain, the Plex link, core, lib BROKEN" in result.stdout
     assert "guestlist.plex is not allowed to import guestlist.members" in result.stdout
+
+
+# Test support and the simulator stand outside the layers: the simulator has its own contract,
+# and nothing in the product imports guestlist.testing.
+OUTSIDE_THE_LAYERS = {"guestlist.plexsim", "guestlist.testing"}
+
+
+def test_every_part_of_the_package_has_a_place_in_the_layers() -> None:
+    # A new app that no contract names would escape every rule without anyone noticing.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(contract for contract in contracts if contract["type"] == "layers")["layers"]
+    placed = {name.strip() for layer in layers for name in layer.split(":")}
+    parts = {
+        f"guestlist.{path.stem}"
+        for path in (ROOT / "guestlist").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").exists()
+    }
+
+    assert parts - OUTSIDE_THE_LAYERS - placed == set()
