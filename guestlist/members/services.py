@@ -13,7 +13,6 @@ from django.utils import timezone
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
-from guestlist.lib.dates import add_months
 from guestlist.members import suspension
 from guestlist.members.models import Member
 from guestlist.members.removal import end_unlinked as end_unlinked
@@ -154,24 +153,23 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
     audit.record(actor, "member.expiry_called_off", member)
 
 
-def extend_expiry(members: list[Member], *, days: int = 0, months: int = 0, actor: Actor) -> int:
+def extend_expiry(members: list[Member], *, days: int, actor: Actor) -> int:
     """Push expiry out for a selection, in one transaction; members without expiry get it
-    counted from now. Suspended members among them are renewed (see ``set_expiry``)."""
+    counted from now (a month is 30 days: callers pass days, lib/dates.py). Suspended members
+    among them are renewed (see ``set_expiry``)."""
     now = timezone.now()
     with transaction.atomic():
-        ops = _extend_locked(members, days=days, months=months, actor=actor, now=now)
+        ops = _extend_locked(members, days=days, actor=actor, now=now)
     for op in ops:
         outbox.run(op)
     return len(members)
 
 
-def _extend_locked(
-    members: list[Member], *, days: int, months: int, actor: Actor, now: datetime
-) -> list[PlexOperation]:
+def _extend_locked(members: list[Member], *, days: int, actor: Actor, now: datetime) -> list[PlexOperation]:
     ops = []
     for member in members:
         start = member.expires_at if member.expires_at and member.expires_at > now else now
-        op = set_expiry_locked(member, add_months(start, months) + timedelta(days=days), actor=actor)
+        op = set_expiry_locked(member, start + timedelta(days=days), actor=actor)
         if op is not None:
             ops.append(op)
     return ops
@@ -187,7 +185,7 @@ class BulkOutcome:
     skipped: int  # chosen members without access (or, for removals, already gone), left alone
 
 
-def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: int = 0, months: int = 0) -> BulkOutcome:
+def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: int = 0) -> BulkOutcome:
     """One action on a selection of members (the members table's bulk actions).
 
     Every change is decided and written in one transaction, so a failure leaves none of
@@ -202,7 +200,7 @@ def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: in
         chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
         live = [member for member in chosen if member.status in RENEWABLE]
         if action == "extend":
-            operations += _extend_locked(live, days=days, months=months, actor=actor, now=timezone.now())
+            operations += _extend_locked(live, days=days, actor=actor, now=timezone.now())
         elif action == "clear_expiry":
             for member in live:
                 op = set_expiry_locked(member, None, actor=actor)
