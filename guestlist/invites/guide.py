@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from guestlist.core.errors import Invalid
 from guestlist.core.markdown import render_markdown, sanitise
@@ -156,7 +156,7 @@ def before_joining(
     else:
         expires = expires_phrase(None)
     return Variables(
-        name=pgettext("the friend's name before they signed in", "guest"),
+        name=_("guest"),
         server=server,
         expires=expires,
         libraries=", ".join(libraries) or _("none yet"),
@@ -168,7 +168,7 @@ def after_joining(
     *, name: str, server: str, libraries: Iterable[str], expires_at: datetime | None, description: str
 ) -> Variables:
     return Variables(
-        name=name or pgettext("the friend's name before they signed in", "guest"),
+        name=name or _("guest"),
         server=server,
         expires=expires_phrase(expires_at),
         libraries=", ".join(libraries) or _("none yet"),

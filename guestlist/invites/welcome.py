@@ -27,6 +27,7 @@ from guestlist.core.markdown import render_markdown
 from guestlist.core.models import SiteSettings
 from guestlist.invites import guide
 from guestlist.invites.models import Invite, Redemption
+from guestlist.invites.public_invite import remote_streaming
 from guestlist.members.models import Member
 from guestlist.plex.models import Library
 
@@ -119,14 +120,18 @@ class WelcomePage:
     owner_text: SafeString | None
     steps: list[guide.ShownStep]
     accepted: frozenset[int]
+    remote_streaming: str | None = None
 
 
 def _state(member: Member, via: str) -> str:
     if member.status == Member.Status.ACTIVE:
         return READY
+    latest = Redemption.objects.filter(member=member).order_by("-created_at", "-id").first()
+    if member.status == Member.Status.SUSPENDED and latest is not None and latest.state == Redemption.State.PENDING:
+        # A suspended friend redeemed a new invite while Plex was down: it finishes on its own.
+        return SAVED
     if member.status != Member.Status.PENDING:
         return ENDED
-    latest = Redemption.objects.filter(member=member).order_by("-created_at", "-id").first()
     if latest is not None and latest.state == Redemption.State.PENDING:
         return SAVED
     waiting_for_accept = latest is not None and bool(latest.user_token_encrypted)
@@ -157,6 +162,7 @@ def page_for(member: Member, via: str) -> WelcomePage:
         owner_text=render_markdown(markdown) if markdown else None,
         steps=after_steps(member, titles, greeting),
         accepted=accepted_after(member),
+        remote_streaming=remote_streaming(member.server.owner_plex_pass),
     )
 
 

@@ -29,6 +29,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "member.removed",
     "member.removed_in_plex",
     "member.reinvite_requested",
+    "member.suspended",
+    "member.restored",
     "trial.ended",
     "trial.extension_requested",
     "invite_request.created",

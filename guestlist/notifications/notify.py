@@ -112,6 +112,19 @@ def member_ended(member: Member, final_status: str) -> None:
         mail.queue_mail(mail.ENDED, member.email, context, key=f"ended:{member.pk}:{day}")
 
 
+def member_suspended(member: Member, *, cause: str) -> None:
+    """Access ended but the share was kept, narrowed (``cause``: ``expired`` or ``removed``).
+
+    No mail to the member: the library they still see says how to renew.
+    """
+    day = member.suspended_at.isoformat() if member.suspended_at else "none"
+    emit("member.suspended", _member_data(member, cause=cause), key=f"member.suspended:{member.pk}:{day}")
+
+
+def member_restored(member: Member) -> None:
+    emit("member.restored", _member_data(member))
+
+
 def member_removed_in_plex(member: Member) -> None:
     emit("member.removed_in_plex", _member_data(member))
 
