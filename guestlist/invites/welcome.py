@@ -25,7 +25,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict
 from guestlist.core.markdown import render_markdown
 from guestlist.core.models import SiteSettings
-from guestlist.invites import guide
+from guestlist.invites import guide, start_link
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.public_invite import remote_streaming
 from guestlist.members.models import Member
@@ -33,10 +33,7 @@ from guestlist.plex.models import Library
 
 SALT = "guestlist.invites.welcome"
 LIFETIME = timedelta(days=30)
-# Long enough to find the steps again weeks later (it rides in the welcome mail), short
-# enough that an old forwarded mail stops opening the page; signing in to /me/ never expires.
-START_SALT = "guestlist.invites.start"
-START_LIFETIME = timedelta(days=180)
+START_LIFETIME = start_link.LIFETIME
 
 # How the person redeemed: on the Plex path Plex vouched for who they are, so the page may
 # greet them by their Plex name; on the e-mail path they only typed an address.
@@ -74,7 +71,7 @@ def read_token(token: str) -> tuple[int, str] | None:
 
 
 def start_token_for(member: Member) -> str:
-    return signing.dumps({"m": member.pk}, salt=START_SALT, compress=True)
+    return start_link.token_for(member.pk)
 
 
 def start_path_for(member: Member) -> str:
@@ -88,14 +85,9 @@ def start_url_for(member: Member) -> str:
 def read_start_token(token: str) -> int | None:
     """The member id of a genuine getting-started link; LinkExpired for an old one."""
     try:
-        data = signing.loads(token, salt=START_SALT, max_age=START_LIFETIME)
-    except signing.SignatureExpired as exc:
+        return start_link.read_token(token)
+    except start_link.LinkExpired as exc:
         raise LinkExpired from exc
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("m"), int):
-        return None
-    return int(data["m"])
 
 
 # What the person should expect next, from the member's and the redemption's state.

@@ -15,7 +15,7 @@ from django.utils import timezone
 from guestlist.core.models import SiteSettings
 from guestlist.invite_requests.models import InviteRequest
 from guestlist.invite_requests.representation import request_as_api, status_url
-from guestlist.invites import welcome
+from guestlist.invites import start_link
 from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
 from guestlist.members.models import Member
@@ -85,8 +85,8 @@ def redemption_failed(invite: Invite | None, member: Member | None, *, error_cod
 def member_joined(member: Member, *, redemption_id: int) -> None:
     emit("member.joined", _member_data(member))
     if member.email and mail.member_mails_enabled(mail.WELCOME):
-        # The getting-started link (welcome.START_LIFETIME): the after-joining steps, without signing in.
-        context = {**_mail_context(member), "steps_url": mail.absolute(f"/start/{welcome.start_token_for(member)}")}
+        # The getting-started link (start_link.LIFETIME): the after-joining steps, without signing in.
+        context = {**_mail_context(member), "steps_url": mail.absolute(f"/start/{start_link.token_for(member.pk)}")}
         mail.queue_mail(mail.WELCOME, member.email, context, key=f"welcome:{redemption_id}")
 
 

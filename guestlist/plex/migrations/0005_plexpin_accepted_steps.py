@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("plex", "0003_plexoperation_moves_to_plexwork"),
+        ("plex", "0004_owner_plex_pass"),
     ]
 
     operations = [
