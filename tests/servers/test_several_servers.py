@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Gone, ServiceError
@@ -164,3 +165,57 @@ def test_someone_with_the_4k_server_already_gets_only_hd(
     }
     assert rows()["Guestlist HD"].primary_id == rows()["Guestlist Test"].pk
     assert len(shares_on(sim, MACHINE_ID)) == 1
+
+
+def test_the_api_creates_a_two_server_invite_and_answers_a_redemption_per_server(
+    sim: PlexSimulator, server: MediaServer, hd_server: MediaServer, api: Client, client: Client
+) -> None:
+    created = api.post(
+        "/api/invites/",
+        data={"servers": [{"server_id": server.pk, "libraries": [1]}, {"server_id": hd_server.pk}]},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    invite = created.json()
+    # The single-server fields still describe the first server.
+    assert invite["server_id"] == server.pk and invite["libraries"] == [1]
+    assert invite["servers"] == [
+        {"server_id": server.pk, "libraries": [1]},
+        {"server_id": hd_server.pk, "libraries": "default"},
+    ]
+
+    redeemed = client.post(
+        "/api/invites/redeem",
+        data={"code": invite["code"], "email": "guest@example.com"},
+        content_type="application/json",
+    )
+
+    assert redeemed.status_code == 201, redeemed.content
+    body = redeemed.json()
+    assert [(part["server_name"], part["status"]) for part in body["servers"]] == [
+        ("Guestlist Test", "done"),
+        ("Guestlist HD", "done"),
+    ]
+    assert body["server_id"] == server.pk and body["person_id"] == body["id"]
+    detail = api.get(f"/api/users/{body['id']}").json()
+    assert [(row["server_name"], row["status"]) for row in detail["servers"]] == [
+        ("Guestlist Test", "pending"),
+        ("Guestlist HD", "pending"),
+    ]
+
+
+def test_the_api_refuses_servers_together_with_server_id(
+    server: MediaServer, hd_server: MediaServer, api: Client
+) -> None:
+    response = api.post(
+        "/api/invites/",
+        data={"server_id": server.pk, "servers": [{"server_id": hd_server.pk}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    twice = api.post(
+        "/api/invites/",
+        data={"servers": [{"server_id": server.pk}, {"server_id": server.pk}]},
+        content_type="application/json",
+    )
+    assert twice.status_code == 422
