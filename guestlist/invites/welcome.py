@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from guestlist.core.markdown import render_markdown
 from guestlist.core.models import SiteSettings
 from guestlist.invites.models import Redemption
+from guestlist.members import persons
 from guestlist.members.models import Member
 from guestlist.plex.models import Library
 
@@ -79,6 +80,13 @@ class WelcomePage:
     allow_channels: bool
     expires_at: datetime | None
     owner_text: SafeString | None
+    # With several servers (issue 20 §3): each server's name and state, so the redeemer sees
+    # which parts worked. Empty for a single server.
+    servers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def servers_waiting(self) -> bool:
+        return any(state in (ACCEPTING, SAVED) for _name, state in self.servers)
 
 
 def _state(member: Member, via: str) -> str:
@@ -93,6 +101,19 @@ def _state(member: Member, via: str) -> str:
     if via == VIA_PLEX and waiting_for_accept and not member.is_home:
         return ACCEPTING
     return CHECK_EMAIL
+
+
+REFUSED = "refused"  # Plex refused this one server; the others stand
+
+
+def _server_states(member: Member, via: str) -> tuple[tuple[str, str], ...]:
+    rows = persons.rows_of(member)
+    if len(rows) < 2:
+        return ()
+    return tuple(
+        (row.server.name, REFUSED if row.reason.startswith("Plex refused this server") else _state(row, via))
+        for row in rows
+    )
 
 
 def page_for(member: Member, via: str) -> WelcomePage:
@@ -114,4 +135,5 @@ def page_for(member: Member, via: str) -> WelcomePage:
         allow_channels=member.allow_channels,
         expires_at=member.expires_at,
         owner_text=render_markdown(markdown) if markdown else None,
+        servers=_server_states(member, via),
     )

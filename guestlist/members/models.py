@@ -37,9 +37,7 @@ class Member(models.Model):
         DEACTIVATE = "deactivate"
 
     server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="members")
-    primary = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="other_servers"
-    )
+    primary = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="other_servers")
     person_key = models.CharField(max_length=300)
     email = models.CharField(max_length=254, blank=True)
     username = models.CharField(max_length=200, blank=True)

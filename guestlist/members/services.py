@@ -45,6 +45,8 @@ class MemberQuery:
     invite_id: int | None = None
     page: int = 1
     page_size: int = 50
+    # One row per person (their person row) instead of one per server (issue 20 §3).
+    persons: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,21 @@ def member_queryset(query: MemberQuery) -> QuerySet[Member]:
         members = members.filter(Q(email__icontains=term) | Q(username__icontains=term))
     if query.invite_id is not None:
         members = members.filter(invite_id=query.invite_id)
+    if query.persons:
+        members = members.filter(primary__isnull=True)
     return members
+
+
+def attach_server_rows(members: list[Member]) -> None:
+    """Give each person row ``server_rows``: all their rows (one per server), in one query."""
+    heads = [member.pk for member in members]
+    rows: dict[int, list[Member]] = {pk: [] for pk in heads}
+    for row in Member.objects.filter(Q(pk__in=heads) | Q(primary_id__in=heads)).select_related("server"):
+        rows[row.primary_id or row.pk].append(row)
+    for member in members:
+        member.server_rows = sorted(  # type: ignore[attr-defined]  # read by the members table's template
+            rows.get(member.pk, []), key=lambda row: (row.primary_id is not None, row.server_id)
+        )
 
 
 def list_members(query: MemberQuery) -> MemberPage:
@@ -84,6 +100,8 @@ def list_members(query: MemberQuery) -> MemberPage:
     page = max(1, min(query.page, MAX_PAGE))
     offset = (page - 1) * page_size
     items = list(members.select_related("invite").order_by("-created_at", "-id")[offset : offset + page_size])
+    if query.persons:
+        attach_server_rows(items)
     return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)
 
 
@@ -160,7 +178,12 @@ def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: in
         raise Invalid(f"action must be one of {', '.join(BULK_ACTIONS)}.")
     operations: list[PlexOperation] = []
     with transaction.atomic():
-        chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
+        # Choosing a person row chooses the person: each of their servers.
+        chosen = list(
+            Member.objects.select_for_update()
+            .filter(Q(pk__in=member_ids) | Q(primary_id__in=member_ids))
+            .select_related("server")
+        )
         live = [member for member in chosen if member.status in LIVE]
         if action == "extend":
             extend_expiry(live, days=days, months=months, actor=actor)

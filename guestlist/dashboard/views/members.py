@@ -31,7 +31,7 @@ from guestlist.dashboard.views.common import (
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
-from guestlist.members import services
+from guestlist.members import persons, services
 from guestlist.members.allowances import allowances
 from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
@@ -74,10 +74,12 @@ def member_list(request: HttpRequest) -> HttpResponse:
         search=data.get("search") or "", status=data.get("status") or "all", page=data.get("page") or 1
     )
     page = services.list_members(
-        services.MemberQuery(search=query.search, status=query.status, page=query.page, page_size=PAGE_SIZE)
+        services.MemberQuery(
+            search=query.search, status=query.status, page=query.page, page_size=PAGE_SIZE, persons=True
+        )
     )
     now = timezone.now()
-    counts = services.member_queryset(services.MemberQuery(search=query.search)).aggregate(
+    counts = services.member_queryset(services.MemberQuery(search=query.search, persons=True)).aggregate(
         **{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS}
     )
     pages = page_count(page.total, page.page_size)
@@ -206,8 +208,20 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
         **rights_context(member),
         "erased": is_erased(member),
+        "server_shares": _server_shares(member),
     }
     return render(request, "dashboard/members/detail.html", context)
+
+
+def _server_shares(member: Member) -> list[tuple[Member, PlexOperation | None]]:
+    """The person's rows, one per server, each with its latest Plex work (issue 20 §3)."""
+    rows = persons.rows_of(member)
+    if len(rows) < 2:
+        return []
+    latest: dict[int, PlexOperation] = {}
+    for op in PlexOperation.objects.filter(member__in=rows).order_by("created_at", "id"):
+        latest[op.member_id or 0] = op
+    return [(row, latest.get(row.pk)) for row in rows]
 
 
 @dashboard_view
