@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from guestlist.core.models import SiteSettings
 from guestlist.invites import codes, status
+from guestlist.invites.models import InviteServer
 from guestlist.invites.redemption import MESSAGES
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
@@ -115,12 +116,19 @@ def describe(code: str) -> PublicInvite:
     reason = status.unusable_reason(invite, now)
     if reason is None and not SiteSettings.current().signup_enabled:
         reason = "signup_disabled"
+    names, titles = [invite.server_name], list(libraries.titles(invite.libraries, invite.server_id))
+    for name, selection, server_id in InviteServer.objects.filter(invite_id=invite.id).values_list(
+        "server__name", "libraries", "server_id"
+    ):
+        # An invite for several servers ("4K + HD") names each, and each one's libraries.
+        names.append(name)
+        titles += [f"{title} ({name})" for title in libraries.titles(selection, server_id)]
     return PublicInvite(
         valid=reason is None,
         reason=reason or "ok",
         code=invite.code,
-        server_name=invite.server_name,
-        library_titles=libraries.titles(invite.libraries, invite.server_id),
+        server_name=" + ".join(names),
+        library_titles=titles,
         allow_sync=invite.allow_sync,
         allow_channels=invite.allow_channels,
         allow_camera_upload=invite.allow_camera_upload,

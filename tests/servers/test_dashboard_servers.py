@@ -100,3 +100,14 @@ def test_the_welcome_page_says_which_server_worked(
     page = client.get(welcome.path_for(result.member, via=welcome.VIA_PLEX)).content.decode()
 
     assert 'data-state="ready"' in page and 'data-state="refused"' in page
+
+
+def test_the_public_invite_page_names_both_servers(
+    client: Client, server: MediaServer, hd_server: MediaServer
+) -> None:
+    invite = both_servers_invite(server, hd_server)
+
+    page = client.get(f"/invite/{invite.code}").content.decode()
+
+    assert "Guestlist Test + Guestlist HD" in page
+    assert "Movies HD (Guestlist HD)" in page
