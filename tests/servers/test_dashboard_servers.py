@@ -102,9 +102,7 @@ def test_the_welcome_page_says_which_server_worked(
     assert 'data-state="ready"' in page and 'data-state="refused"' in page
 
 
-def test_the_public_invite_page_names_both_servers(
-    client: Client, server: MediaServer, hd_server: MediaServer
-) -> None:
+def test_the_public_invite_page_names_both_servers(client: Client, server: MediaServer, hd_server: MediaServer) -> None:
     invite = both_servers_invite(server, hd_server)
 
     page = client.get(f"/invite/{invite.code}").content.decode()
