@@ -49,6 +49,8 @@ class MemberFilters(Schema):
     invite_id: ObjectId | None = None
     page: PageNumber = 1
     page_size: PageSize = 50
+    # Each person once (their first server's member) instead of one member per server.
+    persons: bool = False
 
 
 @router.get("/", response=MemberListOut, summary="List members")

@@ -219,3 +219,17 @@ def test_the_api_refuses_servers_together_with_server_id(
         content_type="application/json",
     )
     assert twice.status_code == 422
+
+
+def test_the_members_api_lists_rows_per_server_or_each_person_once(
+    sim: PlexSimulator, server: MediaServer, hd_server: MediaServer, api: Client
+) -> None:
+    redeem_with_plex(sim, both_servers_invite(server, hd_server))
+
+    rows_listed = api.get("/api/users/").json()
+    persons = api.get("/api/users/?persons=true").json()
+
+    assert rows_listed["total"] == 2
+    assert {item["server_id"] for item in rows_listed["items"]} == {server.pk, hd_server.pk}
+    assert len({item["person_id"] for item in rows_listed["items"]}) == 1
+    assert persons["total"] == 1 and persons["items"][0]["server_id"] == server.pk
