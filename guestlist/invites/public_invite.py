@@ -71,6 +71,8 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    # Further servers (issue 20 §3): counted in the same query, read only when there are any.
+    extra_servers: int = 0
 
     @property
     def pk(self) -> int:
@@ -80,7 +82,8 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, "
+    "(SELECT COUNT(*) FROM invites_inviteserver x WHERE x.invite_id = i.id) FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -117,9 +120,8 @@ def describe(code: str) -> PublicInvite:
     if reason is None and not SiteSettings.current().signup_enabled:
         reason = "signup_disabled"
     names, titles = [invite.server_name], list(libraries.titles(invite.libraries, invite.server_id))
-    for name, selection, server_id in InviteServer.objects.filter(invite_id=invite.id).values_list(
-        "server__name", "libraries", "server_id"
-    ):
+    extra = InviteServer.objects.filter(invite_id=invite.id) if invite.extra_servers else InviteServer.objects.none()
+    for name, selection, server_id in extra.values_list("server__name", "libraries", "server_id"):
         # An invite for several servers ("4K + HD") names each, and each one's libraries.
         names.append(name)
         titles += [f"{title} ({name})" for title in libraries.titles(selection, server_id)]
