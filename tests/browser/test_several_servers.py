@@ -16,6 +16,7 @@ from tests.browser.conftest import PHONE, csp_violations, screenshot
 from tests.browser.test_dashboard_e2e import sign_in
 from tests.conftest import MACHINE_ID
 from tests.servers.conftest import HD_MACHINE_ID, shares_on
+from tests.servers.conftest import hd_server as hd_server  # the fixture, shared with tests/servers
 
 
 def test_a_two_server_invite_is_made_and_redeemed_in_one_go(
