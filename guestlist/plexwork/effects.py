@@ -207,6 +207,8 @@ def refuse_one_server(op: PlexOperation, error: str, exc: PlexError | None) -> N
         member.removed_at = now
     member.save(update_fields=["status", "reason", "removed_at", "updated_at"])
     audit.record(JOB_ACTOR, "invite.redeem_part_failed", member, server_id=op.server_id, error=error[:500])
+    # The other servers may have finished already: then nothing needs the token any more.
+    _forget_token(op)
     if code != "already_member" and op.redemption_id:
         redemption = Redemption.objects.filter(pk=op.redemption_id).first()
         notify.redemption_failed(

@@ -128,6 +128,8 @@ def test_a_server_that_stays_down_is_given_up_and_reported_without_touching_the_
 
     hd_share = PlexOperation.objects.get(server=hd_server, kind="share")
     assert hd_share.state == PlexOperation.State.FAILED
+    # Nothing is owed any more, so the redeemer's token is not kept.
+    assert Redemption.objects.get().user_token_encrypted == ""
     assert rows()["Guestlist HD"].status == Member.Status.REMOVED
     assert rows()["Guestlist Test"].status == Member.Status.ACTIVE
     invite.refresh_from_db()
