@@ -5,6 +5,7 @@ from django.urls import path
 from guestlist.dashboard.views import (
     access,
     backups,
+    invite_requests,
     invite_templates,
     invites,
     member_allowances,
@@ -33,6 +34,13 @@ urlpatterns = [
     path("invites/<int:invite_id>/delete", invites.invite_delete, name="invite-delete"),
     path("invites/<int:invite_id>/send", notifications.invite_send, name="invite-send"),
     path("invites/<int:invite_id>/qr.<str:fmt>", invites.invite_qr, name="invite-qr"),
+    # Invite requests (issue 22)
+    path("requests", invite_requests.request_list, name="requests"),
+    path("requests/<int:request_id>", invite_requests.request_detail, name="request-detail"),
+    path("requests/<int:request_id>/approve", invite_requests.request_approve, name="request-approve"),
+    path("requests/<int:request_id>/decline", invite_requests.request_decline, name="request-decline"),
+    path("requests/<int:request_id>/erase", invite_requests.request_erase, name="request-erase"),
+    path("settings/requests", invite_requests.settings_requests, name="settings-requests"),
     # Members
     path("users", members.member_list, name="members"),
     path("users/bulk", members.member_bulk, name="members-bulk"),
@@ -44,6 +52,9 @@ urlpatterns = [
     path("users/<int:member_id>/refresh", members.member_refresh, name="member-refresh"),
     path("users/<int:member_id>/remove", members.member_remove, name="member-remove"),
     path("users/<int:member_id>/reinvite", members.member_reinvite, name="member-reinvite"),
+    path("users/<int:member_id>/suspend", members.member_suspend, name="member-suspend"),
+    path("users/<int:member_id>/restore", members.member_restore, name="member-restore"),
+    path("users/<int:member_id>/access-end", members.member_access_end, name="member-access-end"),
     path("users/<int:member_id>/permissions", member_allowances.member_permissions, name="member-permissions"),
     path("users/<int:member_id>/quota", member_allowances.member_quota, name="member-quota"),
     path("users/<int:member_id>/trial", member_allowances.member_trial, name="member-trial"),

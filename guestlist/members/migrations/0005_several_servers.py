@@ -20,7 +20,7 @@ def link_rows_of_one_person(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0003_members_model"),
+        ("members", "0004_suspend"),
     ]
 
     operations = [
