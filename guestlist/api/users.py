@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -47,6 +47,8 @@ class MemberFilters(Schema):
     invite_id: ObjectId | None = None
     page: PageNumber = 1
     page_size: PageSize = 50
+    not_seen_days: Annotated[int, Field(ge=0, le=36500)] | None = None
+    sort: Literal["-created_at", "created_at", "last_seen", "-last_seen"] = "-created_at"
 
 
 @router.get("/", response=MemberListOut, summary="List members")
