@@ -67,8 +67,8 @@ from guestlist.plex.invitee import PlexInviteeGateway, account_from_plexapi
 from guestlist.plex.records import (
     LibraryInfo,
     PendingInvite,
-    Play,
     Pin,
+    Play,
     PlexAccount,
     PlexConnection,
     PlexResource,

@@ -89,9 +89,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     counts = services.member_queryset(
         services.MemberQuery(search=query.search, not_seen_days=query.not_seen_days)
-    ).aggregate(
-        **{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS}
-    )
+    ).aggregate(**{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS})
     pages = page_count(page.total, page.page_size)
     rights = allowances(page.items, now=now)
     context = {
