@@ -134,6 +134,10 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "transfer.export": _("Data exported"),
     "transfer.members_csv": _("Members downloaded as CSV"),
     "member.erased": _("Personal data erased"),
+    "member.inactive_warning": _("Warned for inactivity"),
+    "member.inactivity_exempt": _("Inactivity exemption changed"),
+    "settings.tautulli": _("Tautulli connection changed"),
+    "inactivity.run": _("Inactivity rule applied by hand"),
 }
 
 EVENT_LABELS: dict[str, Promise] = {
@@ -146,6 +150,8 @@ EVENT_LABELS: dict[str, Promise] = {
     "member.removed": _("Member removed by an admin"),
     "member.removed_in_plex": _("Member removed in Plex"),
     "member.reinvite_requested": _("Former member asks for a new invite"),
+    "member.inactive_warning": _("Member warned for not watching"),
+    "member.removed_inactive": _("Member removed for not watching"),
     "trial.ended": _("Trial ended"),
     "trial.extension_requested": _("Trial extension requested"),
     "plex.unreachable": _("Plex server unreachable"),
@@ -164,6 +170,7 @@ MAIL_KINDS: dict[str, Promise] = {
     "welcome": _("Welcome mail"),
     "expiry_reminder": _("Expiry reminder"),
     "ended": _("Access ended mail"),
+    "inactive_warning": _("Inactivity warning"),
     "test": _("Test mail"),
 }
 
@@ -175,6 +182,7 @@ JOB_NAMES: dict[str, Promise] = {
     "plex_operations": _("Plex work queue"),
     "deliveries": _("Notifications and mail"),
     "backup": _("Backup"),
+    "inactivity": _("Inactivity rule"),
 }
 
 # What the owner reads when a service refuses, by the contract's error code. Codes not
@@ -246,6 +254,7 @@ REASONS: dict[str, Promise] = {
     "removed by admin": _("Removed by an admin."),
     "removed in Plex": _("Removed in Plex."),
     "imported from Plex": _("Imported from Plex."),
+    "inactive": _("Removed for not watching (inactivity rule)."),
     "Accept the invitation in the e-mail from Plex.": _(
         "They still need to accept the invitation in the e-mail from Plex."
     ),

@@ -192,12 +192,12 @@ def data_available(server: MediaServer, *, now: datetime, window: timedelta) -> 
     Tautulli answered as recently.
     """
     activity = ServerActivity.objects.filter(server=server).first()
-    if activity is None or activity.history_checked_at is None or activity.history_checked_at < now - FRESH_FOR:
-        return Availability(False, f"The play history of {server.name} has not been read recently.", "history_stale")
-    if activity.history_error:
+    if activity is not None and activity.history_error:
         return Availability(
             False, f"The last read of {server.name}'s play history failed: {activity.history_error}", "history_failed"
         )
+    if activity is None or activity.history_checked_at is None or activity.history_checked_at < now - FRESH_FOR:
+        return Availability(False, f"The play history of {server.name} has not been read recently.", "history_stale")
     if activity.history_latest_at is None or activity.history_latest_at < now - window:
         return Availability(
             False,

@@ -25,7 +25,9 @@ REINVITE_LINK_LIFETIME = timedelta(days=60)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 INVITE, WELCOME, REMINDER, ENDED = "invite", "welcome", "expiry_reminder", "ended"
-MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED)
+# The inactivity rule's warning; a reminder like the expiry one (same switch, same opt-out).
+INACTIVE = "inactive_warning"
+MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED, INACTIVE)
 
 
 def absolute(path: str) -> str:
@@ -98,6 +100,7 @@ def compose(kind: str, to: str, language: str, context: dict[str, Any]) -> dict[
             WELCOME: _("Welcome to %(server)s"),
             REMINDER: _("Your access to %(server)s ends soon"),
             ENDED: _("Your access to %(server)s has ended"),
+            INACTIVE: _("Still watching %(server)s?"),
         }
         subject = subjects[kind] % {"server": context.get("server_name") or "Plex"}
         text = render_to_string(f"notifications/mail/{kind}.txt", full)
@@ -122,7 +125,7 @@ def queue_mail(
     to = to.strip()
     if not to or "@" not in to:
         return None
-    if kind == REMINDER and opted_out(to):
+    if kind in (REMINDER, INACTIVE) and opted_out(to):
         return None
     now = timezone.now()
     message = compose(kind, to, language_of(to, language), context)
@@ -143,7 +146,12 @@ def member_mails_enabled(kind: str) -> bool:
     server = MailServer.objects.filter(pk=1).first()
     if server is None or not server.configured:
         return False
-    return {WELCOME: server.send_welcome, REMINDER: server.send_reminders, ENDED: server.send_ended}.get(kind, True)
+    return {
+        WELCOME: server.send_welcome,
+        REMINDER: server.send_reminders,
+        INACTIVE: server.send_reminders,
+        ENDED: server.send_ended,
+    }.get(kind, True)
 
 
 def reinvite_requests_allowed() -> bool:

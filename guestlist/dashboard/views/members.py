@@ -31,7 +31,7 @@ from guestlist.dashboard.views.common import (
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
-from guestlist.members import services
+from guestlist.members import inactivity, services
 from guestlist.members.allowances import allowances
 from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
@@ -217,6 +217,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
         **rights_context(member),
         "erased": is_erased(member),
+        "inactivity_warning": inactivity.standing_warning(member, inactivity.Rule.current()),
     }
     return render(request, "dashboard/members/detail.html", context)
 

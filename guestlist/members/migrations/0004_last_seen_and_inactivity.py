@@ -5,6 +5,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def restore_search_triggers(apps, schema_editor):
+    # SQLite rebuilds members_member to add the columns above, which drops the search
+    # index's triggers on it (invites 0008); they are put back, as every start does.
+    from guestlist.invites.search_index import ensure_search_indexes
+
+    ensure_search_indexes(schema_editor.connection)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -72,4 +80,5 @@ class Migration(migrations.Migration):
             model_name='sighting',
             constraint=models.UniqueConstraint(fields=('server', 'plex_account_id'), name='sighting_one_per_account'),
         ),
+        migrations.RunPython(restore_search_triggers, migrations.RunPython.noop, elidable=False),
     ]
