@@ -12,6 +12,7 @@ from guestlist.members.models import Member
 from guestlist.plexsim import PlexSimulator
 from guestlist.testing.tautulli import FakeTautulli
 from tests.lifecycle.conftest import accept_in_plex, member_of, new_invite, redeem_email
+from tests.notifications.conftest import smtp  # noqa: F401 - the real SMTP server fixture, shared
 
 ACTOR = Actor.system()
 

@@ -23,6 +23,7 @@ from guestlist.plexsim import PlexSimulator
 from guestlist.plexwork import outbox
 from tests.activity.conftest import ACTOR, active_member
 from tests.lifecycle.conftest import later, shares_of
+from tests.notifications.conftest import MailBox, send_due, use_smtp
 
 DAY = 86400.0
 
@@ -211,3 +212,36 @@ def test_the_owner_sets_the_rule_in_the_dashboard(server: MediaServer, owner_cli
     refused = owner_client.post("/settings/inactivity", {"inactivity_days": "2", "inactivity_grace_days": "10"})
     assert refused.status_code == 200
     assert SiteSettings.load().inactivity_days == 60
+
+
+def test_the_member_gets_a_warning_mail_when_mail_is_set_up(
+    cast: dict[str, Member], api: Client, smtp: MailBox
+) -> None:
+    use_smtp(api, smtp)
+    rule()
+    inactivity.job()
+    send_due()
+    subjects = sorted((message["To"], message["Subject"]) for message in smtp.messages)
+    assert subjects == [
+        ("alice@example.com", "Still watching Guestlist Test?"),
+        ("carol@example.com", "Still watching Guestlist Test?"),
+    ]
+    body = next(m for m in smtp.messages if m["To"] == "carol@example.com").get_body(("plain",))
+    assert body is not None
+    assert "You have not watched anything on Guestlist Test yet." in body.get_content()
+    assert "List-Unsubscribe" in smtp.messages[0]
+
+
+def test_the_api_previews_the_rule_and_exempts_members(cast: dict[str, Member], api: Client) -> None:
+    rule(on=False)
+    preview = api.get("/api/users/inactivity").json()
+    assert preview["enabled"] is False and (preview["days"], preview["grace_days"]) == (30, 7)
+    assert sorted(entry["member"]["username"] for entry in preview["warn"]) == ["alice", "carol"]
+    assert preview["remove"] == [] and preview["paused"] == []
+    alice = cast["alice"].pk
+    answer = api.put(f"/api/users/{alice}/inactivity", {"exempt": True}, content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["exempt"] is True
+    assert [member["username"] for member in api.get("/api/users/inactivity").json()["exempt"]] == ["alice"]
+    bad = api.put(f"/api/users/{alice}/inactivity", {"exempt": "yes"}, content_type="application/json")
+    assert bad.status_code == 422
+    assert api.put("/api/users/999999/inactivity", {"exempt": True}, content_type="application/json").status_code == 404
