@@ -367,6 +367,8 @@ class PlexSimulator:
         self.add_server(owner, demo.DEMO_SERVER, machine_identifier=demo.DEMO_MACHINE_IDENTIFIER)
         for username, title in demo.DEMO_PEOPLE:
             self.add_account(username, f"{username}@demo.example", title=title)
+        for username, item, show, days_ago in demo.DEMO_PLAYS:
+            self.add_play(username, item, show=show, at=time.time() - days_ago * 86400)
         return owner
 
 
