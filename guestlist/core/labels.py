@@ -138,6 +138,23 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "member.inactivity_exempt": _("Inactivity exemption changed"),
     "settings.tautulli": _("Tautulli connection changed"),
     "inactivity.run": _("Inactivity rule applied by hand"),
+    "invite_request.create": _("Invite requested"),
+    "invite_request.approve": _("Invite request approved"),
+    "invite_request.decline": _("Invite request declined"),
+    "invite_request.erased": _("Invite requests erased"),
+    "invite_request.settings": _("Invite request settings changed"),
+}
+
+REQUEST_STATUSES: dict[str, Promise] = {
+    "pending": _("Waiting"),
+    "approved": _("Approved"),
+    "declined": _("Declined"),
+}
+REQUEST_FILTERS: dict[str, Promise] = {
+    "pending": _("Waiting"),
+    "approved": _("Approved"),
+    "declined": _("Declined"),
+    "all": _("All"),
 }
 
 EVENT_LABELS: dict[str, Promise] = {
@@ -154,6 +171,9 @@ EVENT_LABELS: dict[str, Promise] = {
     "member.removed_inactive": _("Member removed for not watching"),
     "trial.ended": _("Trial ended"),
     "trial.extension_requested": _("Trial extension requested"),
+    "invite_request.created": _("Someone asks for an invite"),
+    "invite_request.approved": _("Invite request approved"),
+    "invite_request.declined": _("Invite request declined"),
     "plex.unreachable": _("Plex server unreachable"),
     "plex.reachable": _("Plex server reachable again"),
     "plex.token_rejected": _("Plex token rejected"),
@@ -171,6 +191,9 @@ MAIL_KINDS: dict[str, Promise] = {
     "expiry_reminder": _("Expiry reminder"),
     "ended": _("Access ended mail"),
     "inactive_warning": _("Inactivity warning"),
+    "request_received": _("Invite request received"),
+    "request_approved": _("Invite request approved"),
+    "request_declined": _("Invite request declined"),
     "test": _("Test mail"),
 }
 
@@ -193,6 +216,8 @@ ERRORS: dict[str, Promise] = {
         "Only a member whose access is over (removed or expired) can be erased; remove their access first."
     ),
     "already_erased": _("This member's personal data is already erased."),
+    "request_decided": _("This request was already answered."),
+    "requests_closed": _("Invite requests are closed."),
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
     "smtp_not_configured": _("Set up the SMTP server in Settings → Notifications first."),
     "code_taken": _("That code is already taken; pick another one."),

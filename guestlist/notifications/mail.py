@@ -6,7 +6,7 @@ Every mail carries a signed one-click opt-out for reminders (RFC 8058: ``List-Un
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +27,10 @@ LANGUAGES = {code for code, _name in settings.LANGUAGES}
 INVITE, WELCOME, REMINDER, ENDED = "invite", "welcome", "expiry_reminder", "ended"
 # The inactivity rule's warning; a reminder like the expiry one (same switch, same opt-out).
 INACTIVE = "inactive_warning"
-MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED, INACTIVE)
+# Mails to someone who asked for an invite on /request (issue 22).
+REQUEST_RECEIVED, REQUEST_APPROVED, REQUEST_DECLINED = "request_received", "request_approved", "request_declined"
+REQUEST_MAILS = (REQUEST_RECEIVED, REQUEST_APPROVED, REQUEST_DECLINED)
+MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED, INACTIVE, *REQUEST_MAILS)
 
 
 def absolute(path: str) -> str:
@@ -101,6 +104,9 @@ def compose(kind: str, to: str, language: str, context: dict[str, Any]) -> dict[
             REMINDER: _("Your access to %(server)s ends soon"),
             ENDED: _("Your access to %(server)s has ended"),
             INACTIVE: _("Still watching %(server)s?"),
+            REQUEST_RECEIVED: _("Your request for an invite to %(server)s"),
+            REQUEST_APPROVED: _("Your request was approved: you're invited to %(server)s"),
+            REQUEST_DECLINED: _("Your request for an invite to %(server)s"),
         }
         subject = subjects[kind] % {"server": context.get("server_name") or "Plex"}
         text = render_to_string(f"notifications/mail/{kind}.txt", full)
@@ -140,6 +146,16 @@ def queue_mail(
             raise
         return None
     return delivery
+
+
+def mail_ready() -> bool:
+    server = MailServer.objects.filter(pk=1).first()
+    return server is not None and server.configured
+
+
+def mailed_since(kind: str, to: str, since: datetime) -> bool:
+    """Whether a mail of ``kind`` was queued to this address since then (sent or not)."""
+    return Delivery.objects.filter(mail_kind=kind, recipient__iexact=to.strip(), created_at__gte=since).exists()
 
 
 def member_mails_enabled(kind: str) -> bool:
