@@ -36,7 +36,7 @@ from guestlist.lib import shutdown
 from guestlist.members import activity
 from guestlist.members.models import Member
 from guestlist.members.permissions import MANAGE_INVITES, MANAGE_USERS, perms_of_users
-from guestlist.members.services import queue_removal
+from guestlist.members.suspension import end_access
 from guestlist.notifications import notify
 from guestlist.plex.models import MediaServer
 from guestlist.plexwork import outbox
@@ -177,8 +177,10 @@ def end_access_for_inactivity(
     """End one warned member's access because they stayed away: the one call the rule uses.
 
     Re-checked under the member's lock (seen since, exempted, already leaving: nothing
-    happens, None). The removal goes through the outbox; the member becomes ``removed``
-    only when Plex confirms (True), else stays ``removing`` while it is retried (False).
+    happens, None). Access ends the way the owner chose (``suspension.end_access``: removed,
+    or suspended when "suspend instead of remove" is on), through the outbox; the member
+    becomes ``removed`` (or ``suspended``) only when Plex confirms (True), else stays
+    ``removing`` (``suspending``) while it is retried (False).
     """
     with transaction.atomic():
         member = Member.objects.select_for_update().filter(pk=member_id).first()
@@ -189,7 +191,8 @@ def end_access_for_inactivity(
             return None
         if idle_since(member) >= now - timedelta(days=rule.days):
             return None
-        op = queue_removal(member, actor=actor, reason=INACTIVE_REASON, final_status=Status.REMOVED, inline=run_now)
+        # The owner's way of ending access (issue 22): remove the share, or suspend it.
+        op = end_access(member, actor=actor, reason=INACTIVE_REASON, final_status=Status.REMOVED, inline=run_now)
     if op is None:
         return None
     if not run_now:

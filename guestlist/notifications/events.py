@@ -31,6 +31,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "member.reinvite_requested",
     "member.inactive_warning",
     "member.removed_inactive",
+    "member.suspended",
+    "member.restored",
     "trial.ended",
     "trial.extension_requested",
     "invite_request.created",

@@ -129,6 +129,19 @@ def member_inactive_warning(member: Member, *, last_seen: Any, removal_due: Any)
         mail.queue_mail(mail.INACTIVE, member.email, context, key=f"inactive:{member.pk}:{warned}")
 
 
+def member_suspended(member: Member, *, cause: str) -> None:
+    """Access ended but the share was kept, narrowed (``cause``: ``expired`` or ``removed``).
+
+    No mail to the member: the library they still see says how to renew.
+    """
+    day = member.suspended_at.isoformat() if member.suspended_at else "none"
+    emit("member.suspended", _member_data(member, cause=cause), key=f"member.suspended:{member.pk}:{day}")
+
+
+def member_restored(member: Member) -> None:
+    emit("member.restored", _member_data(member))
+
+
 def member_removed_in_plex(member: Member) -> None:
     emit("member.removed_in_plex", _member_data(member))
 

@@ -245,3 +245,17 @@ def test_the_api_previews_the_rule_and_exempts_members(cast: dict[str, Member], 
     bad = api.put(f"/api/users/{alice}/inactivity", {"exempt": "yes"}, content_type="application/json")
     assert bad.status_code == 422
     assert api.put("/api/users/999999/inactivity", {"exempt": True}, content_type="application/json").status_code == 404
+
+
+def test_with_suspend_instead_of_remove_the_rule_suspends(cast: dict[str, Member], sim: PlexSimulator) -> None:
+    from tests.lifecycle.test_suspension import suspend_on_end
+
+    suspend_on_end()
+    rule()
+    inactivity.job()
+    with later(timezone.now() + timedelta(days=8)):
+        fresh_data(sim)
+        inactivity.job()
+    statuses = dict(Member.objects.filter(reason="inactive").values_list("person_key", "status"))
+    assert statuses and set(statuses.values()) == {"suspended"}
+    assert shares_of(sim, "alice")  # the share is kept, narrowed to the renewal library

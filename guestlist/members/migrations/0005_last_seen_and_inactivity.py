@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('invites', '0008_fts_search'),
-        ('members', '0003_members_model'),
+        ('members', '0004_suspend'),
         ('plex', '0003_plexoperation_moves_to_plexwork'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
