@@ -20,7 +20,7 @@ def link_rows_of_one_person(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0004_suspend"),
+        ("members", "0005_last_seen_and_inactivity"),
     ]
 
     operations = [
