@@ -30,6 +30,8 @@ class PublicInvite:
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
     invite: InviteRow | None = None
+    # Streaming away from the owner's home (``remote_streaming``); None while unknown.
+    remote_streaming: str | None = None
 
     @property
     def message(self) -> str:
@@ -47,8 +49,22 @@ class PublicInvite:
                 plex_home=self.plex_home,
                 expires_at=self.expires_at,
                 user_expires_in_days=self.user_expires_in_days,
+                remote_streaming=self.remote_streaming,
             )
         return answer
+
+
+# Since 2025 Plex lets a friend stream from outside the owner's home only when the owner has
+# Plex Pass, or the friend pays for Plex's Remote Watch Pass. At the owner's home it is free.
+REMOTE_INCLUDED = "included"  # the owner has Plex Pass: streaming from anywhere, at no cost
+FRIEND_BUYS_REMOTE = "remote_watch_pass"  # away from the owner's home the friend needs the pass
+
+
+def remote_streaming(owner_plex_pass: bool | None) -> str | None:
+    """Which rule applies to a server, from the owner's subscription as plex.tv reports it."""
+    if owner_plex_pass is None:
+        return None
+    return REMOTE_INCLUDED if owner_plex_pass else FRIEND_BUYS_REMOTE
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,7 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    owner_plex_pass: bool | None = None
 
     @property
     def pk(self) -> int:
@@ -79,7 +96,7 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, s.owner_plex_pass FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -104,6 +121,7 @@ def invite_row(code: str) -> InviteRow | None:
     values = list(row)
     values[2], values[6], values[7], values[8], values[9] = (bool(values[i]) for i in (2, 6, 7, 8, 9))
     values[3], values[13] = _aware(values[3]), _aware(values[13])
+    values[15] = None if values[15] is None else bool(values[15])
     return InviteRow(*values)
 
 
@@ -128,4 +146,5 @@ def describe(code: str) -> PublicInvite:
         expires_at=invite.expires_at,
         user_expires_in_days=invite.user_expires_in_days,
         invite=invite,
+        remote_streaming=remote_streaming(invite.owner_plex_pass),
     )
