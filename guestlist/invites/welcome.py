@@ -28,6 +28,7 @@ from guestlist.core.models import SiteSettings
 from guestlist.invites import guide, start_link
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.public_invite import remote_streaming
+from guestlist.members import persons
 from guestlist.members.models import Member
 from guestlist.plex.models import Library
 
@@ -113,6 +114,13 @@ class WelcomePage:
     steps: list[guide.ShownStep]
     accepted: frozenset[int]
     remote_streaming: str | None = None
+    # With several servers (issue 20 §3): each server's name and state, so the redeemer sees
+    # which parts worked. Empty for a single server.
+    servers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def servers_waiting(self) -> bool:
+        return any(state in (ACCEPTING, SAVED) for _name, state in self.servers)
 
 
 def _state(member: Member, via: str) -> str:
@@ -130,6 +138,19 @@ def _state(member: Member, via: str) -> str:
     if via == VIA_PLEX and waiting_for_accept and not member.is_home:
         return ACCEPTING
     return CHECK_EMAIL
+
+
+REFUSED = "refused"  # Plex refused this one server; the others stand
+
+
+def _server_states(member: Member, via: str) -> tuple[tuple[str, str], ...]:
+    rows = persons.rows_of(member)
+    if len(rows) < 2:
+        return ()
+    return tuple(
+        (row.server.name, REFUSED if row.reason.startswith("Plex refused this server") else _state(row, via))
+        for row in rows
+    )
 
 
 def page_for(member: Member, via: str) -> WelcomePage:
@@ -154,6 +175,7 @@ def page_for(member: Member, via: str) -> WelcomePage:
         owner_text=render_markdown(markdown) if markdown else None,
         steps=after_steps(member, titles, greeting),
         accepted=accepted_after(member),
+        servers=_server_states(member, via),
         remote_streaming=remote_streaming(member.server.owner_plex_pass),
     )
 
