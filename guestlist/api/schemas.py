@@ -120,6 +120,7 @@ class MemberOut(Schema):
     invite_id: int | None
     created_at: datetime
     last_seen: datetime | None
+    last_title: str = ""
     expires_at: datetime | None
     is_active: bool
     status: MemberStatus
