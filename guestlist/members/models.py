@@ -17,6 +17,10 @@ class Member(models.Model):
 
     One row per person per server; ``person_key`` is ``plex:<account id>`` when Plex told us
     who they are, else ``email:<address>``. Rows are never deleted, so history survives.
+    A person on several servers (an invite naming "4K + HD") has one row per server: the
+    first is their person row (``primary`` empty) and the others point to it, so lists show
+    the person once with their servers, while every row keeps its own share, status, expiry
+    and Plex work (docs/architecture.md, "Several Plex servers").
     """
 
     class Status(models.TextChoices):
@@ -45,6 +49,7 @@ class Member(models.Model):
         DEACTIVATE = "deactivate"
 
     server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="members")
+    primary = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="other_servers")
     person_key = models.CharField(max_length=300)
     email = models.CharField(max_length=254, blank=True)
     username = models.CharField(max_length=200, blank=True)
