@@ -30,6 +30,7 @@ SETTINGS_PAGES = [
     "/settings/members",
     "/settings/welcome",
     "/settings/steps",
+    "/settings/inactivity",
     "/settings/requests",
     "/settings/notifications",
     "/settings/backups",
