@@ -44,6 +44,8 @@ TrialAction = Literal["extend", "end", "approve", "deny"]
 QrFormat = Literal["png", "svg"]
 QuotaLimit = Annotated[StrictInt, Field(ge=0, le=1000)]
 QuotaDays = Annotated[StrictInt, Field(ge=0, le=3650)]
+DiscordGate = Literal["", "sign_in", "member"]
+DiscordRoleId = Annotated[str, Field(pattern=r"^[0-9]{15,22}$")]
 
 
 class InviteFieldsIn(StrictSchema):
@@ -62,6 +64,10 @@ class InviteFieldsIn(StrictSchema):
     description: str | None = Field(default=None, max_length=500)
     # "inherit" (the owner's trial setting), "none", or a trial of N days.
     trial: TrialField | None = None
+    # Discord-gated invites: "" none, "sign_in" a Discord account, "member" of the owner's
+    # Discord server (then, with role ids, holding one of those roles too).
+    discord_gate: DiscordGate = ""
+    discord_role_ids: list[DiscordRoleId] = Field(default_factory=list, max_length=50)
 
 
 class InviteCreateIn(InviteFieldsIn):
@@ -123,6 +129,13 @@ class MemberOut(Schema):
     message: str | None = None
 
 
+class DiscordAccountOut(Schema):
+    id: str
+    username: str
+    # When the re-check found them out of the owner's Discord server or without the role.
+    left_at: datetime | None
+
+
 class MemberDetailOut(MemberOut):
     server_id: int
     libraries: list[int]
@@ -139,6 +152,7 @@ class MemberDetailOut(MemberOut):
     quota: QuotaOut
     trial: TrialOut
     extension_request: ExtensionOut | None
+    discord: DiscordAccountOut | None
 
 
 class InviteOut(Schema):
@@ -164,6 +178,8 @@ class InviteOut(Schema):
     status: InviteBadge
     streamarr_status: StreamarrStatus
     trial: Literal["inherit", "none"] | int
+    discord_gate: DiscordGate
+    discord_role_ids: list[str]
 
 
 class InviteDetailOut(InviteOut):
@@ -260,6 +276,8 @@ class ValidateOut(Schema):
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    # "" none, "sign_in" or "member": sign in with Discord (GET /invite/CODE/discord) first.
+    discord_gate: str | None = None
 
 
 class OAuthStartOut(Schema):
@@ -324,6 +342,11 @@ def member_detail_out(member: Member, allowance: Allowance | None = None) -> dic
         "plex_home": member.is_home,
         "reason": member.reason,
         "removed_at": member.removed_at,
+        "discord": (
+            {"id": member.discord_id, "username": member.discord_username, "left_at": member.discord_left_at}
+            if member.discord_id
+            else None
+        ),
     }
 
 

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 
 from guestlist.plex.models import MediaServer
 
+DISCORD_GATES = [("", "none"), ("sign_in", "Discord account"), ("member", "member of the Discord server")]
+
 
 class Invite(models.Model):
     code = models.CharField(max_length=32, unique=True)
@@ -36,6 +38,10 @@ class Invite(models.Model):
     # The trial of people redeeming it: null follows the owner's setting, 0 means none,
     # N a trial of N days.
     trial_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Discord-gated invites (contract.md "Discord-gated invites"): "" none, "sign_in" a Discord
+    # account, "member" a member of the owner's Discord server; with role ids, one of them too.
+    discord_gate = models.CharField(max_length=8, choices=DISCORD_GATES, blank=True, default="")
+    discord_role_ids = models.JSONField(default=list, blank=True)
     # Kept by the database itself, so the "used up" filter and count can use an index.
     is_used_up = models.GeneratedField(
         expression=ExpressionWrapper(
@@ -145,6 +151,10 @@ class InviteTemplate(models.Model):
     plex_home = models.BooleanField(default=False)
     libraries = models.CharField(max_length=512, default="default")
     description = models.CharField(max_length=500, blank=True)
+    # Discord-gated invites (contract.md "Discord-gated invites"): "" none, "sign_in" a Discord
+    # account, "member" a member of the owner's Discord server; with role ids, one of them too.
+    discord_gate = models.CharField(max_length=8, choices=DISCORD_GATES, blank=True, default="")
+    discord_role_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ class PublicInvite:
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    discord_gate: str = ""
     invite: InviteRow | None = None
 
     @property
@@ -47,6 +49,7 @@ class PublicInvite:
                 plex_home=self.plex_home,
                 expires_at=self.expires_at,
                 user_expires_in_days=self.user_expires_in_days,
+                discord_gate=self.discord_gate,
             )
         return answer
 
@@ -70,6 +73,8 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    discord_gate: str
+    discord_role_ids: list[str]
 
     @property
     def pk(self) -> int:
@@ -79,7 +84,7 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -104,6 +109,9 @@ def invite_row(code: str) -> InviteRow | None:
     values = list(row)
     values[2], values[6], values[7], values[8], values[9] = (bool(values[i]) for i in (2, 6, 7, 8, 9))
     values[3], values[13] = _aware(values[3]), _aware(values[13])
+    # JSON columns come back as text from a raw query (SQLite and PostgreSQL's json alike).
+    roles = json.loads(values[16]) if isinstance(values[16], str) else values[16]
+    values[16] = [str(role) for role in roles or []]
     return InviteRow(*values)
 
 
@@ -127,5 +135,6 @@ def describe(code: str) -> PublicInvite:
         plex_home=invite.plex_home,
         expires_at=invite.expires_at,
         user_expires_in_days=invite.user_expires_in_days,
+        discord_gate=invite.discord_gate,
         invite=invite,
     )

@@ -22,7 +22,8 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, NotFound, ServiceError
 from guestlist.core.models import SiteSettings
-from guestlist.invites import status
+from guestlist.invites import discord_gate, status
+from guestlist.invites.discord_gate import DiscordPass
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import find_by_code
 from guestlist.lib import crypto, metrics
@@ -147,6 +148,7 @@ def _claim(
     actor: Actor,
     now: datetime,
     on_claimed: Callable[[Member], None] | None = None,
+    discord: DiscordPass | None = None,
 ) -> tuple[Member, PlexOperation | None]:
     """One short transaction: take a use, record member + redemption + the Plex work owed.
 
@@ -180,6 +182,12 @@ def _claim(
         member.removed_at = None
         member.reason = ""
         start_trial(member, invite, now)
+        if discord is not None:
+            member.discord_id = discord.id
+            member.discord_username = discord.username
+        member.discord_gate = invite.discord_gate
+        member.discord_role_ids = list(invite.discord_role_ids) if invite.discord_gate else []
+        member.discord_left_at = None
         member.save()
         redemption = Redemption.objects.create(
             invite=invite,
@@ -233,12 +241,18 @@ def _run_accept_inline(redemption_id: int) -> None:
 
 
 def redeem(
-    code: str, identity: Identity, *, actor: Actor, on_claimed: Callable[[Member], None] | None = None
+    code: str,
+    identity: Identity,
+    *,
+    actor: Actor,
+    on_claimed: Callable[[Member], None] | None = None,
+    discord: DiscordPass | None = None,
 ) -> RedeemResult:
     """Redeem ``code`` for ``identity``; ``on_claimed`` runs inside the claiming transaction
-    (the local-account path makes the member's user there)."""
+    (the local-account path makes the member's user there). ``discord`` is the redeemer's
+    Discord pass (``discord_gate``), required by Discord-gated invites before anything is claimed."""
     try:
-        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed)
+        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed, discord=discord)
     except ServiceError as exc:
         metrics.count_redemption(exc.code)
         raise
@@ -247,7 +261,12 @@ def redeem(
 
 
 def _redeem(
-    code: str, identity: Identity, *, actor: Actor, on_claimed: Callable[[Member], None] | None
+    code: str,
+    identity: Identity,
+    *,
+    actor: Actor,
+    on_claimed: Callable[[Member], None] | None,
+    discord: DiscordPass | None,
 ) -> RedeemResult:
     now = timezone.now()
     invite = find_by_code(code)
@@ -258,6 +277,8 @@ def _redeem(
         raise gone("signup_disabled")
     if identity.method == Redemption.Method.LOCAL and not site.local_accounts_enabled:
         raise gone("local_accounts_disabled")
+    # Before anything is claimed (or even looked up): Discord must have vouched for them.
+    discord_gate.require(invite, discord)
     server = invite.server
     if is_owner(server, identity):
         raise Conflict(MESSAGES["owner_account"], code="owner_account")
@@ -271,11 +292,15 @@ def _redeem(
     reason = status.unusable_reason(invite, now)
     if reason:
         raise gone(reason)
+    if discord is not None and discord_gate.is_gated(invite):
+        # One Discord account stands for one live member of a server.
+        taken = Member.objects.filter(server=server, discord_id=discord.id, status__in=LIVE_MEMBER_STATUSES)
+        discord_gate.refuse_if_taken(taken.exclude(person_key=identity.person_key).exists())
     # Whether they already reach the server another way (shared by hand) is Plex's answer
     # to the share itself (outbox._share): asking first would cost two more calls on
     # every redemption for a case that is rare.
     try:
-        member, op = _claim(invite, identity, existing, actor, now, on_claimed)
+        member, op = _claim(invite, identity, existing, actor, now, on_claimed, discord)
     except IntegrityError:
         # The same person won a race against themselves (double click, two tabs).
         raced = find_member(server, identity)

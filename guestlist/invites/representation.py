@@ -43,4 +43,6 @@ def invite_as_api(invite: Invite, *, now: datetime | None = None) -> dict[str, A
         "status": invite_badges[0],
         "streamarr_status": status.streamarr_status(invite, now),
         "trial": trial_as_api(invite.trial_days),
+        "discord_gate": invite.discord_gate,
+        "discord_role_ids": list(invite.discord_role_ids),
     }
