@@ -29,6 +29,8 @@ JOBS: tuple[Job, ...] = (
     # keeps "your trial ends on the 5th" from meaning "some time on the 6th".
     Job("trials", "guestlist.members.trials:run", every_seconds=3600, first_after_seconds=90),
     Job("sync", "guestlist.members.sync:sync_job", every_seconds=15 * 60, first_after_seconds=60),
+    # Members of Discord-gated invites still in the owner's Discord server (members.discord_check).
+    Job("discord", "guestlist.members.discord_check:run", every_seconds=30 * 60, first_after_seconds=120),
     Job("housekeeping", "guestlist.jobs.housekeeping:run", every_seconds=3600, first_after_seconds=30),
     # The owner's scheduled backup: the runner asks once a minute whether today's time has
     # passed without a run (``last_due``); the backup itself happens in a worker.

@@ -31,6 +31,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "member.reinvite_requested",
     "trial.ended",
     "trial.extension_requested",
+    "member.discord_left",
     "plex.unreachable",
     "plex.reachable",
     "plex.token_rejected",

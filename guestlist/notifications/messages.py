@@ -35,6 +35,7 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.reinvite_requested": _("Re-invite requested"),
             "trial.ended": _("Trial ended"),
             "trial.extension_requested": _("Trial extension requested"),
+            "member.discord_left": _("Left the Discord server"),
             "plex.unreachable": _("Plex server unreachable"),
             "plex.reachable": _("Plex server reachable again"),
             "plex.token_rejected": _("Plex token rejected"),
@@ -52,6 +53,9 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.reinvite_requested": _("%(who)s asks to be invited to %(server)s again."),
             "trial.ended": _("The trial of %(who)s on %(server)s has ended."),
             "trial.extension_requested": _("%(who)s asks for a longer trial on %(server)s."),
+            "member.discord_left": _(
+                "%(who)s left your Discord server or lost the role their invite to %(server)s asked for."
+            ),
             "plex.unreachable": _("Guestlist cannot reach %(server)s."),
             "plex.reachable": _("Guestlist reaches %(server)s again."),
             "plex.token_rejected": _("Plex rejected the owner's token for %(server)s; sign in again."),
