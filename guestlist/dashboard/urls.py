@@ -5,6 +5,7 @@ from django.urls import path
 from guestlist.dashboard.views import (
     access,
     backups,
+    discord,
     invite_templates,
     invites,
     member_allowances,
@@ -54,6 +55,7 @@ urlpatterns = [
     path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),
     path("settings/backups", backups.settings_backups, name="settings-backups"),
+    path("settings/discord", discord.settings_discord, name="settings-discord"),
     path("settings/welcome/preview", settings.welcome_preview, name="settings-welcome-preview"),
     path("settings/notifications", notifications.notifications, name="settings-notifications"),
     path("settings/notifications/smtp", notifications.smtp, name="settings-notifications-smtp"),

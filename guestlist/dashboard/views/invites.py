@@ -254,6 +254,8 @@ def invite_edit(request: HttpRequest, invite_id: int) -> HttpResponse:
             "libraries": invite.libraries,
             **{name: getattr(invite, name) for name in services.BOOLEAN_FIELDS},
             "description": invite.description,
+            "discord_gate": invite.discord_gate,
+            "discord_role_ids": invite.discord_role_ids,
         },
         [invite.server_id],
     )
