@@ -35,6 +35,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "plex.unreachable",
     "plex.reachable",
     "plex.token_rejected",
+    "admin.sign_in_locked",
 )
 TEST_EVENT = "test"
 RETRY_FOR = timedelta(days=1)
