@@ -63,6 +63,7 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
             Invite.objects.filter(created_by=user).update(created_by_label=name)
 
         member.email = member.thumb = member.notes = ""
+        member.discord_id = member.discord_username = ""  # their Discord account (issue 22)
         member.username = name  # what lists and history show from now on
         member.plex_id = member.plex_share_id = None
         member.person_key = f"{ERASED_PREFIX}{member.pk}"
