@@ -268,3 +268,15 @@ def test_the_secrets_never_show_in_the_audit(api: Client, server: MediaServer, d
     assert FakeDiscord.CLIENT_SECRET not in logged
     assert FakeDiscord.BOT_TOKEN not in logged
     assert "changed" in logged
+
+
+def test_the_discord_step_and_its_refusals_speak_german(
+    api: Client, server: MediaServer, sim: PlexSimulator, discord: FakeDiscord
+) -> None:
+    invite = gated_invite(api)
+    client = Client(headers={"Accept-Language": "de-DE,de;q=0.9"})
+    page = client.get(f"/invite/{invite['code']}").content.decode()
+    assert "Melde dich zuerst mit Discord an" in page
+    assert "Mit Discord anmelden" in page
+    refused = sign_in_with_discord(client, invite["code"]).content.decode()
+    assert "Du bist nicht auf dem Discord-Server des Besitzers" in refused
