@@ -263,3 +263,31 @@ class FakeDiscord:
         if user_id not in self.guild.members:
             return self._error(404, 10007, "Unknown Member")
         return self._json(self._member_body(user_id))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m guestlist.testing.discord_api [PORT]``: the fake alone, for trying Discord-gated
+    invites with ``guestlist demo`` (set ``GUESTLIST_DISCORD_URL`` to the printed URL and enter the
+    printed values in Settings → Discord). Everyone who signs in is Ada, a member with the
+    "Plex friends" role."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    port = int(args[0]) if args else 0
+    fake = FakeDiscord()
+    fake.join(fake.person.id, "910000000000000001")
+    fake._server = make_server("127.0.0.1", port, fake.app, threaded=True, request_handler=_QuietHandler)
+    fake.url = f"http://127.0.0.1:{fake._server.server_port}"
+    print(f"GUESTLIST_DISCORD_URL={fake.url}")  # noqa: T201 - a command's output
+    print(f"client id {FakeDiscord.CLIENT_ID}, client secret {FakeDiscord.CLIENT_SECRET}")  # noqa: T201
+    print(f"bot token {FakeDiscord.BOT_TOKEN}, server id {fake.guild.id}")  # noqa: T201
+    try:
+        fake._server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("stopped")  # noqa: T201 - a command's output
+    finally:
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    main()
