@@ -212,6 +212,7 @@ def _claim(
             person=identity.label,
             method=identity.method,
             reinvited=previous_status is not None,
+            **({"discord_id": discord.id} if discord is not None else {}),
         )
         notify.invite_redeemed(invite, member, method=identity.method)
         mail.remember_language(identity.email, translation.get_language())

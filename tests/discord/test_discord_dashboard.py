@@ -124,3 +124,16 @@ def test_the_members_page_shows_their_discord_account(
     )
     page = admin_client.get(f"/users/{member.pk}").content.decode()
     assert "ada.discord" in page and "800000000000000042" in page
+
+
+def test_the_invite_page_says_what_discord_asks(
+    admin_client: Client, server: MediaServer, discord: FakeDiscord
+) -> None:
+    invite = Invite.objects.create(
+        server=server, code="DISCORD2", discord_gate="member", discord_role_ids=[PLEX_FRIENDS]
+    )
+    page = admin_client.get(f"/invites/{invite.pk}").content.decode()
+    assert "Members of your Discord server · with 1 chosen role" in page
+    german = Client(headers={"Accept-Language": "de"})
+    german.force_login(User.objects.get(username="owner"))
+    assert "Mitglieder deines Discord-Servers" in german.get(f"/invites/{invite.pk}").content.decode()

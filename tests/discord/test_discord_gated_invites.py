@@ -136,6 +136,8 @@ def test_it_admits_a_member_with_the_role_and_keeps_their_discord_account(
     assert Invite.objects.get(code=invite["code"]).used_count == 1
     assert_invariants()
 
+    redeemed = AuditEvent.objects.get(action="invite.redeem")
+    assert redeemed.details["discord_id"] == ADA
     shown = api.get(f"/api/users/{member.pk}").json()
     assert shown["discord"] == {"id": ADA, "username": "ada.discord", "left_at": None}
 
