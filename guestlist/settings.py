@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "guestlist.members",
     "guestlist.plexwork",
     "guestlist.notifications",
+    "guestlist.invite_requests",
     "guestlist.jobs",
     "guestlist.api",
     "guestlist.dashboard",

@@ -13,6 +13,7 @@ from pydantic import Field, StrictBool, StrictInt, ValidationError
 from guestlist.api.auth import admin_auth, admin_caller
 from guestlist.api.invites import principal
 from guestlist.api.schemas import (
+    AccessEndIn,
     ExpirationIn,
     MemberAccessIn,
     MemberDetailOut,
@@ -33,7 +34,7 @@ from guestlist.api.schemas import (
     page_out,
 )
 from guestlist.core.errors import Invalid
-from guestlist.members import erasure, self_service, services
+from guestlist.members import erasure, self_service, services, suspension
 from guestlist.members.sync import import_chosen, importable_friends, sync_now
 from guestlist.plex.models import MediaServer
 from guestlist.transfer.members_csv import members_csv
@@ -189,6 +190,39 @@ def remove_member(request: HttpRequest, member_id: ObjectId) -> Status[dict[str,
     if outcome.done:
         return Status(204, None)
     return Status(202, {"status": "removing", "message": outcome.error or None, "member": member_out(outcome.member)})
+
+
+@router.post(
+    "/{int:member_id}/suspend",
+    response={200: MemberDetailOut, 202: RedeemStatusOut},
+    summary="Suspend a member: keep their share with only the suspension library",
+)
+def suspend_member(request: HttpRequest, member_id: ObjectId) -> Status[dict[str, Any]]:
+    outcome = suspension.suspend_member(services.get_member(member_id), actor=principal(request).actor)
+    if outcome.done:
+        return Status(200, member_detail_out(outcome.member))
+    return Status(202, {"status": "suspending", "message": outcome.error or None, "member": member_out(outcome.member)})
+
+
+@router.post(
+    "/{int:member_id}/restore",
+    response={200: MemberDetailOut, 202: RedeemStatusOut},
+    summary="Give a suspended member their share back",
+)
+def restore_member(request: HttpRequest, member_id: ObjectId) -> Status[dict[str, Any]]:
+    outcome = suspension.restore_member(services.get_member(member_id), actor=principal(request).actor)
+    if outcome.done:
+        return Status(200, member_detail_out(outcome.member))
+    return Status(202, {"status": "suspended", "message": outcome.error or None, "member": member_out(outcome.member)})
+
+
+@router.put(
+    "/{int:member_id}/access-end", response=MemberDetailOut, summary="Choose what ending a member's access does"
+)
+def set_access_end(request: HttpRequest, member_id: ObjectId, payload: AccessEndIn) -> dict[str, Any]:
+    choice = "" if payload.access_end == "default" else payload.access_end
+    member = suspension.set_access_end(services.get_member(member_id), choice, actor=principal(request).actor)
+    return member_detail_out(member)
 
 
 @router.put("/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")

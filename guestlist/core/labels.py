@@ -26,6 +26,8 @@ MEMBER_STATUSES: dict[str, Promise] = {
     "expiring": _("Expiring soon"),
     "unlinked": _("Plex not linked yet"),
     "trial": _("Trial"),
+    "suspending": _("Suspending"),
+    "suspended": _("Suspended"),
 }
 
 PERMISSIONS: dict[str, Promise] = {
@@ -42,7 +44,14 @@ MEMBER_FILTERS: dict[str, Promise] = {
     "live": _("Active"),
     "expiring": _("Expiring within 7 days"),
     "expired": _("Expired"),
+    "suspended": _("Suspended"),
     "removed": _("Removed"),
+}
+
+# What ending a member's access does (the owner's setting, and a member's own choice).
+ACCESS_END_CHOICES: dict[str, Promise] = {
+    "remove": _("Remove their access"),
+    "suspend": _("Suspend: keep their share with only the suspension library"),
 }
 
 REDEMPTION_METHODS: dict[str, Promise] = {
@@ -59,6 +68,8 @@ PLEX_OPERATIONS: dict[str, Promise] = {
     "accept": _("Accept the invite"),
     "update_share": _("Change access"),
     "remove": _("Remove access"),
+    "suspend": _("Suspend access"),
+    "restore": _("Restore access"),
 }
 
 PLEX_OPERATION_STATES: dict[str, Promise] = {
@@ -98,6 +109,14 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "member.expired": _("Membership expired"),
     "member.removed_in_plex": _("Removed in Plex"),
     "member.import": _("Imported from Plex"),
+    "member.suspend_requested": _("Suspension requested"),
+    "member.suspended": _("Access suspended"),
+    "member.suspend_skipped": _("Removed instead of suspended"),
+    "member.suspend_failed": _("Suspending failed, removed instead"),
+    "member.suspension_called_off": _("Suspension called off"),
+    "member.restore_requested": _("Restore requested"),
+    "member.restored": _("Access restored"),
+    "member.access_end": _("End of access changed"),
     "member.account_created": _("Member account created"),
     "member.sign_in": _("Member signed in"),
     "admin.sign_in": _("Admin signed in"),
@@ -134,6 +153,23 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "transfer.export": _("Data exported"),
     "transfer.members_csv": _("Members downloaded as CSV"),
     "member.erased": _("Personal data erased"),
+    "invite_request.create": _("Invite requested"),
+    "invite_request.approve": _("Invite request approved"),
+    "invite_request.decline": _("Invite request declined"),
+    "invite_request.erased": _("Invite requests erased"),
+    "invite_request.settings": _("Invite request settings changed"),
+}
+
+REQUEST_STATUSES: dict[str, Promise] = {
+    "pending": _("Waiting"),
+    "approved": _("Approved"),
+    "declined": _("Declined"),
+}
+REQUEST_FILTERS: dict[str, Promise] = {
+    "pending": _("Waiting"),
+    "approved": _("Approved"),
+    "declined": _("Declined"),
+    "all": _("All"),
 }
 
 EVENT_LABELS: dict[str, Promise] = {
@@ -146,8 +182,13 @@ EVENT_LABELS: dict[str, Promise] = {
     "member.removed": _("Member removed by an admin"),
     "member.removed_in_plex": _("Member removed in Plex"),
     "member.reinvite_requested": _("Former member asks for a new invite"),
+    "member.suspended": _("Member suspended (access ended, share kept)"),
+    "member.restored": _("Suspended member restored"),
     "trial.ended": _("Trial ended"),
     "trial.extension_requested": _("Trial extension requested"),
+    "invite_request.created": _("Someone asks for an invite"),
+    "invite_request.approved": _("Invite request approved"),
+    "invite_request.declined": _("Invite request declined"),
     "plex.unreachable": _("Plex server unreachable"),
     "plex.reachable": _("Plex server reachable again"),
     "plex.token_rejected": _("Plex token rejected"),
@@ -164,6 +205,9 @@ MAIL_KINDS: dict[str, Promise] = {
     "welcome": _("Welcome mail"),
     "expiry_reminder": _("Expiry reminder"),
     "ended": _("Access ended mail"),
+    "request_received": _("Invite request received"),
+    "request_approved": _("Invite request approved"),
+    "request_declined": _("Invite request declined"),
     "test": _("Test mail"),
 }
 
@@ -185,6 +229,8 @@ ERRORS: dict[str, Promise] = {
         "Only a member whose access is over (removed or expired) can be erased; remove their access first."
     ),
     "already_erased": _("This member's personal data is already erased."),
+    "request_decided": _("This request was already answered."),
+    "requests_closed": _("Invite requests are closed."),
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
     "smtp_not_configured": _("Set up the SMTP server in Settings → Notifications first."),
     "code_taken": _("That code is already taken; pick another one."),

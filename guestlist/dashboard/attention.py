@@ -12,11 +12,13 @@ from datetime import timedelta
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guestlist.core.labels import EVENT_LABELS, JOB_NAMES, MAIL_KINDS, PLEX_OPERATIONS
 from guestlist.core.models import SiteSettings
+from guestlist.invite_requests.services import pending_count
 from guestlist.jobs.models import JobStatus
 from guestlist.members.models import Member
 from guestlist.notifications.models import Delivery
@@ -148,7 +150,7 @@ def needs_attention() -> list[Item]:
                 % {"count": queued["count"]},
                 (
                     _("Oldest since %(when)s.")
-                    % {"when": timezone.localtime(queued["oldest"]).strftime("%Y-%m-%d %H:%M")}
+                    % {"when": date_format(timezone.localtime(queued["oldest"]), "DATETIME_FORMAT")}
                 )
                 + (f" {last_error}" if last_error else ""),
             )
@@ -180,6 +182,21 @@ def needs_attention() -> list[Item]:
                 lines=[f"{_delivery_target(item)}: {_delivery_what(item)} — {item.last_error}" for item in undelivered],
                 link=reverse("settings-notifications") + "?status=failed",
                 link_text=_("Delivery log"),
+            )
+        )
+    waiting = pending_count()
+    if waiting:
+        items.append(
+            Item(
+                "info",
+                ngettext(
+                    "%(count)s invite request waits for an answer",
+                    "%(count)s invite requests wait for an answer",
+                    waiting,
+                )
+                % {"count": waiting},
+                link=reverse("requests") + "?status=pending",
+                link_text=_("Invite requests"),
             )
         )
     for job in JobStatus.objects.filter(last_ok=False).order_by("name"):

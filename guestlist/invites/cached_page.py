@@ -74,6 +74,7 @@ def _cache_key(lookup: Lookup) -> str:
         found.plex_home,
         found.expires_at,
         found.user_expires_in_days,
+        found.remote_streaming,
         lookup.email_enabled,
         lookup.local_enabled,
         found.discord_gate,

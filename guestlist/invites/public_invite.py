@@ -32,6 +32,8 @@ class PublicInvite:
     user_expires_in_days: int | None = None
     discord_gate: str = ""
     invite: InviteRow | None = None
+    # Streaming away from the owner's home (``remote_streaming``); None while unknown.
+    remote_streaming: str | None = None
 
     @property
     def message(self) -> str:
@@ -50,8 +52,22 @@ class PublicInvite:
                 expires_at=self.expires_at,
                 user_expires_in_days=self.user_expires_in_days,
                 discord_gate=self.discord_gate,
+                remote_streaming=self.remote_streaming,
             )
         return answer
+
+
+# Since 2025 Plex lets a friend stream from outside the owner's home only when the owner has
+# Plex Pass, or the friend pays for Plex's Remote Watch Pass. At the owner's home it is free.
+REMOTE_INCLUDED = "included"  # the owner has Plex Pass: streaming from anywhere, at no cost
+FRIEND_BUYS_REMOTE = "remote_watch_pass"  # away from the owner's home the friend needs the pass
+
+
+def remote_streaming(owner_plex_pass: bool | None) -> str | None:
+    """Which rule applies to a server, from the owner's subscription as plex.tv reports it."""
+    if owner_plex_pass is None:
+        return None
+    return REMOTE_INCLUDED if owner_plex_pass else FRIEND_BUYS_REMOTE
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class InviteRow:
     server_name: str
     discord_gate: str
     discord_role_ids: list[str]
+    owner_plex_pass: bool | None = None
 
     @property
     def pk(self) -> int:
@@ -84,7 +101,8 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids, s.owner_plex_pass "
+    "FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -112,6 +130,7 @@ def invite_row(code: str) -> InviteRow | None:
     # JSON columns come back as text from a raw query (SQLite and PostgreSQL's json alike).
     roles = json.loads(values[16]) if isinstance(values[16], str) else values[16]
     values[16] = [str(role) for role in roles or []]
+    values[17] = None if values[17] is None else bool(values[17])
     return InviteRow(*values)
 
 
@@ -137,4 +156,5 @@ def describe(code: str) -> PublicInvite:
         user_expires_in_days=invite.user_expires_in_days,
         discord_gate=invite.discord_gate,
         invite=invite,
+        remote_streaming=remote_streaming(invite.owner_plex_pass),
     )

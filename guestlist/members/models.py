@@ -27,6 +27,17 @@ class Member(models.Model):
         # A local account made while redeeming: a use is claimed, nothing is shared on Plex
         # until they link a Plex account with the same e-mail.
         UNLINKED = "unlinked"
+        # Access ended but the friend keeps their accepted share, narrowed to one library
+        # the owner picked (members/suspension.py); a renewal restores it.
+        SUSPENDING = "suspending"
+        SUSPENDED = "suspended"
+
+    class AccessEnd(models.TextChoices):
+        """What happens when their access ends; blank follows the owner's setting."""
+
+        DEFAULT = "", "default"
+        REMOVE = "remove"
+        SUSPEND = "suspend"
 
     class TrialOutcome(models.TextChoices):
         PROMOTE = "promote"
@@ -81,6 +92,11 @@ class Member(models.Model):
     discord_role_ids = models.JSONField(default=list, blank=True)
     # When the re-check found them out of the Discord server (or without the role); cleared once back.
     discord_left_at = models.DateTimeField(null=True, blank=True)
+    access_end = models.CharField(max_length=16, choices=AccessEnd.choices, blank=True, default="")
+    # While suspended: the share's libraries and settings before it was narrowed, which a
+    # renewal gives back (the same keys as an update_share payload).
+    suspended_share = models.JSONField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]

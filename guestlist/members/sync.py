@@ -46,8 +46,9 @@ Status = Member.Status
 REMOVED_IN_PLEX = "removed in Plex"
 IMPORTED = "imported from Plex"
 # Members in these states are looked after elsewhere: the outbox is removing them, or
-# they are gone. An import never takes over someone in one of the first three.
-HELD = (Status.PENDING, Status.ACTIVE, Status.REMOVING)
+# they are gone. An import never takes over someone in one of these (a suspended friend
+# still holds a share: it is theirs, narrowed, not a stranger's).
+HELD = (Status.PENDING, Status.ACTIVE, Status.REMOVING, Status.SUSPENDING, Status.SUSPENDED)
 
 
 @dataclass

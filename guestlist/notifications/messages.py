@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 
 def _who(data: dict[str, Any]) -> str:
-    member = data.get("member") or {}
-    return str(member.get("username") or member.get("email") or _("someone"))
+    person = data.get("member") or data.get("request") or {}
+    return str(person.get("username") or person.get("name") or person.get("email") or _("someone"))
 
 
 def _server(data: dict[str, Any]) -> str:
@@ -44,9 +44,14 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.removed": _("Member removed"),
             "member.removed_in_plex": _("Removed in Plex"),
             "member.reinvite_requested": _("Re-invite requested"),
+            "member.suspended": _("Member suspended"),
+            "member.restored": _("Member restored"),
             "trial.ended": _("Trial ended"),
             "trial.extension_requested": _("Trial extension requested"),
             "member.discord_left": _("Left the Discord server"),
+            "invite_request.created": _("Invite requested"),
+            "invite_request.approved": _("Invite request approved"),
+            "invite_request.declined": _("Invite request declined"),
             "plex.unreachable": _("Plex server unreachable"),
             "plex.reachable": _("Plex server reachable again"),
             "plex.token_rejected": _("Plex token rejected"),
@@ -63,11 +68,16 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.removed": _("%(who)s was removed from %(server)s."),
             "member.removed_in_plex": _("%(who)s no longer has access to %(server)s in Plex."),
             "member.reinvite_requested": _("%(who)s asks to be invited to %(server)s again."),
+            "member.suspended": _("The access of %(who)s to %(server)s is suspended until it is renewed."),
+            "member.restored": _("%(who)s has their access to %(server)s back."),
             "trial.ended": _("The trial of %(who)s on %(server)s has ended."),
             "trial.extension_requested": _("%(who)s asks for a longer trial on %(server)s."),
             "member.discord_left": _(
                 "%(who)s left your Discord server or lost the role their invite to %(server)s asked for."
             ),
+            "invite_request.created": _("%(who)s asks for an invite to %(server)s."),
+            "invite_request.approved": _("The invite request of %(who)s was approved."),
+            "invite_request.declined": _("The invite request of %(who)s was declined."),
             "plex.unreachable": _("Guestlist cannot reach %(server)s."),
             "plex.reachable": _("Guestlist reaches %(server)s again."),
             "plex.token_rejected": _("Plex rejected the owner's token for %(server)s; sign in again."),

@@ -160,6 +160,12 @@ class PlexSimulator:
                 email_verified=email_verified,
             )
 
+    def set_plex_pass(self, ref: Account | str | int, active: bool) -> None:
+        """The account's Plex Pass starts or lapses (plex.tv's ``subscription.active``)."""
+        with self.sim.lock:
+            account = control.find_account(self.sim.state, ref if not isinstance(ref, Account) else ref.id)
+            account.plex_pass = active
+
     def account(self, ref: Account | str | int) -> Account:
         with self.sim.lock:
             return control.find_account(self.sim.state, ref if not isinstance(ref, Account) else ref.id)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guestlist.core.labels import ACCESS_END_CHOICES
 from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.lib.dates import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
@@ -56,6 +57,16 @@ class ExpiryForm(forms.Form):
         if data.get("action") == "set" and not data.get("expires_at"):
             self.add_error("expires_at", _("Pick a date, or use “Clear” for no expiry."))
         return data
+
+
+class AccessEndForm(forms.Form):
+    """What ending one member's access does: the owner's setting, or their own choice."""
+
+    access_end = forms.ChoiceField(
+        label=_("When their access ends"),
+        required=False,
+        choices=[("", _("As in the settings")), *ACCESS_END_CHOICES.items()],
+    )
 
 
 class BulkMemberForm(forms.Form):

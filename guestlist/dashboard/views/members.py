@@ -20,7 +20,14 @@ from guestlist.core.audit import AuditQuery, search_events
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.labels import MEMBER_FILTERS
 from guestlist.core.paging import page_count
-from guestlist.dashboard.forms.members import EXTENSIONS, BulkMemberForm, ExpiryForm, MemberFilterForm, extension
+from guestlist.dashboard.forms.members import (
+    EXTENSIONS,
+    AccessEndForm,
+    BulkMemberForm,
+    ExpiryForm,
+    MemberFilterForm,
+    extension,
+)
 from guestlist.dashboard.views.common import (
     PAGE_SIZE,
     actor,
@@ -31,7 +38,7 @@ from guestlist.dashboard.views.common import (
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
-from guestlist.members import services
+from guestlist.members import services, suspension
 from guestlist.members.allowances import allowances
 from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
@@ -41,6 +48,8 @@ from guestlist.plex.models import Library
 from guestlist.plexwork.models import PlexOperation
 
 LIVE = ("pending", "active")
+# Members whose expiry can be changed: a later date renews a suspended one.
+RENEWABLE = (*LIVE, "suspending", "suspended")
 
 
 def member_badges(member: Member, now: datetime) -> list[str]:
@@ -186,7 +195,7 @@ def _expiry_context(member: Member, form: ExpiryForm | None = None) -> dict[str,
         "expiry_form": form
         or ExpiryForm(initial={"expires_at": timezone.localtime(member.expires_at) if member.expires_at else None}),
         "extensions": [(f"extend_{name}", label) for name, (label, _days) in EXTENSIONS.items()],
-        "live": member.status in LIVE,
+        "live": member.status in RENEWABLE,
     }
 
 
@@ -205,8 +214,77 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
         **rights_context(member),
         "erased": is_erased(member),
+        **_suspension_context(member),
     }
     return render(request, "dashboard/members/detail.html", context)
+
+
+def _suspension_context(member: Member) -> dict[str, Any]:
+    saved = [int(key) for key in (member.suspended_share or {}).get("library_keys", [])]
+    return {
+        "access_end_form": AccessEndForm(initial={"access_end": member.access_end}),
+        "access_end_now": suspension.chosen_end(member),
+        "can_suspend": member.status == "active" and not suspension.why_not_suspendable(member),
+        "restores_all_libraries": member.suspended_share is not None and not saved,
+        "restores_libraries": list(Library.objects.filter(server=member.server, key__in=saved)) if saved else [],
+    }
+
+
+@dashboard_view
+@require_POST
+def member_suspend(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    try:
+        outcome = suspension.suspend_member(member, actor=actor(request))
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        if outcome.done:
+            messages.success(
+                request, _("%(name)s is suspended: they keep only the suspension library.") % {"name": member}
+            )
+        else:
+            messages.warning(
+                request,
+                _("Plex is not answering; suspending %(name)s will be retried until it works.") % {"name": member},
+            )
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+@require_POST
+def member_restore(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    try:
+        outcome = suspension.restore_member(member, actor=actor(request))
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        if outcome.done:
+            messages.success(request, _("%(name)s has their libraries back.") % {"name": member})
+        else:
+            messages.warning(
+                request,
+                _("Plex is not answering; restoring %(name)s will be retried until it works.") % {"name": member},
+            )
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+@require_POST
+def member_access_end(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    form = AccessEndForm(request.POST)
+    if form.is_valid():
+        try:
+            suspension.set_access_end(member, form.cleaned_data["access_end"], actor=actor(request))
+        except ServiceError as exc:
+            report(request, exc)
+        else:
+            messages.success(request, _("Saved what ending their access does."))
+    else:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    return redirect("member-detail", member_id=member.pk)
 
 
 @dashboard_view
