@@ -15,7 +15,7 @@ def restore_search_index(apps: StateApps, schema_editor: BaseDatabaseSchemaEdito
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0003_members_model'),
+        ('members', '0004_suspend'),
         ('invites', '0008_fts_search'),
     ]
 
