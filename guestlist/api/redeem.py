@@ -69,4 +69,17 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, A
         result = redeem(payload.code, identity, actor=Actor.redeemer(identity.email, ip), discord=granted)
     status_code = {"created": 201, "existing": 200, "pending": 202}[result.outcome]
     body = member_out(result.member, message=result.message)
-    return Status(status_code, {**body, "member": body, "welcome_url": welcome.url_for(result.member, via=via)})
+    parts = [
+        {
+            "server_id": part.server_id,
+            "server_name": part.server_name,
+            "status": part.state,
+            "member_id": part.member_id,
+            "error": part.error or None,
+        }
+        for part in result.parts
+    ]
+    return Status(
+        status_code,
+        {**body, "member": body, "welcome_url": welcome.url_for(result.member, via=via), "servers": parts or None},
+    )

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
+from guestlist.members import persons
 from guestlist.members.allowances import Allowance
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
@@ -73,15 +74,30 @@ class InviteFieldsIn(StrictSchema):
     discord_role_ids: list[DiscordRoleId] = Field(default_factory=list, max_length=50)
 
 
+class InviteServerIn(StrictSchema):
+    """One server of an invite that names several, with its libraries (issue 20 §3)."""
+
+    server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+    libraries: LibrarySelection | list[LibraryKey] | None = None
+
+
+class InviteServerOut(Schema):
+    server_id: int
+    libraries: Literal["all", "default"] | list[int]
+
+
 class InviteCreateIn(InviteFieldsIn):
     code: str | None = None
     server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = None
+    # Instead of server_id + libraries: every server to share, the first being server_id.
+    servers: list[InviteServerIn] | None = Field(default=None, min_length=1, max_length=20)
 
 
 class InviteUpdateIn(InviteFieldsIn):
     is_active: StrictBool = True
     code: str | None = None
     server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = None
+    servers: list[InviteServerIn] | None = Field(default=None, min_length=1, max_length=20)
 
 
 class ErrorOut(Schema):
@@ -126,10 +142,26 @@ class MemberOut(Schema):
     invite_id: int | None
     created_at: datetime
     last_seen: datetime | None
+    last_title: str = ""
     expires_at: datetime | None
     is_active: bool
     status: MemberStatus
     message: str | None = None
+    # The server of this row, and the person row it belongs to (its own id for a person row).
+    server_id: int
+    person_id: int
+
+
+class MemberServerOut(Schema):
+    """One server of a person: the member row that holds that share and its state."""
+
+    member_id: int
+    server_id: int
+    server_name: str
+    status: MemberStatus
+    libraries: list[int]
+    expires_at: datetime | None
+    reason: str
 
 
 class DiscordAccountOut(Schema):
@@ -188,6 +220,7 @@ class InviteOut(Schema):
     trial: Literal["inherit", "none"] | int
     discord_gate: DiscordGate
     discord_role_ids: list[str]
+    servers: list[InviteServerOut]
 
 
 class InviteDetailOut(InviteOut):
@@ -301,6 +334,20 @@ class OAuthStartOut(Schema):
     expires_at: datetime
 
 
+class RedeemPartOut(Schema):
+    server_id: int
+    server_name: str
+    status: Literal["done", "pending", "failed", "had_access"]
+    member_id: int | None
+    error: str | None
+
+
+class MemberServersOut(MemberDetailOut):
+    """``GET /api/users/{id}``: the member row plus every server of the same person."""
+
+    servers: list[MemberServerOut]
+
+
 class RedeemStatusOut(Schema):
     """A redemption answer: the member's fields at the top level (and again under ``member``),
     or only ``status`` while the Plex sign-in is not finished."""
@@ -318,8 +365,12 @@ class RedeemStatusOut(Schema):
     last_seen: datetime | None = None
     expires_at: datetime | None = None
     is_active: bool | None = None
+    server_id: int | None = None
+    person_id: int | None = None
     # The redeemer's welcome page (a signed link that names this member), once there is one.
     welcome_url: str | None = None
+    # How each server of the invite went: done, pending (Plex owes it), failed, had_access.
+    servers: list[RedeemPartOut] | None = None
 
 
 class Paged(Protocol):
@@ -342,6 +393,21 @@ def invite_out(invite: Invite, *, now: datetime | None = None) -> dict[str, Any]
 
 def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
     return member_as_api(member, message=message)
+
+
+def member_servers(member: Member) -> list[dict[str, Any]]:
+    return [
+        {
+            "member_id": row.pk,
+            "server_id": row.server_id,
+            "server_name": row.server.name,
+            "status": row.status,
+            "libraries": [int(key) for key in (row.library_keys or [])],
+            "expires_at": row.expires_at,
+            "reason": row.reason,
+        }
+        for row in persons.rows_of(member)
+    ]
 
 
 def member_detail_out(member: Member, allowance: Allowance | None = None) -> dict[str, Any]:

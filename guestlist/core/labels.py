@@ -98,6 +98,7 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "invite.update": _("Invite changed"),
     "invite.delete": _("Invite deleted"),
     "invite.redeem": _("Invite redeemed"),
+    "invite.redeem_part_failed": _("One server of a redemption refused"),
     "template.create": _("Template created"),
     "template.update": _("Template changed"),
     "template.delete": _("Template deleted"),
@@ -153,6 +154,10 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "transfer.export": _("Data exported"),
     "transfer.members_csv": _("Members downloaded as CSV"),
     "member.erased": _("Personal data erased"),
+    "member.inactive_warning": _("Warned for inactivity"),
+    "member.inactivity_exempt": _("Inactivity exemption changed"),
+    "settings.tautulli": _("Tautulli connection changed"),
+    "inactivity.run": _("Inactivity rule applied by hand"),
     "invite_request.create": _("Invite requested"),
     "invite_request.approve": _("Invite request approved"),
     "invite_request.decline": _("Invite request declined"),
@@ -182,6 +187,8 @@ EVENT_LABELS: dict[str, Promise] = {
     "member.removed": _("Member removed by an admin"),
     "member.removed_in_plex": _("Member removed in Plex"),
     "member.reinvite_requested": _("Former member asks for a new invite"),
+    "member.inactive_warning": _("Member warned for not watching"),
+    "member.removed_inactive": _("Member removed for not watching"),
     "member.suspended": _("Member suspended (access ended, share kept)"),
     "member.restored": _("Suspended member restored"),
     "trial.ended": _("Trial ended"),
@@ -205,6 +212,7 @@ MAIL_KINDS: dict[str, Promise] = {
     "welcome": _("Welcome mail"),
     "expiry_reminder": _("Expiry reminder"),
     "ended": _("Access ended mail"),
+    "inactive_warning": _("Inactivity warning"),
     "request_received": _("Invite request received"),
     "request_approved": _("Invite request approved"),
     "request_declined": _("Invite request declined"),
@@ -219,6 +227,7 @@ JOB_NAMES: dict[str, Promise] = {
     "plex_operations": _("Plex work queue"),
     "deliveries": _("Notifications and mail"),
     "backup": _("Backup"),
+    "inactivity": _("Inactivity rule"),
 }
 
 # What the owner reads when a service refuses, by the contract's error code. Codes not
@@ -292,6 +301,7 @@ REASONS: dict[str, Promise] = {
     "removed by admin": _("Removed by an admin."),
     "removed in Plex": _("Removed in Plex."),
     "imported from Plex": _("Imported from Plex."),
+    "inactive": _("Removed for not watching (inactivity rule)."),
     "Accept the invitation in the e-mail from Plex.": _(
         "They still need to accept the invitation in the e-mail from Plex."
     ),
@@ -300,6 +310,7 @@ REASON_PREFIXES: dict[str, Promise] = {
     "Removal failed: ": _("Removal failed:"),
     "Changing access failed: ": _("Changing access failed:"),
     "Re-invitation failed: ": _("Re-invitation failed:"),
+    "Plex refused this server: ": _("Plex refused this server:"),
 }
 
 # For these the service's sentence carries facts the owner needs (Plex's own words, the

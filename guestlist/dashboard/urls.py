@@ -4,6 +4,7 @@ from django.urls import path
 
 from guestlist.dashboard.views import (
     access,
+    activity,
     backups,
     discord,
     invite_requests,
@@ -63,6 +64,9 @@ urlpatterns = [
     path("settings", settings.settings_home, name="settings"),
     path("settings/servers/<int:server_id>/check", settings.server_check, name="server-check"),
     path("settings/servers/<int:server_id>/libraries", settings.server_libraries, name="server-libraries"),
+    path("settings/servers/<int:server_id>/tautulli", activity.server_tautulli, name="server-tautulli"),
+    path("settings/inactivity", activity.settings_inactivity, name="settings-inactivity"),
+    path("users/<int:member_id>/inactivity", activity.member_inactivity_exempt, name="member-inactivity"),
     path("settings/invites", settings.settings_invites, name="settings-invites"),
     path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),

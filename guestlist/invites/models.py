@@ -138,6 +138,29 @@ class Redemption(models.Model):
         return f"{self.invite_code} by {self.person_key} ({self.state})"
 
 
+class InviteServer(models.Model):
+    """A further server an invite shares, with its own libraries (issue 20 §3).
+
+    The invite's first server stays ``Invite.server`` + ``Invite.libraries``, so invites of
+    one server (nearly all of them) need no row here and older API clients read the same
+    fields. One redemption claims one use and shares every server of the invite.
+    """
+
+    invite = models.ForeignKey(Invite, on_delete=models.CASCADE, related_name="extra_servers")
+    server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="+")
+    # As ``Invite.libraries``: "all", "default", or comma-separated section keys of this server.
+    libraries = models.CharField(max_length=512, default="default")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["invite", "server"], name="invite_server_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invite_id} on server {self.server_id}"
+
+
 class InviteTemplate(models.Model):
     """A named preset of invite settings, pickable in the create form."""
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from guestlist.core.models import SiteSettings
 from guestlist.invites import codes, status
+from guestlist.invites.models import InviteServer
 from guestlist.invites.redemption import MESSAGES
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
@@ -92,6 +93,8 @@ class InviteRow:
     discord_gate: str
     discord_role_ids: list[str]
     owner_plex_pass: bool | None = None
+    # Further servers (issue 20 §3): counted in the same query, read only when there are any.
+    extra_servers: int = 0
 
     @property
     def pk(self) -> int:
@@ -101,8 +104,8 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids, s.owner_plex_pass "
-    "FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids, s.owner_plex_pass, "
+    "(SELECT COUNT(*) FROM invites_inviteserver x WHERE x.invite_id = i.id) FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -142,12 +145,18 @@ def describe(code: str) -> PublicInvite:
     reason = status.unusable_reason(invite, now)
     if reason is None and not SiteSettings.current().signup_enabled:
         reason = "signup_disabled"
+    names, titles = [invite.server_name], list(libraries.titles(invite.libraries, invite.server_id))
+    extra = InviteServer.objects.filter(invite_id=invite.id) if invite.extra_servers else InviteServer.objects.none()
+    for name, selection, server_id in extra.values_list("server__name", "libraries", "server_id"):
+        # An invite for several servers ("4K + HD") names each, and each one's libraries.
+        names.append(name)
+        titles += [f"{title} ({name})" for title in libraries.titles(selection, server_id)]
     return PublicInvite(
         valid=reason is None,
         reason=reason or "ok",
         code=invite.code,
-        server_name=invite.server_name,
-        library_titles=libraries.titles(invite.libraries, invite.server_id),
+        server_name=" + ".join(names),
+        library_titles=titles,
         allow_sync=invite.allow_sync,
         allow_channels=invite.allow_channels,
         allow_camera_upload=invite.allow_camera_upload,

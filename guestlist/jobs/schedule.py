@@ -31,6 +31,9 @@ JOBS: tuple[Job, ...] = (
     Job("sync", "guestlist.members.sync:sync_job", every_seconds=15 * 60, first_after_seconds=60),
     # Members of Discord-gated invites still in the owner's Discord server (members.discord_check).
     Job("discord", "guestlist.members.discord_check:run", every_seconds=30 * 60, first_after_seconds=120),
+    # Only while the owner has the inactivity rule on (the runner asks the settings first);
+    # hourly is plenty for a rule counted in days, and it runs after the sync has read last seen.
+    Job("inactivity", "guestlist.members.inactivity:job", every_seconds=3600, first_after_seconds=120),
     Job("housekeeping", "guestlist.jobs.housekeeping:run", every_seconds=3600, first_after_seconds=30),
     # The owner's scheduled backup: the runner asks once a minute whether today's time has
     # passed without a run (``last_due``); the backup itself happens in a worker.

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from guestlist.core import audit
@@ -58,6 +58,11 @@ class MemberQuery:
     invite_id: int | None = None
     page: int = 1
     page_size: int = 50
+    # Members not seen for this many days (never seen counts once they joined that long ago).
+    not_seen_days: int | None = None
+    sort: str = "-created_at"
+    # One row per person (their person row) instead of one per server (issue 20 §3).
+    persons: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,22 @@ def status_q(name: str, now: datetime) -> Q:
     return Q()
 
 
+# "last_seen": longest unseen first (never seen before anyone seen); "-last_seen": most recent first.
+MEMBER_SORTS: dict[str, tuple[Any, ...]] = {
+    "-created_at": ("-created_at", "-id"),
+    "created_at": ("created_at", "id"),
+    "last_seen": (F("last_seen").asc(nulls_first=True), "created_at", "id"),
+    "-last_seen": (F("last_seen").desc(nulls_last=True), "-created_at", "-id"),
+}
+MAX_NOT_SEEN_DAYS = 36500
+
+
+def not_seen_q(days: int, now: datetime) -> Q:
+    """Not seen for ``days``: seen before then, or never seen and joined before then."""
+    since = now - timedelta(days=days)
+    return Q(last_seen__lt=since) | Q(last_seen__isnull=True, created_at__lt=since)
+
+
 def member_queryset(query: MemberQuery) -> QuerySet[Member]:
     if query.status not in STATUS_FILTERS:
         raise Invalid(f"status must be one of {', '.join(STATUS_FILTERS)}.")
@@ -87,16 +108,38 @@ def member_queryset(query: MemberQuery) -> QuerySet[Member]:
         members = members.filter(Q(email__icontains=term) | Q(username__icontains=term))
     if query.invite_id is not None:
         members = members.filter(invite_id=query.invite_id)
+    if query.not_seen_days is not None:
+        if not 0 <= query.not_seen_days <= MAX_NOT_SEEN_DAYS:
+            raise Invalid(f"not_seen_days must be a whole number from 0 to {MAX_NOT_SEEN_DAYS}.")
+        members = members.filter(not_seen_q(query.not_seen_days, timezone.now()))
+    if query.persons:
+        members = members.filter(primary__isnull=True)
     return members
+
+
+def attach_server_rows(members: list[Member]) -> None:
+    """Give each person row ``server_rows``: all their rows (one per server), in one query."""
+    heads = [member.pk for member in members]
+    rows: dict[int, list[Member]] = {pk: [] for pk in heads}
+    for row in Member.objects.filter(Q(pk__in=heads) | Q(primary_id__in=heads)).select_related("server"):
+        rows[row.primary_id or row.pk].append(row)
+    for member in members:
+        member.server_rows = sorted(  # type: ignore[attr-defined]  # read by the members table's template
+            rows.get(member.pk, []), key=lambda row: (row.primary_id is not None, row.server_id)
+        )
 
 
 def list_members(query: MemberQuery) -> MemberPage:
     members = member_queryset(query)
+    if query.sort not in MEMBER_SORTS:
+        raise Invalid(f"sort must be one of {', '.join(MEMBER_SORTS)}.")
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     # Pages past the end are empty; the bound keeps the offset inside what databases take.
     page = max(1, min(query.page, MAX_PAGE))
     offset = (page - 1) * page_size
-    items = list(members.select_related("invite").order_by("-created_at", "-id")[offset : offset + page_size])
+    items = list(members.select_related("invite").order_by(*MEMBER_SORTS[query.sort])[offset : offset + page_size])
+    if query.persons:
+        attach_server_rows(items)
     return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)
 
 
@@ -197,7 +240,12 @@ def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: in
         raise Invalid(f"action must be one of {', '.join(BULK_ACTIONS)}.")
     operations: list[PlexOperation] = []
     with transaction.atomic():
-        chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
+        # Choosing a person row chooses the person: each of their servers.
+        chosen = list(
+            Member.objects.select_for_update()
+            .filter(Q(pk__in=member_ids) | Q(primary_id__in=member_ids))
+            .select_related("server")
+        )
         live = [member for member in chosen if member.status in RENEWABLE]
         if action == "extend":
             operations += _extend_locked(live, days=days, actor=actor, now=timezone.now())

@@ -29,6 +29,7 @@ BOOLEAN_SETTINGS = frozenset(
         "keep_departed_members_invites",
         "trial_enabled",
         "backup_enabled",
+        "inactivity_enabled",
     }
 )
 # name: (lowest, highest, may be empty)
@@ -41,6 +42,8 @@ NUMBER_SETTINGS: dict[str, tuple[int, int, bool]] = {
     "default_quota_days": (0, 3650, False),
     "trial_days": (1, 365, False),
     "backup_keep": (1, 365, False),
+    "inactivity_days": (7, 3650, False),
+    "inactivity_grace_days": (1, 365, False),
 }
 EDITABLE_SETTINGS = (
     BOOLEAN_SETTINGS

@@ -29,6 +29,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "member.removed",
     "member.removed_in_plex",
     "member.reinvite_requested",
+    "member.inactive_warning",
+    "member.removed_inactive",
     "member.suspended",
     "member.restored",
     "trial.ended",

@@ -16,7 +16,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from guestlist.plexsim import actions, control, demo
 from guestlist.plexsim.core import Fault, SimApp, Simulation
-from guestlist.plexsim.state import Account, Library, Server, Share, SimState
+from guestlist.plexsim.state import Account, Library, Play, Server, Share, SimState
 
 logger = logging.getLogger("guestlist.plexsim")
 
@@ -52,6 +52,7 @@ class PlexSimulator:
         self.sim = Simulation(state or SimState())
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
+        self._more_pms: dict[str, str] = {}
 
     # Lifecycle
 
@@ -64,6 +65,16 @@ class PlexSimulator:
         self.sim.plex_tv_url = f"http://{host}:{plex_tv.server_port}"
         self.sim.pms_url = f"http://{host}:{pms.server_port}"
         return self
+
+    def serve_pms(self, server: Server | str, host: str = "127.0.0.1", port: int = 0) -> str:
+        """A further fake PMS, playing ``server`` (one plex.tv account may own several): returns
+        its URL. The first PMS (``pms_url``) plays ``Settings.pms_machine_identifier`` or the
+        first server. Asking again for the same server returns the listener already running."""
+        machine = server if isinstance(server, str) else server.machine_identifier
+        if machine not in self._more_pms:
+            listener = self._serve(host, port, control.build_pms_app(self.sim, machine))
+            self._more_pms[machine] = f"http://{host}:{listener.server_port}"
+        return self._more_pms[machine]
 
     def _serve(self, host: str, port: int, app: SimApp) -> BaseWSGIServer:
         server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
@@ -89,6 +100,7 @@ class PlexSimulator:
             thread.join(timeout=5)
         self._servers.clear()
         self._threads.clear()
+        self._more_pms.clear()
 
     def __enter__(self) -> Self:
         if not self._servers:
@@ -249,6 +261,47 @@ class PlexSimulator:
         with self.sim.lock:
             control.find_account(self.sim.state, _ref(account)).last_seen_at = when
 
+    def add_play(
+        self,
+        account: Account | str | int,
+        title: str = "Big Buck Bunny",
+        *,
+        at: float | None = None,
+        show: str = "",
+        kind: str | None = None,
+        server: Server | str | None = None,
+    ) -> None:
+        """Someone played something on a server (the PMS's server by default): a history entry.
+
+        The server's owner plays as PMS account 1, as on a real server.
+        """
+        with self.sim.lock:
+            state = self.sim.state
+            person = control.find_account(state, _ref(account))
+            target = (
+                state.server(server if isinstance(server, str) else server.machine_identifier)
+                if server is not None
+                else state.pms_server()
+            )
+            if target is None:
+                raise LookupError("No simulated server to play on")
+            state.plays.append(
+                Play(
+                    id=state.take_id("play"),
+                    machine_identifier=target.machine_identifier,
+                    account_id=1 if person.id == target.owner_id else person.id,
+                    viewed_at=time.time() if at is None else at,
+                    title=title,
+                    type=kind or ("episode" if show else "movie"),
+                    grandparent_title=show,
+                )
+            )
+
+    def clear_history(self) -> None:
+        """The server's history is gone (a reinstalled or reset PMS)."""
+        with self.sim.lock:
+            self.sim.state.plays.clear()
+
     # PINs
 
     def approve_pin(self, pin_id: int, account: Account | str | int) -> str:
@@ -332,6 +385,8 @@ class PlexSimulator:
         self.add_server(owner, demo.DEMO_SERVER, machine_identifier=demo.DEMO_MACHINE_IDENTIFIER)
         for username, title in demo.DEMO_PEOPLE:
             self.add_account(username, f"{username}@demo.example", title=title)
+        for username, item, show, days_ago in demo.DEMO_PLAYS:
+            self.add_play(username, item, show=show, at=time.time() - days_ago * 86400)
         return owner
 
 

@@ -137,10 +137,12 @@ class InviteSettingsForm(forms.Form):
         return self.servers[0] if len(self.servers) == 1 else None
 
     def _library_selection(self) -> str | list[int]:
+        return self._library_selection_on(self.chosen_server())
+
+    def _library_selection_on(self, server: MediaServer | None) -> str | list[int]:
         mode = self.cleaned_data["libraries_mode"]
         if mode != "specific":
             return str(mode)
-        server = self.chosen_server()
         keys = []
         for value in self.cleaned_data["libraries"]:
             server_id, _sep, key = value.partition(":")
@@ -210,7 +212,14 @@ class ExpiryAmountMixin(forms.Form):
 
 
 class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
-    server = forms.ModelChoiceField(label=_("Server"), queryset=MediaServer.objects.all(), required=False)
+    # With several servers connected: one or more of them ("4K + HD"), all in one invite.
+    server = forms.ModelMultipleChoiceField(
+        label=_("Servers"),
+        queryset=MediaServer.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick several to give access to each of them with one invite."),
+    )
     code = forms.CharField(
         label=_("Custom code"),
         required=False,
@@ -235,16 +244,24 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
         if len(self.servers) < 2:
             del self.fields["server"]
 
-    def chosen_server(self) -> MediaServer | None:
+    def chosen_servers(self) -> list[MediaServer]:
         if "server" in self.fields:
-            chosen: MediaServer | None = self.cleaned_data.get("server")
-            return chosen
-        return super().chosen_server()
+            return sorted(self.cleaned_data.get("server") or [], key=lambda server: server.pk)
+        return self.servers[:1]
+
+    def chosen_server(self) -> MediaServer | None:
+        chosen = self.chosen_servers()
+        return chosen[0] if len(chosen) == 1 else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if "server" in self.fields and not data.get("server"):
             self.add_error("server", _("Choose the server to invite people to."))
+        elif "server" in self.fields and data.get("libraries_mode") == "specific":
+            ticked = {value.partition(":")[0] for value in data.get("libraries") or []}
+            for server in data["server"]:
+                if str(server.pk) not in ticked:
+                    self.add_error("libraries", _("Tick at least one library of %(server)s.") % {"server": server.name})
         if (data.get("count") or 1) > 1 and data.get("code"):
             self.add_error("code", _("A custom code fits one invite only; leave it empty to create several."))
         return data
@@ -258,13 +275,22 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
             data["expires_in_days"] = in_days(int(amount), unit)
         if self.cleaned_data.get("code"):
             data["code"] = self.cleaned_data["code"]
-        server = self.chosen_server()
-        if server is not None and "server" in self.fields:
-            data["server_id"] = server.pk
+        chosen = self.chosen_servers()
+        if len(chosen) > 1:
+            data["servers"] = [
+                {"server_id": server.pk, "libraries": self._library_selection_on(server)} for server in chosen
+            ]
+            del data["libraries"]
+        elif chosen and "server" in self.fields:
+            data["server_id"] = chosen[0].pk
         return data
 
     def template_settings(self) -> dict[str, Any]:
         data = self.invite_settings()
+        chosen = self.chosen_servers()
+        if len(chosen) > 1:
+            # A template names no server: it keeps the first server's libraries.
+            data["libraries"] = self._library_selection_on(chosen[0])
         data["expires_in_days"] = self._days("expires_amount", "expires_unit")
         return data
 

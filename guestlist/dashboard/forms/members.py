@@ -30,6 +30,10 @@ class MemberFilterForm(forms.Form):
     status = forms.ChoiceField(required=False)
     search = forms.CharField(label=_("Search"), required=False, max_length=200)
     page = forms.IntegerField(required=False, min_value=1)
+    not_seen = forms.IntegerField(label=_("Not seen for (days)"), required=False, min_value=0, max_value=36500)
+    sort = forms.ChoiceField(
+        required=False, choices=[(name, name) for name in ("-created_at", "created_at", "last_seen", "-last_seen")]
+    )
 
     def __init__(self, *args: Any, statuses: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

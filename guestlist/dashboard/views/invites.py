@@ -250,6 +250,11 @@ def invite_detail(request: HttpRequest, invite_id: int) -> HttpResponse:
         "live_members": sum(1 for member in members if member.status in ("pending", "active", "removing")),
         "redemptions": redemptions,
         "library_titles": libraries.titles(invite.libraries, invite.server_id),
+        # An invite naming several servers (issue 20 §3) lists each with its libraries.
+        "invite_servers": [
+            (choice.server, libraries.titles(choice.libraries, choice.server.pk))
+            for choice in services.invite_servers(invite)
+        ],
         "library_mode": invite.libraries if invite.libraries in (libraries.ALL, libraries.DEFAULT) else "specific",
         "send_form": SendInviteForm(initial={"language": translation.get_language()}),
         "mail_ready": notification_services.mail_server().configured,

@@ -15,7 +15,7 @@ def restore_search_index(apps: StateApps, schema_editor: BaseDatabaseSchemaEdito
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_suspend'),
+        ('members', '0006_several_servers'),
         ('invites', '0008_fts_search'),
     ]
 

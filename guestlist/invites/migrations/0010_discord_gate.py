@@ -15,7 +15,7 @@ def restore_search_index(apps: StateApps, schema_editor: BaseDatabaseSchemaEdito
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invites', '0008_fts_search'),
+        ('invites', '0009_several_servers'),
     ]
 
     operations = [
