@@ -18,7 +18,7 @@ from guestlist.api.schemas import (
 )
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
-from guestlist.invites import public_invite, signin, welcome
+from guestlist.invites import discord_gate, public_invite, signin, welcome
 from guestlist.invites.redemption import redeem
 
 router = Router(tags=["public"])
@@ -35,7 +35,9 @@ def validate(request: HttpRequest, payload: CodeIn) -> HttpResponse:
 @router.post("/oauth/start", response={201: OAuthStartOut}, summary="Start a Plex sign-in for an invite")
 def oauth_start(request: HttpRequest, payload: OAuthStartIn) -> Status[dict[str, Any]]:
     ratelimit.enforce(ratelimit.OAUTH_START, request)
-    started = signin.start(payload.code, accepted=payload.accepted_steps)
+    started = signin.start(
+        payload.code, accepted=payload.accepted_steps, discord=discord_gate.pass_for(request, payload.code)
+    )
     return Status(
         201, {"pin_id": started.pin.public_id, "auth_url": started.auth_url, "expires_at": started.pin.expires_at}
     )
@@ -49,10 +51,14 @@ def oauth_start(request: HttpRequest, payload: OAuthStartIn) -> Status[dict[str,
 def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
     signin.check_redeem_body(payload.email, payload.pin_id)
     ip = ratelimit.client_ip(request)
+    # A Discord-gated invite: the pass its sign-in left in this browser's session.
+    granted = discord_gate.pass_for(request, payload.code)
     via = welcome.VIA_PLEX if payload.pin_id else welcome.VIA_EMAIL
     if payload.pin_id:
         ratelimit.enforce(ratelimit.PIN_POLL, request)
-        polled = signin.poll_and_redeem(payload.code, payload.pin_id, actor=Actor.redeemer("plex sign-in", ip))
+        polled = signin.poll_and_redeem(
+            payload.code, payload.pin_id, actor=Actor.redeemer("plex sign-in", ip), discord=granted
+        )
         if polled.waiting or polled.result is None:
             return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
         result = polled.result
@@ -66,12 +72,17 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, A
             payload.password,
             actor=Actor.redeemer(email, ip),
             accepted=payload.accepted_steps,
+            discord=granted,
         )
     else:
         ratelimit.enforce(ratelimit.REDEEM, request)
         identity = signin.email_identity(payload.email or "")
         result = redeem(
-            payload.code, identity, actor=Actor.redeemer(identity.email, ip), accepted=payload.accepted_steps
+            payload.code,
+            identity,
+            actor=Actor.redeemer(identity.email, ip),
+            accepted=payload.accepted_steps,
+            discord=granted,
         )
     status_code = {"created": 201, "existing": 200, "pending": 202}[result.outcome]
     body = member_out(result.member, message=result.message)

@@ -48,6 +48,8 @@ TrialAction = Literal["extend", "end", "approve", "deny"]
 QrFormat = Literal["png", "svg"]
 QuotaLimit = Annotated[StrictInt, Field(ge=0, le=1000)]
 QuotaDays = Annotated[StrictInt, Field(ge=0, le=3650)]
+DiscordGate = Literal["", "sign_in", "member"]
+DiscordRoleId = Annotated[str, Field(pattern=r"^[0-9]{15,22}$")]
 
 
 class InviteFieldsIn(StrictSchema):
@@ -68,6 +70,10 @@ class InviteFieldsIn(StrictSchema):
     trial: TrialField | None = None
     # The onboarding steps friends see (null: the default step set).
     step_set_id: ObjectId | None = None
+    # Discord-gated invites: "" none, "sign_in" a Discord account, "member" of the owner's
+    # Discord server (then, with role ids, holding one of those roles too).
+    discord_gate: DiscordGate = ""
+    discord_role_ids: list[DiscordRoleId] = Field(default_factory=list, max_length=50)
 
 
 class InviteServerIn(StrictSchema):
@@ -160,6 +166,13 @@ class MemberServerOut(Schema):
     reason: str
 
 
+class DiscordAccountOut(Schema):
+    id: str
+    username: str
+    # When the re-check found them out of the owner's Discord server or without the role.
+    left_at: datetime | None
+
+
 class MemberDetailOut(MemberOut):
     server_id: int
     libraries: list[int]
@@ -176,6 +189,7 @@ class MemberDetailOut(MemberOut):
     quota: QuotaOut
     trial: TrialOut
     extension_request: ExtensionOut | None
+    discord: DiscordAccountOut | None
     # What ending their access does ("default": the owner's setting), and while suspended,
     # since when and which libraries a renewal gives back.
     access_end: AccessEndChoice
@@ -207,6 +221,8 @@ class InviteOut(Schema):
     streamarr_status: StreamarrStatus
     trial: Literal["inherit", "none"] | int
     step_set_id: int | None
+    discord_gate: DiscordGate
+    discord_role_ids: list[str]
     servers: list[InviteServerOut]
 
 
@@ -318,6 +334,8 @@ class ValidateOut(Schema):
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    # "" none, "sign_in" or "member": sign in with Discord (GET /invite/CODE/discord) first.
+    discord_gate: str | None = None
     # Watching away from the owner's home: "included" (the owner has Plex Pass) or
     # "remote_watch_pass" (the friend needs Plex's Remote Watch Pass); null while unknown.
     remote_streaming: Literal["included", "remote_watch_pass"] | None = None
@@ -418,6 +436,11 @@ def member_detail_out(member: Member, allowance: Allowance | None = None) -> dic
         "plex_home": member.is_home,
         "reason": member.reason,
         "removed_at": member.removed_at,
+        "discord": (
+            {"id": member.discord_id, "username": member.discord_username, "left_at": member.discord_left_at}
+            if member.discord_id
+            else None
+        ),
         **suspension_out(member),
     }
 

@@ -122,6 +122,7 @@ def _cache_key(lookup: Lookup, stage: Stage) -> str:
         found.invite.description,
         lookup.steps.digest,
         stage,
+        found.discord_gate,
     )
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
     return f"invite-page:{translation.get_language()}:{digest}"
@@ -183,6 +184,8 @@ def _context(lookup: Lookup, stage: Stage) -> dict[str, Any]:
         email_url=reverse("invite-email", args=[code]),
         api_start_url=reverse("api:oauth_start"),
         api_redeem_url=reverse("api:redeem_invite"),
+        discord_gate=found.discord_gate,
+        discord_url=reverse("invite-discord", args=[code]),
     )
     context.update(_steps_context(lookup, stage, context["page_url"]))
     return context
@@ -195,9 +198,11 @@ def invite_html(
     email: str = "",
     username: str = "",
     stage: Stage | None = None,
+    discord_name: str = "",
 ) -> str:
-    """The page with ``CSRF_SLOT`` where the visitor's token goes; cached unless personal."""
-    personal = problem is not None or bool(email) or bool(username)
+    """The page with ``CSRF_SLOT`` where the visitor's token goes; cached unless personal.
+    ``discord_name``: who Discord vouched for on a Discord-gated invite (their Plex step shows)."""
+    personal = problem is not None or bool(email) or bool(username) or bool(discord_name)
     stage = stage or stage_for(lookup, None, ())
     key = _cache_key(lookup, stage)
     if not personal:
@@ -205,7 +210,7 @@ def invite_html(
         if html is not None:
             return str(html)
     context = _context(lookup, stage)
-    context.update(problem=problem, email=email, username=username)
+    context.update(problem=problem, email=email, username=username, discord_name=discord_name)
     html = render_to_string("invites/invite.html", context)
     if not personal:
         cache.set(key, html, PAGE_SECONDS)

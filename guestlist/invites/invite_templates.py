@@ -18,7 +18,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.invites import bulk, onboarding
 from guestlist.invites.models import Invite, InviteTemplate
-from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT
+from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT, apply_discord_fields
 from guestlist.plex import libraries
 from guestlist.plex.models import MediaServer
 
@@ -30,6 +30,8 @@ SETTINGS = (
     "libraries",
     "description",
     "step_set_id",
+    "discord_gate",
+    "discord_role_ids",
 )
 
 
@@ -75,6 +77,7 @@ def _apply(template: InviteTemplate, name: str, data: Mapping[str, Any]) -> None
         template.description = description.strip()
     if "step_set_id" in data:
         template.step_set = onboarding.pick_set(data["step_set_id"])
+    apply_discord_fields(template, data)
 
 
 def _save(template: InviteTemplate, actor: Actor, action: str) -> InviteTemplate:

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 
 from guestlist.plex.models import MediaServer
 
+DISCORD_GATES = [("", "none"), ("sign_in", "Discord account"), ("member", "member of the Discord server")]
+
 
 class StepSet(models.Model):
     """Onboarding steps a friend walks through (before joining and after); invites pick one.
@@ -87,6 +89,10 @@ class Invite(models.Model):
     trial_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # Null: the default step set. Deleting a set moves its invites back to the default.
     step_set = models.ForeignKey(StepSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="invites")
+    # Discord-gated invites (contract.md "Discord-gated invites"): "" none, "sign_in" a Discord
+    # account, "member" a member of the owner's Discord server; with role ids, one of them too.
+    discord_gate = models.CharField(max_length=8, choices=DISCORD_GATES, blank=True, default="")
+    discord_role_ids = models.JSONField(default=list, blank=True)
     # Kept by the database itself, so the "used up" filter and count can use an index.
     is_used_up = models.GeneratedField(
         expression=ExpressionWrapper(
@@ -223,6 +229,10 @@ class InviteTemplate(models.Model):
     libraries = models.CharField(max_length=512, default="default")
     description = models.CharField(max_length=500, blank=True)
     step_set = models.ForeignKey(StepSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="templates")
+    # Discord-gated invites (contract.md "Discord-gated invites"): "" none, "sign_in" a Discord
+    # account, "member" a member of the owner's Discord server; with role ids, one of them too.
+    discord_gate = models.CharField(max_length=8, choices=DISCORD_GATES, blank=True, default="")
+    discord_role_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

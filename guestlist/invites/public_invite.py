@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ class PublicInvite:
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    discord_gate: str = ""
     invite: InviteRow | None = None
     # Streaming away from the owner's home (``remote_streaming``); None while unknown.
     remote_streaming: str | None = None
@@ -50,6 +52,7 @@ class PublicInvite:
                 plex_home=self.plex_home,
                 expires_at=self.expires_at,
                 user_expires_in_days=self.user_expires_in_days,
+                discord_gate=self.discord_gate,
                 remote_streaming=self.remote_streaming,
             )
         return answer
@@ -87,6 +90,8 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    discord_gate: str
+    discord_role_ids: list[str]
     owner_plex_pass: bool | None = None
     # Further servers (issue 20 §3): counted in the same query, read only when there are any.
     extra_servers: int = 0
@@ -101,7 +106,7 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name, s.owner_plex_pass, "
+    "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids, s.owner_plex_pass, "
     "(SELECT COUNT(*) FROM invites_inviteserver x WHERE x.invite_id = i.id), i.step_set_id, i.description "
     "FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
@@ -128,7 +133,10 @@ def invite_row(code: str) -> InviteRow | None:
     values = list(row)
     values[2], values[6], values[7], values[8], values[9] = (bool(values[i]) for i in (2, 6, 7, 8, 9))
     values[3], values[13] = _aware(values[3]), _aware(values[13])
-    values[15] = None if values[15] is None else bool(values[15])
+    # JSON columns come back as text from a raw query (SQLite and PostgreSQL's json alike).
+    roles = json.loads(values[16]) if isinstance(values[16], str) else values[16]
+    values[16] = [str(role) for role in roles or []]
+    values[17] = None if values[17] is None else bool(values[17])
     return InviteRow(*values)
 
 
@@ -158,6 +166,7 @@ def describe(code: str) -> PublicInvite:
         plex_home=invite.plex_home,
         expires_at=invite.expires_at,
         user_expires_in_days=invite.user_expires_in_days,
+        discord_gate=invite.discord_gate,
         invite=invite,
         remote_streaming=remote_streaming(invite.owner_plex_pass),
     )

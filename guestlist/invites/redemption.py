@@ -22,7 +22,8 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, NotFound, ServiceError
 from guestlist.core.models import SiteSettings
-from guestlist.invites import guide, status
+from guestlist.invites import discord_gate, guide, status
+from guestlist.invites.discord_gate import DiscordPass
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import ServerChoice, find_by_code, invite_servers
 from guestlist.lib import crypto, metrics
@@ -179,6 +180,7 @@ def _claim(
     now: datetime,
     on_claimed: Callable[[Member], None] | None = None,
     accepted_steps: list[dict[str, Any]] | None = None,
+    discord: DiscordPass | None = None,
 ) -> tuple[list[Member], list[PlexOperation]]:
     """One short transaction: take one use, record a member row per server still to share,
     the redemption and one Plex operation per server.
@@ -200,7 +202,7 @@ def _claim(
         previous: list[str | None] = []
         for choice, existing in todo:
             previous.append(existing.status if existing is not None else None)
-            member = _claim_row(invite, identity, choice, existing, local, now)
+            member = _claim_row(invite, identity, choice, existing, local, now, discord)
             if person is None:
                 person = member
             elif member.pk != person.pk and member.primary_id != person.pk:
@@ -234,6 +236,7 @@ def _claim(
             person=identity.label,
             method=identity.method,
             reinvited=previous[0] is not None,
+            **({"discord_id": discord.id} if discord is not None else {}),
             **({"servers": [member.server_id for member in members]} if len(members) > 1 else {}),
         )
         notify.invite_redeemed(invite, first, method=identity.method)
@@ -270,7 +273,13 @@ def _restoring(previous_status: str | None, local: bool, invite: Invite) -> bool
 
 
 def _claim_row(
-    invite: Invite, identity: Identity, choice: ServerChoice, existing: Member | None, local: bool, now: datetime
+    invite: Invite,
+    identity: Identity,
+    choice: ServerChoice,
+    existing: Member | None,
+    local: bool,
+    now: datetime,
+    discord: DiscordPass | None = None,
 ) -> Member:
     member = existing or Member(server=choice.server, person_key=identity.person_key)
     member.person_key = identity.person_key
@@ -292,6 +301,12 @@ def _claim_row(
     member.removed_at = None
     member.reason = ""
     start_trial(member, invite, now)
+    if discord is not None:
+        member.discord_id = discord.id
+        member.discord_username = discord.username
+    member.discord_gate = invite.discord_gate
+    member.discord_role_ids = list(invite.discord_role_ids) if invite.discord_gate else []
+    member.discord_left_at = None
     member.save()
     return member
 
@@ -314,12 +329,13 @@ def redeem(
     actor: Actor,
     on_claimed: Callable[[Member], None] | None = None,
     accepted: Collection[int] = (),
+    discord: DiscordPass | None = None,
 ) -> RedeemResult:
     """Redeem ``code`` for ``identity``; ``on_claimed`` runs inside the claiming transaction
     (the local-account path makes the member's user there). ``accepted``: the ids of the
     before-joining steps the person ticked; every required one must be there."""
     try:
-        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed, accepted=accepted)
+        result = _redeem(code, identity, actor=actor, on_claimed=on_claimed, accepted=accepted, discord=discord)
     except ServiceError as exc:
         metrics.count_redemption(exc.code)
         raise
@@ -334,6 +350,7 @@ def _redeem(
     actor: Actor,
     on_claimed: Callable[[Member], None] | None,
     accepted: Collection[int],
+    discord: DiscordPass | None,
 ) -> RedeemResult:
     now = timezone.now()
     invite = find_by_code(code)
@@ -344,6 +361,8 @@ def _redeem(
         raise gone("signup_disabled")
     if identity.method == Redemption.Method.LOCAL and not site.local_accounts_enabled:
         raise gone("local_accounts_disabled")
+    # Before anything is claimed (or even looked up): Discord must have vouched for them.
+    discord_gate.require(invite, discord)
     choices = invite_servers(invite)
     if any(is_owner(choice.server, identity) for choice in choices):
         raise Conflict(MESSAGES["owner_account"], code="owner_account")
@@ -365,11 +384,17 @@ def _redeem(
     steps = guide.fresh_set_for(invite.step_set_id)
     given = guide.check_accepted(steps, accepted)
     records = guide.acceptance_records(steps, given, now)
+    if discord is not None and discord_gate.is_gated(invite):
+        # One Discord account stands for one live member of a server.
+        taken = Member.objects.filter(
+            server__in=[choice.server for choice in choices], discord_id=discord.id, status__in=LIVE_MEMBER_STATUSES
+        )
+        discord_gate.refuse_if_taken(taken.exclude(person_key=identity.person_key).exists())
     # Whether they already reach the server another way (shared by hand) is Plex's answer
     # to the share itself (outbox._share): asking first would cost two more calls on
     # every redemption for a case that is rare.
     try:
-        members, ops = _claim(invite, identity, todo, _person_row(found), actor, now, on_claimed, records)
+        members, ops = _claim(invite, identity, todo, _person_row(found), actor, now, on_claimed, records, discord)
     except IntegrityError:
         # The same person won a race against themselves (double click, two tabs).
         raced = find_member(choices[0].server, identity)

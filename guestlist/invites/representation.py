@@ -44,6 +44,8 @@ def invite_as_api(invite: Invite, *, now: datetime | None = None) -> dict[str, A
         "streamarr_status": status.streamarr_status(invite, now),
         "trial": trial_as_api(invite.trial_days),
         "step_set_id": invite.step_set_id,
+        "discord_gate": invite.discord_gate,
+        "discord_role_ids": list(invite.discord_role_ids),
         # Every server the invite shares, the first one being server_id + libraries above.
         "servers": [
             {"server_id": invite.server_id, "libraries": selection_as_api(invite.libraries)},

@@ -18,8 +18,8 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes, onboarding, search_index, status
-from guestlist.invites.models import Invite, InviteServer
+from guestlist.invites import codes, discord_gate, onboarding, search_index, status
+from guestlist.invites.models import Invite, InviteServer, InviteTemplate
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
 from guestlist.notifications import notify
@@ -43,6 +43,8 @@ CREATABLE_FIELDS = frozenset(
         "servers",
         "trial",
         "step_set_id",
+        "discord_gate",
+        "discord_role_ids",
     }
 )
 UPDATABLE_FIELDS = CREATABLE_FIELDS | {"is_active"}
@@ -210,11 +212,41 @@ def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, cre
         invite.trial_days = clean_trial_field(data["trial"])
     if "step_set_id" in data:
         invite.step_set = onboarding.pick_set(data["step_set_id"])
+    apply_discord_fields(invite, data)
     if "description" in data:
         description = data["description"] or ""
         if not isinstance(description, str) or len(description) > 500:
             raise _invalid("description", "description must be text of at most 500 characters.")
         invite.description = description.strip()
+
+
+def clean_role_ids(value: object) -> list[str]:
+    """A list of Discord role ids (snowflakes, as text or numbers)."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or len(value) > 50:
+        raise _invalid("discord_role_ids", "discord_role_ids must be a list of Discord role ids.")
+    cleaned = []
+    for item in value:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit() or not 15 <= len(text) <= 22:
+            raise _invalid("discord_role_ids", "discord_role_ids must be a list of Discord role ids.")
+        if text not in cleaned:
+            cleaned.append(text)
+    return cleaned
+
+
+def apply_discord_fields(target: Invite | InviteTemplate, data: Mapping[str, Any]) -> None:
+    """An invite's (or template's) Discord gate, checked against the Discord connection."""
+    if "discord_gate" not in data and "discord_role_ids" not in data:
+        return
+    if "discord_gate" in data:
+        target.discord_gate = str(data["discord_gate"] or "")
+    if "discord_role_ids" in data:
+        target.discord_role_ids = clean_role_ids(data["discord_role_ids"])
+    if target.discord_gate != discord_gate.MEMBER and "discord_role_ids" not in data:
+        target.discord_role_ids = []
+    discord_gate.check_gate(target.discord_gate, target.discord_role_ids)
 
 
 def defaults_from_settings(site: SiteSettings | None = None) -> dict[str, Any]:
@@ -284,6 +316,8 @@ def _audit_fields(invite: Invite) -> dict[str, Any]:
         "is_active": invite.is_active,
         "trial_days": invite.trial_days,
         "step_set_id": invite.step_set_id,
+        "discord_gate": invite.discord_gate,
+        "discord_role_ids": list(invite.discord_role_ids),
     }
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes, guide
+from guestlist.invites import codes, discord_gate, guide
+from guestlist.invites.discord_gate import DiscordPass
 from guestlist.invites.models import Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, existing_result, redeem, usable_invite
 from guestlist.members.logins import check_local_account, create_local_user
@@ -36,13 +37,16 @@ def start(
     forward_url: str | None = None,
     purpose: str = PlexPin.Purpose.REDEEM,
     accepted: Collection[int] = (),
+    discord: DiscordPass | None = None,
 ) -> StartedSignIn:
     """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page. The
     before-joining steps the person accepted are checked now (nobody is sent to Plex only to
-    be refused afterwards) and travel with the PIN to the redemption."""
+    be refused afterwards) and travel with the PIN to the redemption. A Discord-gated invite
+    sends nobody to Plex before Discord vouched for them."""
     invite = usable_invite(code) if purpose == PlexPin.Purpose.REDEEM else None
     given: list[int] = []
     if invite is not None:
+        discord_gate.require(invite, discord)
         given = list(guide.check_accepted(guide.fresh_set_for(invite.step_set_id), accepted))
     return services.start_pin(
         purpose, forward_url=forward_url, invite_id=invite.pk if invite is not None else None, accepted_steps=given
@@ -69,7 +73,9 @@ class PollResult:
     again: bool = False
 
 
-def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | None = None) -> PollResult:
+def poll_and_redeem(
+    code: str, public_id: str, *, actor: Actor, now: datetime | None = None, discord: DiscordPass | None = None
+) -> PollResult:
     """One poll of the PIN; once Plex says it is signed in, redeem as that Plex account."""
     now = now or timezone.now()
     pin = _pin_for(public_id, code)
@@ -96,7 +102,7 @@ def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | 
     )
     PlexPin.objects.filter(pk=pin.pk, state=PlexPin.State.WAITING).update(state=PlexPin.State.SIGNED_IN)
     accepted = [int(i) for i in pin.accepted_steps or [] if isinstance(i, int)]
-    result = redeem(code, identity, actor=Actor.redeemer(identity.label, actor.ip), accepted=accepted)
+    result = redeem(code, identity, actor=Actor.redeemer(identity.label, actor.ip), accepted=accepted, discord=discord)
     redemption = Redemption.objects.filter(member=result.member, invite=pin.invite).order_by("-created_at").first()
     PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.USED, redemption=redemption)
     return PollResult(False, result)
@@ -127,7 +133,14 @@ def email_identity(email: str) -> Identity:
 
 
 def redeem_with_local_account(
-    code: str, email: str, username: str, password: str, *, actor: Actor, accepted: Collection[int] = ()
+    code: str,
+    email: str,
+    username: str,
+    password: str,
+    *,
+    actor: Actor,
+    accepted: Collection[int] = (),
+    discord: DiscordPass | None = None,
 ) -> RedeemResult:
     """Streamarr's local-account path: redeem by e-mail with a username and password.
 
@@ -145,7 +158,7 @@ def redeem_with_local_account(
     def make_user(member: Member) -> None:
         create_local_user(member, clean, password, actor=actor)
 
-    result = redeem(code, identity, actor=actor, on_claimed=make_user, accepted=accepted)
+    result = redeem(code, identity, actor=actor, on_claimed=make_user, accepted=accepted, discord=discord)
     if result.member.user_id is None:
         # They had redeemed this invite before without an account: nothing new was claimed.
         raise Conflict("You have redeemed this invite already; sign in instead.", code="already_member")

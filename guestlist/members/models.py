@@ -93,6 +93,14 @@ class Member(models.Model):
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     trial_outcome = models.CharField(max_length=16, choices=TrialOutcome.choices, blank=True)
     trial_settled_at = models.DateTimeField(null=True, blank=True)
+    # The Discord account they signed in with on a Discord-gated invite, and what that invite
+    # asked of them then ("member" and the role ids: what the re-check job holds them to).
+    discord_id = models.CharField(max_length=32, blank=True)
+    discord_username = models.CharField(max_length=100, blank=True)
+    discord_gate = models.CharField(max_length=8, blank=True)
+    discord_role_ids = models.JSONField(default=list, blank=True)
+    # When the re-check found them out of the Discord server (or without the role); cleared once back.
+    discord_left_at = models.DateTimeField(null=True, blank=True)
     # The inactivity rule (members/inactivity.py) never warns or removes an exempt member.
     inactivity_exempt = models.BooleanField(default=False)
     # Set when the rule warned them; cleared when they are seen again after it.

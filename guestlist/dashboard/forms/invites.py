@@ -9,15 +9,44 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from guestlist.core.durations import EXPIRY_UNITS, MEMBERSHIP_UNITS, NEVER, as_amount_and_unit, in_days
+from guestlist.core.errors import ServiceError
 from guestlist.dashboard.forms import server_time_help, set_choices
+from guestlist.discord import client as discord_client
+from guestlist.discord.models import DiscordSettings
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.models import StepSet
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
+
+DISCORD_GATES = [
+    ("", _("No")),
+    ("sign_in", _("Sign in with Discord")),
+    ("member", _("Sign in with Discord and be a member of my Discord server")),
+]
+# The server's roles change rarely; a form shown many times in a row asks Discord once.
+ROLES_CACHE_SECONDS = 60
+
+
+def discord_role_choices(row: DiscordSettings, chosen: list[str]) -> tuple[list[tuple[str, str]], bool]:
+    """The owner's Discord server's roles (read with the bot, cached a minute), and whether
+    Discord answered; ids already chosen stay pickable when it did not."""
+    key = f"discord-roles:{row.guild_id}"
+    roles = cache.get(key)
+    answered = True
+    if roles is None:
+        try:
+            roles = [(role.id, role.name) for role in discord_client.guild_roles()]
+            cache.set(key, roles, ROLES_CACHE_SECONDS)
+        except ServiceError:
+            roles, answered = [], False
+    known = {role_id for role_id, _name in roles}
+    return [*roles, *((role_id, role_id) for role_id in chosen if role_id not in known)], answered
+
 
 LIBRARY_MODES = [
     (DEFAULT, _("The server's default libraries")),
@@ -70,6 +99,15 @@ class InviteSettingsForm(forms.Form):
         required=False,
         help_text=_("What friends go through before and after joining (Settings → Onboarding steps)."),
     )
+    discord_gate = forms.ChoiceField(
+        label=_("Ask for Discord"), choices=DISCORD_GATES, required=False, widget=forms.RadioSelect
+    )
+    discord_role_ids = forms.MultipleChoiceField(
+        label=_("…and hold one of these roles"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any member of your Discord server may join."),
+    )
 
     def __init__(self, *args: Any, servers: list[MediaServer] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +115,23 @@ class InviteSettingsForm(forms.Form):
         set_choices(self, "libraries", library_choices(self.servers))
         named = [(str(s.pk), s.name) for s in StepSet.objects.filter(is_default=False).order_by("name")]
         set_choices(self, "step_set", [("", _("The default steps")), *named])
+        self._discord_fields()
+
+    def _discord_fields(self) -> None:
+        """Shown only once Discord is connected (Settings → Discord); roles only with the bot."""
+        row = DiscordSettings.load()
+        self.discord_enabled = row.sign_in_ready
+        self.discord_roles_answered = True
+        if not row.sign_in_ready:
+            del self.fields["discord_gate"], self.fields["discord_role_ids"]
+            return
+        if not row.ready:
+            set_choices(self, "discord_gate", DISCORD_GATES[:2])
+            del self.fields["discord_role_ids"]
+            return
+        chosen = [str(role) for role in (self.initial.get("discord_role_ids") or [])]
+        choices, self.discord_roles_answered = discord_role_choices(row, chosen)
+        set_choices(self, "discord_role_ids", choices)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -122,7 +177,15 @@ class InviteSettingsForm(forms.Form):
             "libraries": self._library_selection(),
             "description": data["description"],
             "step_set_id": int(data["step_set"]) if data.get("step_set") else None,
+            **self._discord_settings(),
         }
+
+    def _discord_settings(self) -> dict[str, Any]:
+        if not self.discord_enabled:
+            return {}  # the fields were not shown: an invite keeps what it had
+        gate = self.cleaned_data.get("discord_gate") or ""
+        roles = list(self.cleaned_data.get("discord_role_ids") or []) if gate == "member" else []
+        return {"discord_gate": gate, "discord_role_ids": roles}
 
     @staticmethod
     def initial_for(settings: dict[str, Any], server_ids: list[int]) -> dict[str, Any]:
@@ -140,6 +203,8 @@ class InviteSettingsForm(forms.Form):
             "plex_home": settings.get("plex_home", False),
             "description": settings.get("description", ""),
             "step_set": str(settings.get("step_set_id") or ""),
+            "discord_gate": settings.get("discord_gate", ""),
+            "discord_role_ids": list(settings.get("discord_role_ids") or []),
         }
 
 

@@ -275,6 +275,8 @@ def invite_edit(request: HttpRequest, invite_id: int) -> HttpResponse:
             **{name: getattr(invite, name) for name in services.BOOLEAN_FIELDS},
             "description": invite.description,
             "step_set_id": invite.step_set_id,
+            "discord_gate": invite.discord_gate,
+            "discord_role_ids": invite.discord_role_ids,
         },
         [invite.server_id],
     )
