@@ -315,6 +315,7 @@ def link_plex_account(caller: Caller, signed_in: SignedIn) -> Member:
             "allow_sync": locked.allow_sync,
             "allow_channels": locked.allow_channels,
             "allow_camera_upload": locked.allow_camera_upload,
+            "content_limits": locked.content_limits or {},
             # A refusal puts them back to "unlinked" instead of deleting the member.
             "previous_status": Member.Status.UNLINKED,
         }

@@ -108,6 +108,14 @@ def member_removed_in_plex(member: Member) -> None:
     emit("member.removed_in_plex", _member_data(member))
 
 
+def member_access_changed(member: Member, *, before: dict[str, Any], after: dict[str, Any]) -> None:
+    emit("member.access_changed", _member_data(member, before=before, after=after))
+
+
+def member_access_differs(member: Member, *, plex: dict[str, Any]) -> None:
+    emit("member.access_differs", _member_data(member, plex=plex))
+
+
 def reinvite_requested(member: Member) -> None:
     day = member.removed_at.date().isoformat() if member.removed_at else "none"
     emit("member.reinvite_requested", _member_data(member), key=f"member.reinvite_requested:{member.pk}:{day}")

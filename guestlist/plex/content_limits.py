@@ -165,7 +165,9 @@ def _texts(value: Any, name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def kind_from_json(data: Any, name: str, *, known_ratings: Iterable[str] = ()) -> KindLimits:
+def kind_from_json(data: Any, name: str, *, known_ratings: Iterable[str] = (), expand: bool = True) -> KindLimits:
+    """One kind's limits; ``expand`` turns a maximum into its ratings (input), without it the
+    stored ratings are kept (rows: what was sent to Plex)."""
     if data is None:
         return KindLimits()
     if not isinstance(data, Mapping):
@@ -178,7 +180,7 @@ def kind_from_json(data: Any, name: str, *, known_ratings: Iterable[str] = ()) -
         raise LimitsError(f"content_limits.{name}.max_rating must be one content rating, such as “PG-13”.")
     maximum = maximum.strip()
     stored = _texts(data.get("ratings"), f"content_limits.{name}.ratings")
-    ratings = ratings_up_to(maximum, known_ratings) if maximum else stored
+    ratings = ratings_up_to(maximum, known_ratings) if maximum and (expand or not stored) else stored
     return KindLimits(
         max_rating=maximum,
         labels=_texts(data.get("labels"), f"content_limits.{name}.labels"),
@@ -187,8 +189,9 @@ def kind_from_json(data: Any, name: str, *, known_ratings: Iterable[str] = ()) -
     )
 
 
-def from_json(data: Any, *, known_ratings: Iterable[str] = ()) -> ContentLimits:
-    """Read stored or API limits; ``known_ratings`` (the server's) widen a maximum's list."""
+def from_json(data: Any, *, known_ratings: Iterable[str] = (), expand: bool = True) -> ContentLimits:
+    """Read API limits (or, without ``expand``, stored ones); ``known_ratings`` (the server's)
+    widen a maximum's list."""
     if data in (None, ""):
         return NO_LIMITS
     if not isinstance(data, Mapping):
@@ -197,7 +200,9 @@ def from_json(data: Any, *, known_ratings: Iterable[str] = ()) -> ContentLimits:
     if unknown:
         raise LimitsError(f"content_limits has unknown kinds: {', '.join(sorted(unknown))}.")
     known = list(known_ratings)
-    return ContentLimits(**{name: kind_from_json(data.get(name), name, known_ratings=known) for name in KINDS})
+    return ContentLimits(
+        **{name: kind_from_json(data.get(name), name, known_ratings=known, expand=expand) for name in KINDS}
+    )
 
 
 def _escape(value: str) -> str:
