@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from guestlist.core.errors import Invalid
 from guestlist.plex import content_limits, services
 from guestlist.plex.content_limits import KIND_OF_TYPE, KINDS, ContentLimits, LimitsError
@@ -122,3 +124,25 @@ def stored(data: Mapping[str, Any] | None) -> ContentLimits:
         return content_limits.from_json(data or {}, expand=False)
     except LimitsError:
         return content_limits.NO_LIMITS
+
+
+def words(data: Mapping[str, Any] | None) -> str:
+    """The limits in plain words: "films up to 12, TV shows up to TV-14, music without Explicit"."""
+    limits = stored(data)
+    nouns = {"movies": _("films"), "television": _("TV shows"), "music": _("music")}
+    parts = []
+    for name in KINDS:
+        kind = limits.kind(name)
+        if kind.empty:
+            continue
+        bits = []
+        if kind.max_rating:
+            bits.append(_("up to %(rating)s") % {"rating": kind.max_rating})
+        elif kind.ratings:
+            bits.append(_("rated %(ratings)s") % {"ratings": " / ".join(kind.ratings)})
+        if kind.labels:
+            bits.append(_("only labelled %(labels)s") % {"labels": _(" or ").join(kind.labels)})
+        if kind.exclude_labels:
+            bits.append(_("without %(labels)s") % {"labels": ", ".join(kind.exclude_labels)})
+        parts.append(f"{nouns[name]} {_(' and ').join(bits)}")
+    return ", ".join(parts)

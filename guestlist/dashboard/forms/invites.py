@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from guestlist.core.durations import EXPIRY_UNITS, MEMBERSHIP_UNITS, NEVER, as_amount_and_unit, in_days
 from guestlist.dashboard.forms import server_time_help, set_choices
+from guestlist.dashboard.forms.limits import add_limit_fields, limit_groups, limits_data
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
 from guestlist.lib.dates import add_months
+from guestlist.plex import content_options
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
 
@@ -73,6 +75,15 @@ class InviteSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.servers = servers if servers is not None else list(MediaServer.objects.all())
         set_choices(self, "libraries", library_choices(self.servers))
+        # The server's real labels and ratings (a PMS read, kept for minutes); with several
+        # servers the limits are typed, since they apply to whichever server is chosen.
+        options = content_options.read(self.servers[0]) if len(self.servers) == 1 else None
+        self.content_error = options.error if options is not None else ""
+        add_limit_fields(self, options, self.initial.get("content_limits"))
+
+    @property
+    def limit_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return limit_groups(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -114,6 +125,7 @@ class InviteSettingsForm(forms.Form):
             "allow_camera_upload": data["allow_camera_upload"],
             "plex_home": data["plex_home"],
             "libraries": self._library_selection(),
+            "content_limits": limits_data(data),
             "description": data["description"],
         }
 
@@ -131,6 +143,7 @@ class InviteSettingsForm(forms.Form):
             "libraries": [f"{server_id}:{key}" for server_id in server_ids for key in chosen],
             **{name: settings.get(name, False) for name in ("allow_sync", "allow_channels", "allow_camera_upload")},
             "plex_home": settings.get("plex_home", False),
+            "content_limits": settings.get("content_limits") or {},
             "description": settings.get("description", ""),
         }
 
