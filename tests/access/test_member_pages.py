@@ -124,7 +124,7 @@ def test_a_change_made_in_plex_itself_is_shown_and_can_be_kept(
     kept = admin_client.post(f"/users/{alice.pk}/access/resolve", {"keep": "plex"}, follow=True).content.decode()
     alice.refresh_from_db()
     assert (alice.library_keys, alice.plex_access) == ([1, 3], None)
-    assert alice.content_limits["movies"]["max_rating"] == "PG"
+    assert (alice.content_limits or {})["movies"]["max_rating"] == "PG"
     assert "Changed in Plex itself" not in kept
 
 
