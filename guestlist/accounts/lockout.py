@@ -22,6 +22,7 @@ from guestlist.accounts.models import SignInFailures
 from guestlist.accounts.services import login_limit_key
 from guestlist.core import audit
 from guestlist.core.audit import Actor
+from guestlist.notifications import notify
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def record_failure(*keys: str, actor: Actor, kind: str, now: datetime | None = N
                 row.locked_until = now + LOCK_FOR
             row.save(update_fields=["failures", "last_failure_at", "locked_until"])
             if newly_locked:
+                minutes = int(LOCK_FOR.total_seconds() // 60)
                 audit.record(
                     actor,
                     "admin.sign_in_locked",
@@ -119,8 +121,9 @@ def record_failure(*keys: str, actor: Actor, kind: str, now: datetime | None = N
                     subject=key.split(":", 1)[0],
                     failures=row.failures,
                     attempt=kind,
-                    minutes=int(LOCK_FOR.total_seconds() // 60),
+                    minutes=minutes,
                 )
+                notify.admin_sign_in_locked(key, failures=row.failures, attempt=kind, minutes=minutes)
     return check(*keys, now=now)
 
 

@@ -158,6 +158,7 @@ EVENT_LABELS: dict[str, Promise] = {
     "plex.unreachable": _("Plex server unreachable"),
     "plex.reachable": _("Plex server reachable again"),
     "plex.token_rejected": _("Plex token rejected"),
+    "admin.sign_in_locked": _("An admin sign-in was locked after failed attempts"),
     "test": _("Test message"),
 }
 

@@ -36,6 +36,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "plex.unreachable",
     "plex.reachable",
     "plex.token_rejected",
+    "admin.sign_in_locked",
 )
 TEST_EVENT = "test"
 RETRY_FOR = timedelta(days=1)

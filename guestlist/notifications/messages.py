@@ -17,12 +17,23 @@ def _server(data: dict[str, Any]) -> str:
     return str((data.get("server") or {}).get("name") or "Plex")
 
 
+def _locked(data: dict[str, Any]) -> str:
+    if data.get("account"):
+        return _("the admin account %(name)s") % {"name": data["account"]}
+    return _("the address %(address)s") % {"address": data.get("address") or "?"}
+
+
 def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
     """(title, body) of an event in ``language``; the body ends with the dashboard page's link."""
     data = payload.get("data") or {}
     kind = payload.get("type", "")
     with translation.override(language):
-        words = {"who": _who(data), "server": _server(data)}
+        words = {
+            "who": _who(data),
+            "server": _server(data),
+            "locked": _locked(data),
+            "minutes": data.get("minutes", ""),
+        }
         titles = {
             "invite.created": _("New invite"),
             "invite.redeemed": _("Invite redeemed"),
@@ -40,6 +51,7 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "plex.unreachable": _("Plex server unreachable"),
             "plex.reachable": _("Plex server reachable again"),
             "plex.token_rejected": _("Plex token rejected"),
+            "admin.sign_in_locked": _("Sign-in locked"),
             "test": _("Test message"),
         }
         bodies = {
@@ -59,6 +71,7 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "plex.unreachable": _("Guestlist cannot reach %(server)s."),
             "plex.reachable": _("Guestlist reaches %(server)s again."),
             "plex.token_rejected": _("Plex rejected the owner's token for %(server)s; sign in again."),
+            "admin.sign_in_locked": _("Too many failed sign-ins: %(locked)s is locked for %(minutes)s minutes."),
             "test": _("Guestlist can reach this destination."),
         }
         title = f"Guestlist: {titles.get(kind, kind)}"

@@ -148,6 +148,22 @@ def plex_health_changed(
         emit("plex.reachable", data)
 
 
+def admin_sign_in_locked(key: str, *, failures: int, attempt: str, minutes: int) -> None:
+    """Failed sign-ins locked an admin account or an address: the owner should know someone is trying."""
+    subject, _, name = key.partition(":")
+    emit(
+        "admin.sign_in_locked",
+        {
+            "account": name if subject == "account" else None,
+            "address": name if subject == "address" else None,
+            "failures": failures,
+            "attempt": attempt,
+            "minutes": minutes,
+            "url": dashboard_url("/settings/audit?action=admin.sign_in_locked"),
+        },
+    )
+
+
 def check_health(server: MediaServer) -> Any:
     """The connection check (``plex.services.check_health``), telling the owner when its answer changed."""
     from guestlist.plex.services import check_health as check

@@ -15,6 +15,8 @@ from guestlist import cli
 from guestlist.accounts import lockout
 from guestlist.accounts.models import AdminSession, Passkey, RecoveryCode, TotpDevice
 from guestlist.core.models import AuditEvent
+from guestlist.notifications.messages import describe
+from guestlist.notifications.models import Event
 from tests.accounts.conftest import enrol_totp, password_step
 from tests.conftest import PASSWORD
 
@@ -126,3 +128,19 @@ def test_look_alike_spellings_of_a_name_count_against_one_account(client: Client
         for number, name in enumerate(("owner", "OWNER", "\uff4f\uff57\uff4e\uff45\uff52")):
             assert wrong(client, name, ip=f"10.6.0.{number}") == 200
         assert password_step(client, " Owner ", REMOTE_ADDR="10.6.1.1").status_code == 429
+
+
+def test_the_owner_is_told_when_an_account_locks(client: Client, owner: User) -> None:
+    with time_machine.travel(START, tick=False) as traveller:
+        for failures in range(lockout.ACCOUNT.lock_after):
+            traveller.shift(timedelta(seconds=61))
+            wrong(client, ip=f"10.4.0.{failures}")
+
+    event = Event.objects.get(type="admin.sign_in_locked")
+    data = event.payload["data"]
+    assert (data["account"], data["address"], data["failures"], data["minutes"]) == ("owner", None, 10, 15)
+    assert data["url"].endswith("/settings/audit?action=admin.sign_in_locked")
+    assert describe(event.payload, "en")[1].startswith(
+        "Too many failed sign-ins: the admin account owner is locked for 15 minutes."
+    )
+    assert "gesperrt" in describe(event.payload, "de")[1]
