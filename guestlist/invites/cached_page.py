@@ -74,6 +74,7 @@ def _cache_key(lookup: Lookup) -> str:
         found.plex_home,
         found.expires_at,
         found.user_expires_in_days,
+        found.limits_words,
         lookup.email_enabled,
         lookup.local_enabled,
     )

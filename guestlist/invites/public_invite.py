@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,7 @@ from django.utils import timezone
 from guestlist.core.models import SiteSettings
 from guestlist.invites import codes, status
 from guestlist.invites.redemption import MESSAGES
-from guestlist.plex import libraries
+from guestlist.plex import content_options, libraries
 from guestlist.plex.models import MediaServer
 
 
@@ -30,6 +31,8 @@ class PublicInvite:
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
     invite: InviteRow | None = None
+    # The content limits in plain words ("films up to 12, TV shows up to TV-14"); "" for none.
+    limits_words: str = ""
 
     @property
     def message(self) -> str:
@@ -70,6 +73,7 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    content_limits: Any = None
 
     @property
     def pk(self) -> int:
@@ -79,7 +83,7 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, i.content_limits FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -104,6 +108,9 @@ def invite_row(code: str) -> InviteRow | None:
     values = list(row)
     values[2], values[6], values[7], values[8], values[9] = (bool(values[i]) for i in (2, 6, 7, 8, 9))
     values[3], values[13] = _aware(values[3]), _aware(values[13])
+    if isinstance(values[15], str):
+        # SQLite hands JSON back as text; PostgreSQL's driver decodes it already.
+        values[15] = json.loads(values[15])
     return InviteRow(*values)
 
 
@@ -128,4 +135,5 @@ def describe(code: str) -> PublicInvite:
         expires_at=invite.expires_at,
         user_expires_in_days=invite.user_expires_in_days,
         invite=invite,
+        limits_words=content_options.words(invite.content_limits) if invite.content_limits else "",
     )

@@ -22,6 +22,7 @@ KINDS = ("movies", "television", "music")
 # The Plex library types each kind of limit applies to.
 KIND_OF_TYPE = {"movie": "movies", "show": "television", "artist": "music"}
 MAX_LABELS = 20
+MAX_RATINGS = 200  # a maximum's list: the built-in table plus the server's own ratings
 MAX_TEXT = 100
 
 # Ages of the ratings Plex's agents write (US, German FSK, British BBFC, and bare ages),
@@ -81,8 +82,10 @@ def ratings_up_to(maximum: str, known: Iterable[str] = ()) -> tuple[str, ...]:
     age = rating_age(maximum)
     if age is None:
         return (maximum,)
-    pool = dict.fromkeys([*RATING_AGES, *known, maximum])
-    return tuple(sorted((r for r in pool if (a := rating_age(r)) is not None and a <= age), key=_order))
+    pool = dict.fromkeys([*RATING_AGES, *known])
+    below = sorted((r for r in pool if r != maximum and (a := rating_age(r)) is not None and a <= age), key=_order)
+    # The chosen maximum goes last, so reading the list back names it again (`parse_filter`).
+    return (*below, maximum)
 
 
 def _order(rating: str) -> tuple[int, str]:
@@ -141,7 +144,7 @@ class ContentLimits:
 NO_LIMITS = ContentLimits()
 
 
-def _texts(value: Any, name: str) -> tuple[str, ...]:
+def _texts(value: Any, name: str, *, most: int = MAX_LABELS) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -160,8 +163,8 @@ def _texts(value: Any, name: str) -> tuple[str, ...]:
             raise LimitsError(f"{name}: {text[:40]!r} is too long or holds a ',' or '|'.")
         if text not in found:
             found.append(text)
-    if len(found) > MAX_LABELS:
-        raise LimitsError(f"{name} may hold at most {MAX_LABELS} entries.")
+    if len(found) > most:
+        raise LimitsError(f"{name} may hold at most {most} entries.")
     return tuple(found)
 
 
@@ -179,7 +182,7 @@ def kind_from_json(data: Any, name: str, *, known_ratings: Iterable[str] = (), e
     if not isinstance(maximum, str) or len(maximum) > MAX_TEXT or "|" in maximum or "," in maximum:
         raise LimitsError(f"content_limits.{name}.max_rating must be one content rating, such as “PG-13”.")
     maximum = maximum.strip()
-    stored = _texts(data.get("ratings"), f"content_limits.{name}.ratings")
+    stored = _texts(data.get("ratings"), f"content_limits.{name}.ratings", most=MAX_RATINGS)
     ratings = ratings_up_to(maximum, known_ratings) if maximum and (expand or not stored) else stored
     return KindLimits(
         max_rating=maximum,
@@ -245,8 +248,10 @@ def parse_filter(text: str) -> KindLimits:
                 excluded += values
             case _:
                 pass  # contentRating! and keys Plex may add: kept by Plex, not shown by Guestlist
-    placed = [r for r in ratings if rating_age(r) is not None]
-    maximum = max(placed, key=_order) if placed else ""
+    placed = [(age, r) for r in ratings if (age := rating_age(r)) is not None]
+    oldest = max((age for age, _r in placed), default=None)
+    # Of the ratings of the highest age, the last one: Guestlist sends its chosen maximum last.
+    maximum = [r for age, r in placed if age == oldest][-1] if placed else ""
     return KindLimits(max_rating=maximum, labels=tuple(labels), exclude_labels=tuple(excluded), ratings=tuple(ratings))
 
 

@@ -8,6 +8,7 @@ last, if any, and the built-in table (`content_limits.RATING_AGES`).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from guestlist.plex.errors import PlexError
 from guestlist.plex.models import Library, MediaServer
 
 OPTIONS_TTL = 300.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,15 @@ def stored(data: Mapping[str, Any] | None) -> ContentLimits:
     try:
         return content_limits.from_json(data or {}, expand=False)
     except LimitsError:
+        # Rows are checked when saved; one that no longer reads is a bug worth hearing of.
+        logger.exception("Stored content limits could not be read: %r", data)
         return content_limits.NO_LIMITS
 
 
 def words(data: Mapping[str, Any] | None) -> str:
     """The limits in plain words: "films up to 12, TV shows up to TV-14, music without Explicit"."""
+    if not data:
+        return ""
     limits = stored(data)
     nouns = {"movies": _("films"), "television": _("TV shows"), "music": _("music")}
     parts = []
@@ -144,5 +150,6 @@ def words(data: Mapping[str, Any] | None) -> str:
             bits.append(_("only labelled %(labels)s") % {"labels": _(" or ").join(kind.labels)})
         if kind.exclude_labels:
             bits.append(_("without %(labels)s") % {"labels": ", ".join(kind.exclude_labels)})
-        parts.append(f"{nouns[name]} {_(' and ').join(bits)}")
+        joiner = _(" and ")
+        parts.append(str(nouns[name]) + " " + joiner.join(bits))
     return ", ".join(parts)

@@ -3,6 +3,7 @@ difference made in Plex itself, through Django's client against the simulator.""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.test import Client
 
 from guestlist.invites.models import Invite
@@ -150,3 +151,18 @@ def test_a_change_made_in_plex_itself_can_be_undone_with_guestlists(
     assert (share.allow_sync, share.filter_television) == (False, "")
     alice.refresh_from_db()
     assert alice.plex_access is None
+
+
+def test_the_access_pages_speak_german(owner: User, sim: PlexSimulator, invite: Invite) -> None:
+    alice = member_named(sim, invite, "alice")
+    german = Client(headers={"Accept-Language": "de-DE,de;q=0.9"})
+    german.force_login(owner)
+    sim.edit_share(MACHINE_ID, "alice", filterTelevision="contentRating=TV-Y%2CTV-PG")
+    german.post(f"/users/{alice.pk}/refresh")
+
+    page = german.get(f"/users/{alice.pk}").content.decode()
+    form = german.get(f"/users/{alice.pk}/access").content.decode()
+
+    assert "In Plex selbst geändert" in page and "Plex übernehmen" in page
+    assert "Serien bis TV-PG" in page
+    assert "Inhaltsgrenzen" in form and "Höchste Altersfreigabe" in form and "Bei Plex ändern" in form

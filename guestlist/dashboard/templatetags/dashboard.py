@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guestlist.core import labels
+from guestlist.plex import content_options
 
 register = template.Library()
 
@@ -73,3 +74,9 @@ def compact_json(value: Any) -> str:
     if not value:
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)[:400]
+
+
+@register.filter
+def limits(value: Any) -> str:
+    """Content limits in plain words ("films up to 12, TV shows up to TV-14"), "" for none."""
+    return content_options.words(value if isinstance(value, dict) else None)
