@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -271,7 +272,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     setup_django()
     from guestlist.core.audit import Actor
     from guestlist.members.sync import sync_now
+    from guestlist.plex.models import MediaServer
 
+    if not MediaServer.objects.exists():
+        raise CommandFailed(
+            "no Plex server is connected, so there is nothing to sync. Connect one in the setup wizard "
+            "or with 'guestlist server add'."
+        )
     outcome = sync_now(actor=Actor.system(), import_friends=args.import_friends)
     print(f"Synced with Plex: {outcome}.")
     return EXIT_OK
@@ -348,6 +355,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # Links (the setup link, invite links) follow the address served unless the owner named one.
+    os.environ.setdefault("GUESTLIST_BASE_URL", server.served_base_url(args.host, args.port))
     return server.serve(host=args.host, port=args.port, threads=args.threads)
 
 

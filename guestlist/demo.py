@@ -7,14 +7,36 @@ plex.tv with a dozen friends, a simulated server with four libraries, an admin a
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from guestlist.django_setup import setup_django
-from guestlist.server import prepare, serve
+from guestlist.server import prepare, serve, served_base_url
 
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "guestlist-demo"  # noqa: S105 - printed on purpose; demo data only
 PLEX_TV_PORT = 32500
+
+
+def _can_bind(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def plex_ports(host: str) -> tuple[int, int]:
+    """The simulator's plex.tv and PMS ports: ``GUESTLIST_DEMO_PLEX_PORT`` (and the next one)
+    when set, else 32500/32501 while they are free, else any free ports."""
+    wanted = os.environ.get("GUESTLIST_DEMO_PLEX_PORT")
+    if wanted:
+        port = int(wanted)
+        return port, port + 1 if port else 0
+    if _can_bind(host, PLEX_TV_PORT) and _can_bind(host, PLEX_TV_PORT + 1):
+        return PLEX_TV_PORT, PLEX_TV_PORT + 1
+    return 0, 0
 
 
 def run(*, host: str, port: int) -> int:
@@ -31,13 +53,11 @@ def run(*, host: str, port: int) -> int:
     simulator = PlexSimulator(SimState.load(state_file) if state_file.exists() else None)
     if not state_file.exists():
         simulator.seed_demo()
-    plex_tv_port = int(os.environ.get("GUESTLIST_DEMO_PLEX_PORT", PLEX_TV_PORT))
-    simulator.start(host, plex_tv_port, plex_tv_port + 1 if plex_tv_port else 0)
+    simulator.start(host, *plex_ports(host))
     # Settings read this at import, and the job runner inherits it: every plex.tv call of
     # this install goes to the simulator.
     os.environ["GUESTLIST_PLEX_TV_URL"] = simulator.plex_tv_url
-    public_host = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104 - a comparison
-    os.environ.setdefault("GUESTLIST_BASE_URL", f"http://{public_host}:{port}")
+    os.environ.setdefault("GUESTLIST_BASE_URL", served_base_url(host, port))
 
     setup_django()
     # Model modules load only once Django is set up.

@@ -6,6 +6,7 @@ Its own module so that ``cli``, ``server`` and ``demo`` each import it rather th
 from __future__ import annotations
 
 import os
+import sys
 
 import django
 from django.core.management import call_command
@@ -16,5 +17,11 @@ def setup_django(*, migrate: bool = True) -> None:
     works on a fresh install (``createadmin`` before the first ``serve``, for example)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guestlist.settings")
     django.setup()
+    from django.conf import settings
+
+    if settings.DATA_DIR_CREATED:
+        # "./data" is relative to the current directory: a command run elsewhere starts an
+        # empty second install, and this line is the hint.
+        print(f"guestlist: created a new data directory {settings.DATA_DIR}", file=sys.stderr)
     if migrate:
         call_command("migrate", interactive=False, verbosity=0)

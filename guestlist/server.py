@@ -103,6 +103,24 @@ class RunnerSupervisor:
             process.wait()
 
 
+GRANIAN_EXPERIMENTAL_WARNING = "free-threaded Python support is experimental!"
+
+
+class _NoFreeThreadedWarning(logging.Filter):
+    """granian's threaded server warns about free-threaded Python on every start, also on a
+    normal (GIL) Python where it does not apply: that line would only mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != GRANIAN_EXPERIMENTAL_WARNING
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The origin of the address being served, for links while ``GUESTLIST_BASE_URL`` is unset."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - a comparison: any address; links name this machine
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def web_server(host: str, port: int, threads: int, target: str = "guestlist.wsgi:application") -> Any:
     """granian as `guestlist serve` runs it; bench/reference serves its yardstick the same way."""
 
@@ -118,6 +136,7 @@ def web_server(host: str, port: int, threads: int, target: str = "guestlist.wsgi
         def _check_gil(self) -> None:
             return None
 
+    logging.getLogger("_granian").addFilter(_NoFreeThreadedWarning())
     return InProcessServer(
         target,
         address=host,

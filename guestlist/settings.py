@@ -26,7 +26,10 @@ from guestlist.lib.logs import env_log_format, logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-DATA_DIR = ensure_data_dir(Path(env_str("GUESTLIST_DATA_DIR", "./data") or "./data").resolve())
+_data_dir = Path(env_str("GUESTLIST_DATA_DIR", "./data") or "./data").resolve()
+# The command line says so when it starts a new install: "./data" is relative to where it runs.
+DATA_DIR_CREATED = not _data_dir.exists()
+DATA_DIR = ensure_data_dir(_data_dir)
 
 _secret = env_secret("GUESTLIST_SECRET_KEY")
 SECRET_KEY = check_secret_key(_secret, "GUESTLIST_SECRET_KEY") if _secret else load_or_create_secret_key(DATA_DIR)
@@ -190,6 +193,7 @@ SECURE_CSP = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["guestlist.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("TZ") or "UTC"
 USE_TZ = True
@@ -219,3 +223,7 @@ LOGGING = logging_config(
     log_format=LOG_FORMAT,
     filters={"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
 )
+# Django reports a request for a host it does not serve at ERROR with a traceback naming
+# ALLOWED_HOSTS; one WARNING line naming GUESTLIST_ALLOWED_HOSTS says it in our words.
+LOGGING["filters"]["foreign_host"] = {"()": "guestlist.lib.log_filters.ForeignHostWarning"}
+LOGGING["loggers"]["django.security.DisallowedHost"] = {"filters": ["foreign_host"]}

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic.base import RedirectView
 
 from guestlist.api.metrics import metrics_view
 from guestlist.api.routes import api
@@ -12,6 +14,8 @@ handler500 = "guestlist.core.views.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (JSON, the API docs, files).
+    path("favicon.ico", RedirectView.as_view(url=static("guestlist/favicon.svg"), permanent=True)),
     path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -39,6 +39,9 @@ REFUSALS = {
 }
 
 
+NEVER_A_MEMBER = gettext_lazy("This Plex account has no membership here. Got an invite? Open its link to join.")
+
+
 class SignInForm(AuthenticationForm):
     """Admins and members share the page; members' passwords work only while the owner
     allows local accounts and their membership lasts."""
@@ -180,12 +183,15 @@ def _signin_problem(request: HttpRequest, exc: ServiceError, *, flow: str) -> Ht
         messages.error(request, member_error_message(exc))
         return redirect("me")
     form = SignInForm(request)
+    never_a_member = isinstance(exc.details, dict) and bool(exc.details.get("never_a_member"))
+    problem = NEVER_A_MEMBER if never_a_member else member_error_message(exc)
     response = render(
         request,
         "accounts/login.html",
         {
             "form": form,
-            "plex_problem": member_error_message(exc),
+            "plex_problem": problem,
+            "offer_join": never_a_member,
             "plex_signin_url": reverse("login-plex"),
             **signin_context(),
         },

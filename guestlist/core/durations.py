@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from guestlist.lib.dates import UNIT_DAYS as DAYS_IN
+
 NEVER = "never"
-# A month is 30 days where a form turns a duration into days (an invite's fixed expiry date
-# counts calendar months instead; see dashboard.forms.invites).
-UNIT_DAYS = {"days": 1, "weeks": 7, "months": 30}
+# A month is 30 days everywhere, an invite's expiry included (lib/dates.py says why).
+UNIT_DAYS = {unit: DAYS_IN[unit] for unit in ("days", "weeks", "months")}
 UNIT_LABELS: dict[str, Promise] = {"days": _("days"), "weeks": _("weeks"), "months": _("months")}
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     # Invites
     path("invites", invites.invite_list, name="invites"),
     path("invites/new", invites.invite_new, name="invite-new"),
+    path("invites/created", invites.invites_created, name="invites-created"),
     path("invites/export.csv", invites.invite_export, name="invites-export"),
     path("invites/templates", invite_templates.template_list, name="invite-templates"),
     path("invites/templates/<int:template_id>", invite_templates.template_edit, name="invite-template-edit"),

@@ -293,8 +293,10 @@ def _parent_pid() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def main() -> int:
+def configure_logging() -> None:
     # The web's format (GUESTLIST_LOG_FORMAT) and token filter, without loading Django.
+    # APScheduler says "Running job ..." at INFO for every tick of every job (each second);
+    # logging_config keeps it at WARNING, so an idle install logs nothing between jobs.
     logging.config.dictConfig(
         logging_config(
             level=env_log_level("GUESTLIST_LOG_LEVEL", "INFO"),
@@ -302,6 +304,10 @@ def main() -> int:
             filters={"redact_tokens": {"()": "guestlist.plex.redaction.RedactTokens"}},
         )
     )
+
+
+def main() -> int:
+    configure_logging()
     return Runner(JOBS, parent_pid=_parent_pid()).run()
 
 

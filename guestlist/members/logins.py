@@ -244,7 +244,17 @@ def user_for_plex_account(account: PlexAccount, *, ip: str | None) -> User:
         return owner
     member = member_for_account(account)
     if member is None:
-        raise Forbidden("This Plex account is not a member of this server.", code="not_a_member")
+        ever = Member.objects.filter(plex_id=account.id).exists() or bool(
+            account.email and Member.objects.filter(email__iexact=account.email).exists()
+        )
+        if ever:
+            raise Forbidden("This Plex account's membership here has ended.", code="not_a_member")
+        # Someone who never joined is told how to join, not that something ended.
+        raise Forbidden(
+            "This Plex account has no membership here. Open the link of an invite to join.",
+            code="not_a_member",
+            details={"never_a_member": True},
+        )
     actor = Actor(AuditEvent.Actor.MEMBER, member.username or member.email, member.user_id, ip)
     user = ensure_user(member, actor=actor)
     if member.plex_id is None:

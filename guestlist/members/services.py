@@ -15,7 +15,6 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, NotFound
 from guestlist.invites.models import Redemption
 from guestlist.invites.services import disable_invites_of_departed
-from guestlist.lib.dates import add_months
 from guestlist.members import access
 from guestlist.members.models import Member
 from guestlist.notifications import notify
@@ -129,14 +128,14 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
     audit.record(actor, "member.expiry_called_off", member)
 
 
-def extend_expiry(members: list[Member], *, days: int = 0, months: int = 0, actor: Actor) -> int:
+def extend_expiry(members: list[Member], *, days: int, actor: Actor) -> int:
     """Push expiry out for a selection, in one transaction; members without expiry get it
-    counted from now."""
+    counted from now (a month is 30 days: callers pass days, lib/dates.py)."""
     now = timezone.now()
     with transaction.atomic():
         for member in members:
             start = member.expires_at if member.expires_at and member.expires_at > now else now
-            set_expiry(member, add_months(start, months) + timedelta(days=days), actor=actor)
+            set_expiry(member, start + timedelta(days=days), actor=actor)
     return len(members)
 
 
@@ -150,7 +149,7 @@ class BulkOutcome:
     skipped: int  # chosen members without access, left alone
 
 
-def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: int = 0, months: int = 0) -> BulkOutcome:
+def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: int = 0) -> BulkOutcome:
     """One action on a selection of members (the members table's bulk actions).
 
     Every change is decided and written in one transaction, so a failure leaves none of
@@ -164,7 +163,7 @@ def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: in
         chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
         live = [member for member in chosen if member.status in LIVE]
         if action == "extend":
-            extend_expiry(live, days=days, months=months, actor=actor)
+            extend_expiry(live, days=days, actor=actor)
         elif action == "clear_expiry":
             for member in live:
                 set_expiry(member, None, actor=actor)

@@ -106,6 +106,8 @@ def home(request: HttpRequest, caller: Caller) -> HttpResponse:
         # The creator sees their new invite's link once, with or without View Invites.
         invite = Invite.objects.filter(pk=created_id, created_by=caller.user).first()
         created = invite_rows([invite])[0] if invite is not None else None
+        # Shown once at the top; the list below would repeat it.
+        rows = [row for row in rows if invite is None or row["invite"].pk != invite.pk]
     context = {
         **_nav(caller, "me"),
         "caller": caller,

@@ -153,7 +153,7 @@ def test_templates_keep_content_limits_for_the_invites_made_from_them(
     template = invite_templates.create_template(
         "Kids", {"content_limits": {"movies": {"max_rating": "G"}}}, actor=Actor.job("test")
     )
-    assert InviteTemplate.objects.get(pk=template.pk).content_limits["movies"]["max_rating"] == "G"
+    assert (InviteTemplate.objects.get(pk=template.pk).content_limits or {})["movies"]["max_rating"] == "G"
 
     form = admin_client.get(f"/invites/new?template={template.pk}").content.decode()
     assert 'value="G" selected' in form or 'selected value="G"' in form or '<option value="G" selected>' in form

@@ -7,6 +7,7 @@ used. Screenshots go to ./test-artifacts/screenshots (ignored by git).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,14 @@ import pytest
 # calls from the test body, which is safe here because nothing else runs on that loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 from guestlist.plexsim import PlexSimulator  # noqa: E402
 
@@ -74,9 +82,49 @@ def live_url(live_server: Any, settings: Any, sim: PlexSimulator) -> str:
     return str(live_server.url)
 
 
+class ConsoleWatch:
+    """Every console error, uncaught exception and CSP violation of the test's pages.
+
+    Each browser test fails on any of them (``console_is_clean``); a test that provokes one on
+    purpose (a server error it routes in) says which with ``allow``.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.problems.append(f"uncaught: {error.error}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.problems.append(f"{message.type}: {message.text} ({message.location.get('url', '')})")
+
+    def unexpected(self) -> list[str]:
+        return [text for text in self.problems if not any(pattern.search(text) for pattern in self.allowed)]
+
+
+_watch: ConsoleWatch | None = None
+
+
+@pytest.fixture(autouse=True)
+def console_is_clean() -> Iterator[ConsoleWatch]:
+    global _watch
+    _watch = watch = ConsoleWatch()
+    yield watch
+    _watch = None
+    assert watch.unexpected() == [], "the browser reported errors"
+
+
 def _context(browser: Browser, **options: Any) -> BrowserContext:
     context = browser.new_context(**options)
     context.set_default_timeout(15_000)
+    if _watch is not None:
+        _watch.watch(context)
     return context
 
 

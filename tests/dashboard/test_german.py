@@ -79,3 +79,34 @@ def test_the_language_can_be_switched_from_the_footer(owner: User) -> None:
 
     assert response["Location"] == "/settings/admins"
     assert "Admin hinzufügen" in client.get("/settings/admins").content.decode()
+
+
+@pytest.mark.django_db
+def test_german_words_that_read_right(sim: PlexSimulator, server: MediaServer, owner: User) -> None:
+    invite = make_invite(owner, usage_limit=3, user_expires_in_days=30)
+    member = join(sim, invite, "guest")
+    client = Client(headers={"Accept-Language": "de-DE,de;q=0.9"})
+    client.force_login(owner)
+
+    member_page = client.get(f"/users/{member.pk}").content.decode()
+    # Clearing an expiry and taking access away do not share a verb.
+    assert ">Kein Ablaufdatum</button>" in member_page and ">Zugang entziehen</button>" in member_page
+    assert ">Entfernen</button>" not in member_page
+    assert "gerade eben" in client.get("/").content.decode()
+    public = Client(headers={"Accept-Language": "de-DE,de;q=0.9"}).get(f"/invite/{invite.code}").content.decode()
+    assert "Bibliotheken" in public and "Mediatheken" not in public
+    assert "1 Monat" in public
+
+
+def test_how_long_ago_reads_as_german_says_it() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    from guestlist.core.templatetags.durations import ago
+
+    with translation.override("de"):
+        assert ago(timezone.now() - timedelta(minutes=6, seconds=5)) == "vor 6 Minuten"
+        assert ago(timezone.now() - timedelta(days=2, hours=1)) == "vor 2 Tagen"
+    with translation.override("en"):
+        assert ago(timezone.now() - timedelta(minutes=1, seconds=1)) == "1 minute ago"

@@ -133,7 +133,9 @@ def test_the_welcome_text_is_saved_and_previewed_sanitised(admin_client: Client,
 
 
 def test_an_api_key_is_shown_once_and_can_be_revoked(admin_client: Client, owner: User) -> None:
-    response = admin_client.post("/settings/api-keys", {"name": "Home Assistant"})
+    posted = admin_client.post("/settings/api-keys", {"name": "Home Assistant"})
+    assert posted.status_code == 302 and posted["Location"] == "/settings/api-keys"
+    response = admin_client.get(posted["Location"])
 
     key = ApiKey.objects.get()
     page = response.content.decode()
@@ -196,3 +198,16 @@ def test_the_audit_log_filters_by_action_actor_and_text(admin_client: Client, se
     assert shown("?actor_kind=system") == {"apikey.create"}
     assert shown("?search=robot") == {"apikey.create"}
     assert "Invite created" in admin_client.get("/settings/audit").content.decode()
+
+
+def test_the_audit_log_lists_each_action_once_reads_details_and_links_objects(
+    admin_client: Client, server: MediaServer, owner: User
+) -> None:
+    invites = [make_invite(owner, description=f"party {n}") for n in range(3)]
+
+    page = admin_client.get("/settings/audit").content.decode()
+
+    options = page.split('name="action"')[1].split("</select>")[0]
+    assert options.count('value="invite.create"') == 1
+    assert f'href="/invites/{invites[0].pk}"' in page
+    assert '{"' not in page.split("<tbody>")[1], "details are shown as lines, not JSON"

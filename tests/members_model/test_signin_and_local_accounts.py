@@ -60,7 +60,11 @@ def test_a_plex_sign_in_not_confirmed_yet_waits(client: Client, make_member: Mak
 def test_a_plex_account_without_membership_is_refused(client: Client, server: Any, sim: PlexSimulator) -> None:
     response = plex_sign_in(client, sim, "carol")
     assert response.status_code == 403
-    assert "no membership here" in response.content.decode()
+    page = response.content.decode()
+    # Never a member: told how to join, not that a membership ended.
+    assert "has no membership here. Got an invite?" in page
+    assert 'href="/join"' in page
+    assert "any more" not in page and "ended" not in page
     assert signed_in_user(client) is None
 
 

@@ -1,17 +1,14 @@
 """Invite forms: create (basic and advanced), edit, templates and the list's filters.
 
 The forms only turn what was typed into the dict ``invites.services`` expects; the services
-decide what is allowed. A month of invite expiry is a calendar month; a month of
-membership (stored in days on the invite) and a template's months count as 30 days.
+decide what is allowed. A month is 30 days everywhere (``lib/dates.py``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guestlist.core.durations import EXPIRY_UNITS, MEMBERSHIP_UNITS, NEVER, as_amount_and_unit, in_days
@@ -19,7 +16,6 @@ from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.dashboard.forms.limits import add_limit_fields, limit_groups, limits_data
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
-from guestlist.lib.dates import add_months
 from guestlist.plex import content_options
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
@@ -201,14 +197,11 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
             self.add_error("code", _("A custom code fits one invite only; leave it empty to create several."))
         return data
 
-    def invite_data(self, now: datetime | None = None) -> dict[str, Any]:
-        now = now or timezone.now()
+    def invite_data(self) -> dict[str, Any]:
         data = self.invite_settings()
         amount, unit = self.cleaned_data["expires_amount"], self.cleaned_data["expires_unit"]
         if unit == NEVER:
             data["expires_in_days"] = None
-        elif unit == "months":
-            data["expires_at"] = add_months(now, int(amount))
         else:
             data["expires_in_days"] = in_days(int(amount), unit)
         if self.cleaned_data.get("code"):

@@ -9,21 +9,22 @@ from django.utils.translation import gettext_lazy as _
 
 from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.dashboard.forms.limits import add_limit_fields, limit_groups, limits_data
+from guestlist.lib.dates import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 from guestlist.members.models import Member
 from guestlist.plex import content_options
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
 
-# name: (label, days, months)
-EXTENSIONS: dict[str, tuple[Any, int, int]] = {
-    "1w": (_("+1 week"), 7, 0),
-    "1m": (_("+1 month"), 0, 1),
-    "3m": (_("+3 months"), 0, 3),
-    "1y": (_("+1 year"), 0, 12),
+# name: (label, days); a month is 30 days and a year 365 everywhere (lib/dates.py)
+EXTENSIONS: dict[str, tuple[Any, int]] = {
+    "1w": (_("+1 week"), DAYS_PER_WEEK),
+    "1m": (_("+1 month"), DAYS_PER_MONTH),
+    "3m": (_("+3 months"), 3 * DAYS_PER_MONTH),
+    "1y": (_("+1 year"), DAYS_PER_YEAR),
 }
 
 BULK_ACTIONS = [
-    *((f"extend_{name}", label) for name, (label, _days, _months) in EXTENSIONS.items()),
+    *((f"extend_{name}", label) for name, (label, _days) in EXTENSIONS.items()),
     ("clear_expiry", _("Clear expiry")),
     ("access", _("Change libraries and permissions…")),
     ("remove", _("Remove access")),
@@ -169,9 +170,9 @@ class BulkMemberForm(forms.Form):
         self.fields["ids"].error_messages["required"] = _("Select at least one member.")
 
 
-def extension(action: str) -> tuple[int, int] | None:
-    """(days, months) for an ``extend_*`` action, else None."""
+def extension(action: str) -> int | None:
+    """The days an ``extend_*`` action adds, else None."""
     if not action.startswith("extend_"):
         return None
     found = EXTENSIONS.get(action.removeprefix("extend_"))
-    return (found[1], found[2]) if found else None
+    return found[1] if found else None

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from guestlist.core import labels
+from guestlist.core.templatetags.durations import duration
 from guestlist.plex import content_options
 
 register = template.Library()
@@ -52,14 +53,8 @@ def initials(name: Any) -> str:
 
 @register.filter
 def days(value: int | None) -> str:
-    """A length in days as people say it: "forever", "3 months", "2 weeks", "10 days"."""
-    if value is None:
-        return _("forever")
-    if value % 30 == 0:
-        return ngettext("%(n)s month", "%(n)s months", value // 30) % {"n": value // 30}
-    if value % 7 == 0:
-        return ngettext("%(n)s week", "%(n)s weeks", value // 7) % {"n": value // 7}
-    return ngettext("%(n)s day", "%(n)s days", value) % {"n": value}
+    """A length in days as every page says it (``core/templatetags/durations.py``)."""
+    return duration(value)
 
 
 @register.filter
@@ -80,3 +75,35 @@ def compact_json(value: Any) -> str:
 def limits(value: Any) -> str:
     """Content limits in plain words ("films up to 12, TV shows up to TV-14"), "" for none."""
     return content_options.words(value if isinstance(value, dict) else None)
+
+
+@register.filter
+def details_list(value: Any) -> list[tuple[str, str]]:
+    """An audit event's details as "name: value" lines instead of raw JSON."""
+    if not isinstance(value, dict):
+        return [("", compact_json(value))] if value else []
+    lines = []
+    for key, item in sorted(value.items()):
+        if isinstance(item, list | tuple):
+            text = ", ".join(str(part) for part in item)
+        elif isinstance(item, dict):
+            text = json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)
+        elif isinstance(item, bool):
+            text = _("yes") if item else _("no")
+        else:
+            text = "—" if item in (None, "") else str(item)
+        lines.append((str(key).replace("_", " "), text[:200]))
+    return lines
+
+
+OBJECT_PAGES = {"invite": "invite-detail", "member": "member-detail"}
+
+
+@register.filter
+def object_url(event: Any) -> str:
+    """The dashboard page of an audit event's object, when it has one."""
+    name = OBJECT_PAGES.get(event.object_type)
+    if name is None or not str(event.object_id).isdigit():
+        return ""
+    key = "invite_id" if event.object_type == "invite" else "member_id"
+    return reverse(name, kwargs={key: int(event.object_id)})

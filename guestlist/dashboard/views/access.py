@@ -27,24 +27,30 @@ from guestlist.dashboard.views.common import (
     form_error,
     report,
 )
+from guestlist.lib import crypto
 
 AUDIT_PAGE_SIZE = 50
+NEW_KEY_SESSION = "guestlist_new_api_key"
 
 
 @dashboard_view
 @require_http_methods(["GET", "POST"])
 def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST if request.method == "POST" else None)
-    new_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            new_key = accounts.create_api_key(
+            created = accounts.create_api_key(
                 form.cleaned_data["name"], created_by=admin_user(request), actor=actor(request)
             )
         except ServiceError as exc:
             form_error(form, exc)
         else:
-            form = ApiKeyForm()
+            # Post/Redirect/Get: the next page shows the key once. Until then it waits in the
+            # session encrypted, like every secret at rest.
+            request.session[NEW_KEY_SESSION] = crypto.encrypt(created)
+            return redirect("settings-api-keys")
+    sealed = request.session.pop(NEW_KEY_SESSION, None) if request.method == "GET" else None
+    new_key = crypto.decrypt(sealed) if isinstance(sealed, str) else None
     response = render(
         request,
         "dashboard/settings/api_keys.html",

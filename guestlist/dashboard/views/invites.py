@@ -188,15 +188,8 @@ def invite_new(request: HttpRequest) -> HttpResponse:
             if len(invites) == 1:
                 messages.success(request, _("Invite %(code)s created.") % {"code": invites[0].code})
                 return redirect("invite-detail", invite_id=invites[0].pk)
-            return render(
-                request,
-                "dashboard/invites/batch.html",
-                {
-                    "nav": "invites",
-                    "rows": [(invite, qr.invite_url(invite.code)) for invite in invites],
-                    "export_url": reverse("invites-export") + "?ids=" + ",".join(str(i.pk) for i in invites),
-                },
-            )
+            # Post/Redirect/Get: reloading the result page shows the batch again, never makes another.
+            return redirect(reverse("invites-created") + "?ids=" + ",".join(str(i.pk) for i in invites))
     context = {
         "nav": "invites",
         "form": form,
@@ -210,6 +203,28 @@ def invite_new(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and request.headers.get("HX-Target") == "advanced-form":
         return render(request, "dashboard/invites/new.html#create_form", context)
     return render(request, "dashboard/invites/new.html", context)
+
+
+@dashboard_view
+@require_GET
+def invites_created(request: HttpRequest) -> HttpResponse:
+    """The result of creating several invites at once: what was made, their links, the CSV."""
+    ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()][: bulk.MAX_BULK]
+    invites = list(Invite.objects.filter(pk__in=ids).select_related("server").order_by("created_at", "id"))
+    if not invites:
+        return redirect("invites")
+    first = invites[0]
+    return render(
+        request,
+        "dashboard/invites/batch.html",
+        {
+            "nav": "invites",
+            "rows": [(invite, qr.invite_url(invite.code)) for invite in invites],
+            "sample": first,
+            "library_titles": libraries.titles(first.libraries, first.server_id),
+            "export_url": reverse("invites-export") + "?ids=" + ",".join(str(i.pk) for i in invites),
+        },
+    )
 
 
 def _detail_context(invite: Invite) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "pages": pages,
         "previous_url": _link(request, page.page - 1) if page.page > 1 else None,
         "next_url": _link(request, page.page + 1) if page.page < pages else None,
-        "extensions": [(f"extend_{name}", label) for name, (label, _d, _m) in EXTENSIONS.items()],
+        "extensions": [(f"extend_{name}", label) for name, (label, _days) in EXTENSIONS.items()],
         "bulk_form": BulkMemberForm(),
         "here": request.get_full_path(),
         "oob": is_htmx(request),
@@ -146,8 +146,7 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
             list(form.cleaned_data["ids"]),
             "extend" if period is not None else action,
             actor=actor(request),
-            days=period[0] if period is not None else 0,
-            months=period[1] if period is not None else 0,
+            days=period or 0,
         )
     except ServiceError as exc:
         report(request, exc)
@@ -208,7 +207,7 @@ def _expiry_context(member: Member, form: ExpiryForm | None = None) -> dict[str,
         "badges": member_badges(member, timezone.now(), changing=access.changing(member) is not None),
         "expiry_form": form
         or ExpiryForm(initial={"expires_at": timezone.localtime(member.expires_at) if member.expires_at else None}),
-        "extensions": [(f"extend_{name}", label) for name, (label, _d, _m) in EXTENSIONS.items()],
+        "extensions": [(f"extend_{name}", label) for name, (label, _days) in EXTENSIONS.items()],
         "live": member.status in LIVE,
     }
 
@@ -272,7 +271,7 @@ def member_expiry(request: HttpRequest, member_id: int) -> HttpResponse:
                 services.set_expiry(member, None, actor=actor(request))
                 messages.success(request, _("%(name)s no longer expires.") % {"name": member})
             elif (period := extension(action)) is not None:
-                services.extend_expiry([member], days=period[0], months=period[1], actor=actor(request))
+                services.extend_expiry([member], days=period, actor=actor(request))
                 messages.success(request, _("Expiry extended."))
         except ServiceError as exc:
             report(request, exc)

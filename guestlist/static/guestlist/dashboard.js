@@ -82,6 +82,56 @@
   document.addEventListener("htmx:responseError", function () { showRequestProblem("data-request-failed"); });
   document.addEventListener("htmx:sendError", function () { showRequestProblem("data-request-unsent"); });
 
+  // A form that came back with errors starts with their summary: focus it, so the reader
+  // hears and sees it first, and let each entry put the cursor into its field.
+  function focusErrorSummary(root) {
+    var summary = (root || document).querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { focusErrorSummary(document); });
+  } else {
+    focusErrorSummary(document);
+  }
+  document.addEventListener("htmx:afterSettle", function (event) { focusErrorSummary(event.target); });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-focus-field]") : null;
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("data-focus-field"));
+    if (!field) return;
+    event.preventDefault();
+    var details = field.closest("details");
+    if (details) details.open = true;
+    field.scrollIntoView({block: "center"});
+    field.focus();
+  });
+
+  // Rows of tabs scroll sideways on a phone: start with the current tab in view, and fade
+  // the edge while more tabs hide past it.
+  function fitScroller(box) {
+    var more = box.scrollWidth - box.clientWidth - box.scrollLeft > 4;
+    box.classList.toggle("scrolls-more", more);
+  }
+  function setUpScrollers() {
+    var boxes = document.querySelectorAll(".tabs, .subnav, .mainnav");
+    Array.prototype.forEach.call(boxes, function (box) {
+      var current = box.querySelector("[aria-current='page'], .tab:has(input:checked)");
+      if (current && box.scrollWidth > box.clientWidth) {
+        box.scrollLeft = current.offsetLeft - box.offsetLeft - (box.clientWidth - current.offsetWidth) / 2;
+      }
+      fitScroller(box);
+      box.addEventListener("scroll", function () { fitScroller(box); }, {passive: true});
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpScrollers);
+  } else {
+    setUpScrollers();
+  }
+  window.addEventListener("resize", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".tabs, .subnav, .mainnav"), fitScroller);
+  });
+
   // Clicking a read-only link field selects it, ready to copy by hand.
   document.addEventListener("focusin", function (event) {
     var input = event.target;
