@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "guestlist.members",
     "guestlist.plexwork",
     "guestlist.notifications",
+    "guestlist.invite_requests",
     "guestlist.jobs",
     "guestlist.api",
     "guestlist.dashboard",

@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("guestlist.invites.urls")),
     path("", include("guestlist.members.urls")),
     path("", include("guestlist.notifications.urls")),
+    path("", include("guestlist.invite_requests.urls")),
     path("", include("guestlist.dashboard.urls")),
 ]

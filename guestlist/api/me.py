@@ -12,6 +12,14 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from guestlist.api.auth import session_auth
+from guestlist.api.invite_requests import (
+    ApproveIn,
+    DeclineIn,
+    RequestFilters,
+    RequestListOut,
+    RequestOut,
+    requests_page,
+)
 from guestlist.api.schemas import (
     ExpirationIn,
     ExtensionOut,
@@ -43,6 +51,8 @@ from guestlist.api.schemas import (
 )
 from guestlist.core import ratelimit
 from guestlist.core.errors import Invalid, NotFound
+from guestlist.invite_requests import services as invite_requests
+from guestlist.invite_requests.representation import request_as_api
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
 from guestlist.members import access, logins, permissions, self_service
@@ -269,3 +279,32 @@ def me_trial_action(request: HttpRequest, member_id: ObjectId, payload: TrialAct
         caller(request), member_id, payload.action, days=payload.days, message=payload.message
     )
     return member_detail_out(member)
+
+
+# Invite requests (issue 22): members with Manage Users answer them as the owner does.
+
+
+@router.get("/requests", response=RequestListOut, summary="Invite requests (Manage Users)")
+def me_list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, Any]:
+    return requests_page(caller(request), filters)
+
+
+@router.get("/requests/{int:request_id}", response=RequestOut, summary="One invite request (Manage Users)")
+def me_get_request(request: HttpRequest, request_id: ObjectId) -> dict[str, Any]:
+    return request_as_api(invite_requests.get_for(caller(request), request_id))
+
+
+@router.post("/requests/{int:request_id}/approve", response=RequestOut, summary="Approve an invite request")
+def me_approve_request(request: HttpRequest, request_id: ObjectId, payload: ApproveIn) -> dict[str, Any]:
+    decision = invite_requests.approve(
+        caller(request), request_id, template_id=payload.template_id, send_mail=payload.send_mail
+    )
+    return request_as_api(decision.request)
+
+
+@router.post("/requests/{int:request_id}/decline", response=RequestOut, summary="Decline an invite request")
+def me_decline_request(request: HttpRequest, request_id: ObjectId, payload: DeclineIn) -> dict[str, Any]:
+    decision = invite_requests.decline(
+        caller(request), request_id, message=payload.message, send_mail=payload.send_mail
+    )
+    return request_as_api(decision.request)

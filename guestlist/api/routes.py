@@ -3,7 +3,7 @@ must not be read as an invite id."""
 
 from __future__ import annotations
 
-from guestlist.api import content, invites, me, notifications, redeem, users
+from guestlist.api import content, invite_requests, invites, me, notifications, redeem, users
 from guestlist.api.api import api
 
 api.add_router("/invites", redeem.router)
@@ -12,5 +12,6 @@ api.add_router("/users", users.router)
 api.add_router("/content-options", content.router)
 api.add_router("/me", me.router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/requests", invite_requests.router)
 
 __all__ = ["api"]

@@ -141,6 +141,23 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "transfer.export": _("Data exported"),
     "transfer.members_csv": _("Members downloaded as CSV"),
     "member.erased": _("Personal data erased"),
+    "invite_request.create": _("Invite requested"),
+    "invite_request.approve": _("Invite request approved"),
+    "invite_request.decline": _("Invite request declined"),
+    "invite_request.erased": _("Invite requests erased"),
+    "invite_request.settings": _("Invite request settings changed"),
+}
+
+REQUEST_STATUSES: dict[str, Promise] = {
+    "pending": _("Waiting"),
+    "approved": _("Approved"),
+    "declined": _("Declined"),
+}
+REQUEST_FILTERS: dict[str, Promise] = {
+    "pending": _("Waiting"),
+    "approved": _("Approved"),
+    "declined": _("Declined"),
+    "all": _("All"),
 }
 
 EVENT_LABELS: dict[str, Promise] = {
@@ -155,6 +172,9 @@ EVENT_LABELS: dict[str, Promise] = {
     "member.reinvite_requested": _("Former member asks for a new invite"),
     "trial.ended": _("Trial ended"),
     "trial.extension_requested": _("Trial extension requested"),
+    "invite_request.created": _("Someone asks for an invite"),
+    "invite_request.approved": _("Invite request approved"),
+    "invite_request.declined": _("Invite request declined"),
     "plex.unreachable": _("Plex server unreachable"),
     "plex.reachable": _("Plex server reachable again"),
     "plex.token_rejected": _("Plex token rejected"),
@@ -171,6 +191,9 @@ MAIL_KINDS: dict[str, Promise] = {
     "welcome": _("Welcome mail"),
     "expiry_reminder": _("Expiry reminder"),
     "ended": _("Access ended mail"),
+    "request_received": _("Invite request received"),
+    "request_approved": _("Invite request approved"),
+    "request_declined": _("Invite request declined"),
     "test": _("Test mail"),
 }
 
@@ -192,6 +215,8 @@ ERRORS: dict[str, Promise] = {
         "Only a member whose access is over (removed or expired) can be erased; remove their access first."
     ),
     "already_erased": _("This member's personal data is already erased."),
+    "request_decided": _("This request was already answered."),
+    "requests_closed": _("Invite requests are closed."),
     "not_configured": _("Connect a Plex server first (Settings → Reconnect Plex)."),
     "smtp_not_configured": _("Set up the SMTP server in Settings → Notifications first."),
     "code_taken": _("That code is already taken; pick another one."),

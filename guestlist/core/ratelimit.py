@@ -31,6 +31,9 @@ EXTENSION_REQUEST = Limit("extension_request", 3, 3600)
 INVITE_MAIL = Limit("invite_mail", 30, 3600)
 # The signed links in mails (opt-out, re-invite request), per address.
 MAIL_LINK = Limit("mail_link", 20, 60)
+# Asking for an invite on /request: per client address, and per e-mail address typed (issue 22).
+INVITE_REQUEST = Limit("invite_request", 5, 3600)
+INVITE_REQUEST_EMAIL = Limit("invite_request_email", 3, 3600)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from guestlist.core.labels import EVENT_LABELS, JOB_NAMES, MAIL_KINDS, PLEX_OPERATIONS
 from guestlist.core.models import SiteSettings
+from guestlist.invite_requests.services import pending_count
 from guestlist.jobs.models import JobStatus
 from guestlist.members.models import Member
 from guestlist.notifications.models import Delivery
@@ -180,6 +181,21 @@ def needs_attention() -> list[Item]:
                 lines=[f"{_delivery_target(item)}: {_delivery_what(item)} — {item.last_error}" for item in undelivered],
                 link=reverse("settings-notifications") + "?status=failed",
                 link_text=_("Delivery log"),
+            )
+        )
+    waiting = pending_count()
+    if waiting:
+        items.append(
+            Item(
+                "info",
+                ngettext(
+                    "%(count)s invite request waits for an answer",
+                    "%(count)s invite requests wait for an answer",
+                    waiting,
+                )
+                % {"count": waiting},
+                link=reverse("requests") + "?status=pending",
+                link_text=_("Invite requests"),
             )
         )
     for job in JobStatus.objects.filter(last_ok=False).order_by("name"):

@@ -5,6 +5,7 @@ from django.urls import path
 from guestlist.dashboard.views import (
     access,
     backups,
+    invite_requests,
     invite_templates,
     invites,
     member_allowances,
@@ -33,6 +34,13 @@ urlpatterns = [
     path("invites/<int:invite_id>/delete", invites.invite_delete, name="invite-delete"),
     path("invites/<int:invite_id>/send", notifications.invite_send, name="invite-send"),
     path("invites/<int:invite_id>/qr.<str:fmt>", invites.invite_qr, name="invite-qr"),
+    # Invite requests (issue 22)
+    path("requests", invite_requests.request_list, name="requests"),
+    path("requests/<int:request_id>", invite_requests.request_detail, name="request-detail"),
+    path("requests/<int:request_id>/approve", invite_requests.request_approve, name="request-approve"),
+    path("requests/<int:request_id>/decline", invite_requests.request_decline, name="request-decline"),
+    path("requests/<int:request_id>/erase", invite_requests.request_erase, name="request-erase"),
+    path("settings/requests", invite_requests.settings_requests, name="settings-requests"),
     # Members
     path("users", members.member_list, name="members"),
     path("users/bulk", members.member_bulk, name="members-bulk"),

@@ -21,6 +21,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, NotFound
 from guestlist.core.models import AuditEvent
+from guestlist.invite_requests.erasure import erase_requests
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.notifications.models import Delivery, Event, Recipient
@@ -52,6 +53,9 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
             )
         name = pseudonym(member)
         identifiers = _identifiers(member)
+        # Their invite requests, found by address, go too (issue 22).
+        for address in {value.lower() for value in identifiers if "@" in value}:
+            erase_requests(address, actor=actor)
         user = User.objects.filter(pk=member.user_id).first() if member.user_id else None
         if user is not None:
             identifiers |= {user.get_username(), user.email} - {""}

@@ -16,6 +16,12 @@ urlpatterns = [
     path("me/trial/extension", views.extension_request, name="me-extension"),
     path("me/all-invites", views.all_invites, name="me-all-invites"),
     path("me/members", views.members_page, name="me-members"),
+    path("me/requests", views.requests_page, name="me-requests"),
+    path(
+        "me/requests/<int:request_id>/<str:decision>",
+        views.request_decide,
+        name="me-request-decide",
+    ),
     path("me/members/<int:member_id>/permissions", views.member_permissions, name="me-member-permissions"),
     path("me/members/<int:member_id>/quota", views.member_quota, name="me-member-quota"),
     path("me/members/<int:member_id>/trial", views.member_trial, name="me-member-trial"),

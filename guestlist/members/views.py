@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,8 @@ from guestlist.core.errors import ServiceError
 from guestlist.core.labels import member_error_message as error_message
 from guestlist.core.paging import pagination, requested_page
 from guestlist.core.ratelimit import client_ip
+from guestlist.invite_requests import services as invite_requests
+from guestlist.invite_requests.forms import ApproveForm, DeclineForm
 from guestlist.invites import qr, status
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
@@ -86,6 +88,7 @@ def _nav(caller: Caller, here: str) -> dict[str, Any]:
         "nav": here,
         "show_all_invites": caller.has(permissions.MANAGE_INVITES),
         "show_members": caller.has(permissions.MANAGE_USERS),
+        "show_requests": caller.has(permissions.MANAGE_USERS),
     }
 
 
@@ -319,3 +322,72 @@ def member_expiry(request: HttpRequest, caller: Caller, member_id: int) -> HttpR
             return redirect("me-members")
         expires_at = timezone.make_aware(datetime.combine(day, time.max), timezone.get_current_timezone())
     return _acted(request, lambda: self_service.set_expiry(caller, member_id, expires_at), _("Expiry saved."))
+
+
+@member_view
+@require_GET
+def requests_page(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """Manage Users: the invite requests waiting for an answer, each with approve and decline."""
+    try:
+        page = invite_requests.list_requests(
+            caller, status="pending", page=requested_page(request), page_size=MEMBERS_PAGE_SIZE
+        )
+    except ServiceError as exc:
+        return render(request, "error.html", {"title": _("Not allowed"), "message": error_message(exc)}, status=403)
+    ready = invite_requests.mail_ready()
+    rows = [
+        {
+            "asked": asked,
+            "approve_form": ApproveForm(mail_ready=ready, prefix=f"a{asked.pk}"),
+            "decline_form": DeclineForm(initial={"send_mail": ready}, prefix=f"d{asked.pk}"),
+        }
+        for asked in page.items
+    ]
+    context = {
+        **_nav(caller, "requests"),
+        "rows": rows,
+        "total": page.total,
+        **pagination(request, page.page, page.total, page.page_size),
+    }
+    return render(request, "members/requests.html", context)
+
+
+@member_view
+@require_POST
+def request_decide(request: HttpRequest, caller: Caller, request_id: int, decision: str) -> HttpResponse:
+    if decision not in ("approve", "decline"):
+        raise Http404
+    ready = invite_requests.mail_ready()
+    try:
+        if decision == "approve":
+            form = ApproveForm(request.POST, mail_ready=ready, prefix=f"a{request_id}")
+            if not form.is_valid():
+                messages.error(request, _("Pick one of the templates."))
+                return redirect("me-requests")
+            done = invite_requests.approve(
+                caller,
+                request_id,
+                template_id=form.cleaned_data["template"],
+                send_mail=bool(form.cleaned_data.get("send_mail")),
+            )
+            assert done.invite is not None  # noqa: S101 - an approval always makes one
+            link = invite_url(done.invite.code)
+            if done.mailed:
+                messages.success(request, _("Approved. The invite is on its way by e-mail: %(link)s") % {"link": link})
+            else:
+                messages.success(request, _("Approved. Send this link to the person: %(link)s") % {"link": link})
+        else:
+            declined = DeclineForm(request.POST, prefix=f"d{request_id}")
+            if not declined.is_valid():
+                messages.error(request, _("The message is too long."))
+                return redirect("me-requests")
+            invite_requests.decline(
+                caller,
+                request_id,
+                message=declined.cleaned_data["message"],
+                send_mail=bool(declined.cleaned_data.get("send_mail")),
+            )
+            messages.success(request, _("Declined."))
+    except ServiceError as exc:
+        messages.error(request, error_message(exc))
+    return redirect("me-requests")

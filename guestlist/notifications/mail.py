@@ -6,7 +6,7 @@ Every mail carries a signed one-click opt-out for reminders (RFC 8058: ``List-Un
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,10 @@ REINVITE_LINK_LIFETIME = timedelta(days=60)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 INVITE, WELCOME, REMINDER, ENDED = "invite", "welcome", "expiry_reminder", "ended"
-MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED)
+# Mails to someone who asked for an invite on /request (issue 22).
+REQUEST_RECEIVED, REQUEST_APPROVED, REQUEST_DECLINED = "request_received", "request_approved", "request_declined"
+REQUEST_MAILS = (REQUEST_RECEIVED, REQUEST_APPROVED, REQUEST_DECLINED)
+MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED, *REQUEST_MAILS)
 
 
 def absolute(path: str) -> str:
@@ -98,6 +101,9 @@ def compose(kind: str, to: str, language: str, context: dict[str, Any]) -> dict[
             WELCOME: _("Welcome to %(server)s"),
             REMINDER: _("Your access to %(server)s ends soon"),
             ENDED: _("Your access to %(server)s has ended"),
+            REQUEST_RECEIVED: _("Your request for an invite to %(server)s"),
+            REQUEST_APPROVED: _("Your request was approved: you're invited to %(server)s"),
+            REQUEST_DECLINED: _("Your request for an invite to %(server)s"),
         }
         subject = subjects[kind] % {"server": context.get("server_name") or "Plex"}
         text = render_to_string(f"notifications/mail/{kind}.txt", full)
@@ -137,6 +143,16 @@ def queue_mail(
             raise
         return None
     return delivery
+
+
+def mail_ready() -> bool:
+    server = MailServer.objects.filter(pk=1).first()
+    return server is not None and server.configured
+
+
+def mailed_since(kind: str, to: str, since: datetime) -> bool:
+    """Whether a mail of ``kind`` was queued to this address since then (sent or not)."""
+    return Delivery.objects.filter(mail_kind=kind, recipient__iexact=to.strip(), created_at__gte=since).exists()
 
 
 def member_mails_enabled(kind: str) -> bool:

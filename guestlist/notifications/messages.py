@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 
 def _who(data: dict[str, Any]) -> str:
-    member = data.get("member") or {}
-    return str(member.get("username") or member.get("email") or _("someone"))
+    person = data.get("member") or data.get("request") or {}
+    return str(person.get("username") or person.get("name") or person.get("email") or _("someone"))
 
 
 def _server(data: dict[str, Any]) -> str:
@@ -48,6 +48,9 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.reinvite_requested": _("Re-invite requested"),
             "trial.ended": _("Trial ended"),
             "trial.extension_requested": _("Trial extension requested"),
+            "invite_request.created": _("Invite requested"),
+            "invite_request.approved": _("Invite request approved"),
+            "invite_request.declined": _("Invite request declined"),
             "plex.unreachable": _("Plex server unreachable"),
             "plex.reachable": _("Plex server reachable again"),
             "plex.token_rejected": _("Plex token rejected"),
@@ -68,6 +71,9 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.reinvite_requested": _("%(who)s asks to be invited to %(server)s again."),
             "trial.ended": _("The trial of %(who)s on %(server)s has ended."),
             "trial.extension_requested": _("%(who)s asks for a longer trial on %(server)s."),
+            "invite_request.created": _("%(who)s asks for an invite to %(server)s."),
+            "invite_request.approved": _("The invite request of %(who)s was approved."),
+            "invite_request.declined": _("The invite request of %(who)s was declined."),
             "plex.unreachable": _("Guestlist cannot reach %(server)s."),
             "plex.reachable": _("Guestlist reaches %(server)s again."),
             "plex.token_rejected": _("Plex rejected the owner's token for %(server)s; sign in again."),

@@ -7,9 +7,14 @@ Payloads carry the invite and member as the API shows them (``invite_as_api``,
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from guestlist.core.models import SiteSettings
+from guestlist.invite_requests.models import InviteRequest
+from guestlist.invite_requests.representation import request_as_api, status_url
 from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
 from guestlist.members.models import Member
@@ -203,3 +208,59 @@ def invite_mail_context(invite: Invite, *, message: str, sender: str) -> dict[st
         "sender": sender,
         "invite_expires_at": invite.expires_at,
     }
+
+
+# Someone who asked for an invite gets one confirmation mail per address in this window, however
+# often the form is sent with that address: the address is only a claim, so the form must not
+# become a way to flood somebody else's mailbox.
+REQUEST_CONFIRMATION_WINDOW = timedelta(hours=24)
+
+
+def _request_data(request: InviteRequest) -> dict[str, Any]:
+    return {
+        "request": request_as_api(request),
+        "server": _server(MediaServer.objects.order_by("pk").first()),
+        "url": dashboard_url(f"/requests/{request.pk}"),
+    }
+
+
+def _request_mail_context(request: InviteRequest) -> dict[str, Any]:
+    server = MediaServer.objects.order_by("pk").first()
+    return {
+        "server_name": server.name if server is not None else "Plex",
+        "name": request.name,
+        "status_url": status_url(request),
+        "decision_message": request.decision_message,
+        "invite_url": request_as_api(request)["invite_url"],
+        "invite_expires_at": request.invite.expires_at if request.invite is not None else None,
+    }
+
+
+def invite_request_created(request: InviteRequest) -> bool:
+    """``invite_request.created``, and the confirmation mail with the status link (True when queued)."""
+    emit("invite_request.created", _request_data(request))
+    if not mail.mail_ready():
+        return False
+    now = timezone.now()
+    address = request.email.strip().lower()
+    if mail.mailed_since(mail.REQUEST_RECEIVED, address, now - REQUEST_CONFIRMATION_WINDOW):
+        return False
+    # The key makes two simultaneous requests with one address queue one mail between them.
+    key = f"request_received:{address}:{int(now.timestamp() // REQUEST_CONFIRMATION_WINDOW.total_seconds())}"
+    queued = mail.queue_mail(
+        mail.REQUEST_RECEIVED, address, _request_mail_context(request), language=request.language, key=key
+    )
+    return queued is not None
+
+
+def invite_request_decided(request: InviteRequest, *, send_mail: bool) -> bool:
+    """``invite_request.approved`` or ``.declined``; with ``send_mail``, the answer by mail (True when queued)."""
+    approved = request.status == InviteRequest.Status.APPROVED
+    emit("invite_request.approved" if approved else "invite_request.declined", _request_data(request))
+    if not send_mail or not mail.mail_ready():
+        return False
+    kind = mail.REQUEST_APPROVED if approved else mail.REQUEST_DECLINED
+    queued = mail.queue_mail(
+        kind, request.email, _request_mail_context(request), language=request.language, key=f"{kind}:{request.pk}"
+    )
+    return queued is not None

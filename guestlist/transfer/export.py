@@ -23,6 +23,7 @@ from guestlist import __version__
 from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.models import SiteSettings
+from guestlist.invite_requests.models import InviteRequest, RequestSettings
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
 from guestlist.members.site_settings import EDITABLE_SETTINGS
@@ -52,6 +53,7 @@ def build_export() -> dict[str, Any]:
     for library in Library.objects.all():
         libraries.setdefault(library.server_id, {})[library.key] = library
     site = SiteSettings.load()
+    request_settings = RequestSettings.load()
     members = list(Member.objects.select_related("invite").order_by("id"))
     keys = {member.pk: member.person_key for member in members}
     return {
@@ -130,6 +132,24 @@ def build_export() -> dict[str, Any]:
                 "error": redemption.error,
             }
             for redemption in Redemption.objects.order_by("id")
+        ],
+        # Issue 22: who asked for an invite, and the answer (never the client address or the status link).
+        "invite_request_settings": {"enabled": request_settings.enabled, "questions": request_settings.questions},
+        "invite_requests": [
+            {
+                "name": asked.name,
+                "email": asked.email,
+                "message": asked.message,
+                "answers": asked.answers,
+                "language": asked.language,
+                "status": asked.status,
+                "created_at": _iso(asked.created_at),
+                "decided_at": _iso(asked.decided_at),
+                "decided_by": asked.decided_by,
+                "decision_message": asked.decision_message,
+                "invite_code": asked.invite.code if asked.invite is not None else "",
+            }
+            for asked in InviteRequest.objects.select_related("invite").order_by("id")
         ],
     }
 

@@ -21,6 +21,7 @@ CATALOGUES = [
     PACKAGE / "dashboard/locale/de/LC_MESSAGES/django.po",
     PACKAGE / "invites/locale/de/LC_MESSAGES/django.po",
     PACKAGE / "members/locale/de/LC_MESSAGES/django.po",
+    PACKAGE / "invite_requests/locale/de/LC_MESSAGES/django.po",
 ]
 ENTRY = re.compile(r'^msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?((?:msgstr(?:\[\d\])? (?:".*"\n)+)+)', re.M)
 

@@ -30,6 +30,7 @@ KINDS = {
     "destination_kind": labels.DESTINATION_KINDS,
     "delivery_state": labels.DELIVERY_STATES,
     "mail_kind": labels.MAIL_KINDS,
+    "request_status": labels.REQUEST_STATUSES,
 }
 
 
