@@ -101,6 +101,13 @@ def build_parser() -> Parser:
         "--import-friends", action="store_true", help="also make members of people who have access but are not members"
     )
 
+    inactive = commands.add_parser(
+        "inactive", help="apply the inactivity rule once now (warn, then remove), or show what it would do"
+    )
+    inactive.add_argument(
+        "--dry-run", action="store_true", help="only list who would be warned and removed; change nothing"
+    )
+
     backup = commands.add_parser("backup", help="copy the database and the secret key into FILE while running")
     backup.add_argument("file", metavar="FILE", help="the backup file to write (a ZIP), e.g. guestlist-backup.zip")
 
@@ -284,6 +291,46 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_inactive(args: argparse.Namespace) -> int:
+    setup_django()
+    # Imported after setup_django: they load models.
+    from guestlist.core import audit
+    from guestlist.core.audit import Actor
+    from guestlist.core.models import SiteSettings
+    from guestlist.members import inactivity
+
+    site = SiteSettings.load()
+    if not args.dry_run and not site.inactivity_enabled:
+        print(
+            "The inactivity rule is off: switch it on in Settings → Inactivity first, "
+            "or see what it would do with --dry-run.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    plan, outcome = inactivity.run(dry_run=args.dry_run)
+    rule = plan.rule
+    print(f"Rule: warn after {rule.days} days unseen, remove {rule.grace_days} days after the warning.")
+    for name, why in plan.paused.items():
+        print(f"Not applied on {name}: {why.reason}")
+    for title, entries in (
+        ("remove", plan.remove),
+        ("warn", plan.warn),
+        ("waiting", plan.waiting),
+    ):
+        for entry in entries:
+            seen = entry.member.last_seen.date().isoformat() if entry.member.last_seen else "never"
+            due = entry.removal_due.date().isoformat()
+            print(f"{title}\t{entry.member.pk}\t{entry.member}\tlast seen {seen}\taccess ends {due}")
+    for member in plan.exempt:
+        print(f"exempt\t{member.pk}\t{member}")
+    if args.dry_run:
+        print(f"Dry run: {len(plan.warn)} would be warned, {len(plan.remove)} would lose access; nothing changed.")
+    else:
+        audit.record(Actor.system(), "inactivity.run", None, label="inactivity rule", result=str(outcome))
+        print(f"Applied: {outcome}.")
+    return EXIT_OK
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     setup_django()
 
@@ -370,6 +417,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plexsim": cmd_plexsim,
     "demo": cmd_demo,
     "sync": cmd_sync,
+    "inactive": cmd_inactive,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "doctor": cmd_doctor,

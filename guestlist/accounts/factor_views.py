@@ -7,18 +7,21 @@ import json
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guestlist.accounts import factors, lockout, passkeys, signin
 from guestlist.accounts.models import Passkey
 from guestlist.accounts.views import landing_for, lock_message
-from guestlist.core import audit, ratelimit
+from guestlist.core import audit, ratelimit, shown_once
 from guestlist.core.audit import Actor
 from guestlist.core.errors import ServiceError
 from guestlist.core.ratelimit import RateLimited, client_ip
 
 MAX_CREDENTIAL_BYTES = 64 * 1024
+RECOVERY_CODES = "recovery_codes"
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -77,7 +80,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 error = _("Start again: the set-up expired.")
         else:
             signin.finish_pending(request, state, factor="totp")
-            return _no_store(render(request, "accounts/recovery_codes.html", {"codes": codes, "after_signin": True}))
+            # Post/Redirect/Get: the next page shows the codes once; reloading it makes no others.
+            shown_once.keep(request, RECOVERY_CODES, "\n".join(codes))
+            return redirect(reverse("login-recovery-codes") + "?" + urlencode({"next": state.landing}))
     enrolment = factors.pending_totp(state.user) or factors.start_totp(state.user)
     return _no_store(
         render(
@@ -87,6 +92,16 @@ def enrol(request: HttpRequest) -> HttpResponse:
             status=422 if error else 200,
         )
     )
+
+
+@require_GET
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """The ten recovery codes of an app set up while signing in, shown once."""
+    kept = shown_once.take(request, RECOVERY_CODES) if request.user.is_authenticated else None
+    if kept is None:
+        return redirect(landing_for(request.user, request) if request.user.is_authenticated else "login")
+    context = {"codes": kept.split("\n"), "after_signin": True, "landing": landing_for(request.user, request)}
+    return _no_store(render(request, "accounts/recovery_codes.html", context))
 
 
 def _credential(request: HttpRequest) -> tuple[str, str]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/plex/continue", views.plex_continue, name="login-plex-continue"),
     path("login/second-factor", factor_views.second_factor, name="login-second-factor"),
     path("login/enrol", factor_views.enrol, name="login-enrol"),
+    path("login/recovery-codes", factor_views.recovery_codes, name="login-recovery-codes"),
     path("login/enrol/passkey/options", factor_views.enrol_passkey_options, name="login-enrol-passkey-options"),
     path("login/enrol/passkey", factor_views.enrol_passkey, name="login-enrol-passkey"),
     path("login/passkey/options", factor_views.passkey_options, name="login-passkey-options"),

@@ -67,6 +67,8 @@ EXTRA_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/users/{member_id}/refresh"): PLEX,
     ("delete", "/api/users/{member_id}"): PLEX,
     ("post", "/api/users/{member_id}/trial"): PLEX,
+    ("post", "/api/users/{member_id}/suspend"): PLEX,
+    ("post", "/api/users/{member_id}/restore"): PLEX,
     ("post", "/api/me/members/{member_id}/trial"): PLEX,
     ("post", "/api/me/trial/extension"): (429,),
     ("post", "/api/me/plex-link"): (429, *PLEX),

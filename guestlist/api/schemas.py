@@ -38,8 +38,11 @@ TrialField = Annotated[StrictInt, Field(ge=0, le=365)] | Literal["inherit", "non
 InviteStatusFilter = Literal["all", "active", "redeemed", "expired", "used_up", "disabled"]
 InviteBadge = Literal["active", "redeemed", "expired", "used_up", "disabled"]
 StreamarrStatus = Literal["Active", "Redeemed", "Expired", "Inactive"]
-MemberStatus = Literal["pending", "active", "removing", "expired", "removed", "unlinked"]
-MemberStatusFilter = Literal["all", "pending", "active", "removing", "expired", "removed", "expiring", "live"]
+MemberStatus = Literal["pending", "active", "removing", "expired", "removed", "unlinked", "suspending", "suspended"]
+MemberStatusFilter = Literal[
+    "all", "pending", "active", "removing", "expired", "removed", "expiring", "live", "suspending", "suspended"
+]
+AccessEndChoice = Literal["default", "remove", "suspend"]
 PermissionName = Literal["manage_users", "manage_invites", "advanced_invites", "create_invites", "view_invites"]
 TrialAction = Literal["extend", "end", "approve", "deny"]
 QrFormat = Literal["png", "svg"]
@@ -150,6 +153,7 @@ class MemberOut(Schema):
     invite_id: int | None
     created_at: datetime
     last_seen: datetime | None
+    last_title: str = ""
     expires_at: datetime | None
     is_active: bool
     status: MemberStatus
@@ -185,6 +189,11 @@ class MemberDetailOut(MemberOut):
     quota: QuotaOut
     trial: TrialOut
     extension_request: ExtensionOut | None
+    # What ending their access does ("default": the owner's setting), and while suspended,
+    # since when and which libraries a renewal gives back.
+    access_end: AccessEndChoice
+    suspended_at: datetime | None
+    suspended_libraries: list[int] | None
 
 
 class InviteOut(Schema):
@@ -263,6 +272,10 @@ class InviteStatsOut(Schema):
     redemptions_per_day: list[DayCount]
 
 
+class AccessEndIn(StrictSchema):
+    access_end: AccessEndChoice
+
+
 class ExpirationIn(StrictSchema):
     expires_at: datetime | None
 
@@ -335,6 +348,9 @@ class ValidateOut(Schema):
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    # Watching away from the owner's home: "included" (the owner has Plex Pass) or
+    # "remote_watch_pass" (the friend needs Plex's Remote Watch Pass); null while unknown.
+    remote_streaming: Literal["included", "remote_watch_pass"] | None = None
 
 
 class OAuthStartOut(Schema):
@@ -405,6 +421,16 @@ def member_detail_out(
         "plex_home": member.is_home,
         "reason": member.reason,
         "removed_at": member.removed_at,
+        **suspension_out(member),
+    }
+
+
+def suspension_out(member: Member) -> dict[str, Any]:
+    saved = member.suspended_share or {}
+    return {
+        "access_end": member.access_end or "default",
+        "suspended_at": member.suspended_at,
+        "suspended_libraries": [int(key) for key in saved.get("library_keys", [])] if member.suspended_share else None,
     }
 
 

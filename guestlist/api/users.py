@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from pydantic import Field, StrictBool, StrictInt, ValidationError
 from guestlist.api.auth import admin_auth, admin_caller
 from guestlist.api.invites import principal
 from guestlist.api.schemas import (
+    AccessEndIn,
     BulkAccessIn,
     BulkAccessOut,
     ExpirationIn,
@@ -36,7 +37,8 @@ from guestlist.api.schemas import (
     page_out,
 )
 from guestlist.core.errors import Invalid
-from guestlist.members import access, erasure, self_service, services
+from guestlist.core.models import SiteSettings
+from guestlist.members import access, erasure, inactivity, self_service, services, suspension
 from guestlist.members.sync import import_chosen, importable_friends, sync_now
 from guestlist.plex.models import MediaServer
 from guestlist.transfer.members_csv import members_csv
@@ -50,6 +52,8 @@ class MemberFilters(Schema):
     invite_id: ObjectId | None = None
     page: PageNumber = 1
     page_size: PageSize = 50
+    not_seen_days: Annotated[int, Field(ge=0, le=36500)] | None = None
+    sort: Literal["-created_at", "created_at", "last_seen", "-last_seen"] = "-created_at"
 
 
 @router.get("/", response=MemberListOut, summary="List members")
@@ -143,6 +147,84 @@ def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
     return {"imported": len(members), "items": [member_out(member) for member in members]}
 
 
+class InactivityEntryOut(Schema):
+    member: MemberOut
+    idle_since: datetime
+    warned_at: datetime | None
+    removal_due: datetime
+
+
+class PausedServerOut(Schema):
+    server_id: int
+    server: str
+    kind: str
+    reason: str
+
+
+class InactivityPreviewOut(Schema):
+    enabled: bool
+    days: int
+    grace_days: int
+    remove: list[InactivityEntryOut]
+    warn: list[InactivityEntryOut]
+    waiting: list[InactivityEntryOut]
+    exempt: list[MemberOut]
+    paused: list[PausedServerOut]
+
+
+def _entries(entries: list[inactivity.Planned]) -> list[dict[str, Any]]:
+    return [
+        {
+            "member": member_out(entry.member),
+            "idle_since": entry.idle_since,
+            "warned_at": entry.warned_at,
+            "removal_due": entry.removal_due,
+        }
+        for entry in entries
+    ]
+
+
+@router.get("/inactivity", response=InactivityPreviewOut, summary="What the inactivity rule does next (a preview)")
+def inactivity_preview(request: HttpRequest) -> dict[str, Any]:
+    plan = inactivity.plan()
+    servers = {server.name: server.pk for server in MediaServer.objects.all()}
+    return {
+        "enabled": SiteSettings.load().inactivity_enabled,
+        "days": plan.rule.days,
+        "grace_days": plan.rule.grace_days,
+        "remove": _entries(plan.remove),
+        "warn": _entries(plan.warn),
+        "waiting": _entries(plan.waiting),
+        "exempt": [member_out(member) for member in plan.exempt],
+        "paused": [
+            {"server_id": servers.get(name, 0), "server": name, "kind": why.kind, "reason": why.reason}
+            for name, why in plan.paused.items()
+        ],
+    }
+
+
+class InactivityExemptIn(StrictSchema):
+    exempt: StrictBool
+
+
+class InactivityExemptOut(Schema):
+    id: int
+    exempt: bool
+    warned_at: datetime | None
+
+
+@router.put(
+    "/{int:member_id}/inactivity", response=InactivityExemptOut, summary="Exempt a member from the inactivity rule"
+)
+def set_inactivity_exempt(request: HttpRequest, member_id: ObjectId, payload: InactivityExemptIn) -> dict[str, Any]:
+    member = inactivity.set_exempt(services.get_member(member_id), payload.exempt, actor=principal(request).actor)
+    return {
+        "id": member.pk,
+        "exempt": member.inactivity_exempt,
+        "warned_at": inactivity.standing_warning(member, inactivity.Rule.current()),
+    }
+
+
 @router.get("/export.csv", summary="Every member as CSV", response={200: None})
 def export_members(request: HttpRequest) -> HttpResponse:
     return csv_download(members_csv(actor=principal(request).actor), "guestlist-members")
@@ -216,6 +298,39 @@ def remove_member(request: HttpRequest, member_id: ObjectId) -> Status[dict[str,
     if outcome.done:
         return Status(204, None)
     return Status(202, {"status": "removing", "message": outcome.error or None, "member": member_out(outcome.member)})
+
+
+@router.post(
+    "/{int:member_id}/suspend",
+    response={200: MemberDetailOut, 202: RedeemStatusOut},
+    summary="Suspend a member: keep their share with only the suspension library",
+)
+def suspend_member(request: HttpRequest, member_id: ObjectId) -> Status[dict[str, Any]]:
+    outcome = suspension.suspend_member(services.get_member(member_id), actor=principal(request).actor)
+    if outcome.done:
+        return Status(200, member_detail_out(outcome.member))
+    return Status(202, {"status": "suspending", "message": outcome.error or None, "member": member_out(outcome.member)})
+
+
+@router.post(
+    "/{int:member_id}/restore",
+    response={200: MemberDetailOut, 202: RedeemStatusOut},
+    summary="Give a suspended member their share back",
+)
+def restore_member(request: HttpRequest, member_id: ObjectId) -> Status[dict[str, Any]]:
+    outcome = suspension.restore_member(services.get_member(member_id), actor=principal(request).actor)
+    if outcome.done:
+        return Status(200, member_detail_out(outcome.member))
+    return Status(202, {"status": "suspended", "message": outcome.error or None, "member": member_out(outcome.member)})
+
+
+@router.put(
+    "/{int:member_id}/access-end", response=MemberDetailOut, summary="Choose what ending a member's access does"
+)
+def set_access_end(request: HttpRequest, member_id: ObjectId, payload: AccessEndIn) -> dict[str, Any]:
+    choice = "" if payload.access_end == "default" else payload.access_end
+    member = suspension.set_access_end(services.get_member(member_id), choice, actor=principal(request).actor)
+    return member_detail_out(member)
 
 
 @router.put("/{int:member_id}/permissions", response=MemberDetailOut, summary="Set a member's permissions")

@@ -28,6 +28,8 @@ MEMBER_STATUSES: dict[str, Promise] = {
     "trial": _("Trial"),
     "changing": _("Changing…"),
     "differs": _("Changed in Plex"),
+    "suspending": _("Suspending"),
+    "suspended": _("Suspended"),
 }
 
 PERMISSIONS: dict[str, Promise] = {
@@ -44,7 +46,14 @@ MEMBER_FILTERS: dict[str, Promise] = {
     "live": _("Active"),
     "expiring": _("Expiring within 7 days"),
     "expired": _("Expired"),
+    "suspended": _("Suspended"),
     "removed": _("Removed"),
+}
+
+# What ending a member's access does (the owner's setting, and a member's own choice).
+ACCESS_END_CHOICES: dict[str, Promise] = {
+    "remove": _("Remove their access"),
+    "suspend": _("Suspend: keep their share with only the suspension library"),
 }
 
 REDEMPTION_METHODS: dict[str, Promise] = {
@@ -61,6 +70,8 @@ PLEX_OPERATIONS: dict[str, Promise] = {
     "accept": _("Accept the invite"),
     "update_share": _("Change access"),
     "remove": _("Remove access"),
+    "suspend": _("Suspend access"),
+    "restore": _("Restore access"),
 }
 
 PLEX_OPERATION_STATES: dict[str, Promise] = {
@@ -105,6 +116,14 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "member.expired": _("Membership expired"),
     "member.removed_in_plex": _("Removed in Plex"),
     "member.import": _("Imported from Plex"),
+    "member.suspend_requested": _("Suspension requested"),
+    "member.suspended": _("Access suspended"),
+    "member.suspend_skipped": _("Removed instead of suspended"),
+    "member.suspend_failed": _("Suspending failed, removed instead"),
+    "member.suspension_called_off": _("Suspension called off"),
+    "member.restore_requested": _("Restore requested"),
+    "member.restored": _("Access restored"),
+    "member.access_end": _("End of access changed"),
     "member.account_created": _("Member account created"),
     "member.sign_in": _("Member signed in"),
     "admin.sign_in": _("Admin signed in"),
@@ -141,6 +160,10 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "transfer.export": _("Data exported"),
     "transfer.members_csv": _("Members downloaded as CSV"),
     "member.erased": _("Personal data erased"),
+    "member.inactive_warning": _("Warned for inactivity"),
+    "member.inactivity_exempt": _("Inactivity exemption changed"),
+    "settings.tautulli": _("Tautulli connection changed"),
+    "inactivity.run": _("Inactivity rule applied by hand"),
     "invite_request.create": _("Invite requested"),
     "invite_request.approve": _("Invite request approved"),
     "invite_request.decline": _("Invite request declined"),
@@ -170,6 +193,10 @@ EVENT_LABELS: dict[str, Promise] = {
     "member.removed": _("Member removed by an admin"),
     "member.removed_in_plex": _("Member removed in Plex"),
     "member.reinvite_requested": _("Former member asks for a new invite"),
+    "member.inactive_warning": _("Member warned for not watching"),
+    "member.removed_inactive": _("Member removed for not watching"),
+    "member.suspended": _("Member suspended (access ended, share kept)"),
+    "member.restored": _("Suspended member restored"),
     "trial.ended": _("Trial ended"),
     "trial.extension_requested": _("Trial extension requested"),
     "invite_request.created": _("Someone asks for an invite"),
@@ -191,6 +218,7 @@ MAIL_KINDS: dict[str, Promise] = {
     "welcome": _("Welcome mail"),
     "expiry_reminder": _("Expiry reminder"),
     "ended": _("Access ended mail"),
+    "inactive_warning": _("Inactivity warning"),
     "request_received": _("Invite request received"),
     "request_approved": _("Invite request approved"),
     "request_declined": _("Invite request declined"),
@@ -205,6 +233,7 @@ JOB_NAMES: dict[str, Promise] = {
     "plex_operations": _("Plex work queue"),
     "deliveries": _("Notifications and mail"),
     "backup": _("Backup"),
+    "inactivity": _("Inactivity rule"),
 }
 
 # What the owner reads when a service refuses, by the contract's error code. Codes not
@@ -279,6 +308,7 @@ REASONS: dict[str, Promise] = {
     "removed by admin": _("Removed by an admin."),
     "removed in Plex": _("Removed in Plex."),
     "imported from Plex": _("Imported from Plex."),
+    "inactive": _("Removed for not watching (inactivity rule)."),
     "Accept the invitation in the e-mail from Plex.": _(
         "They still need to accept the invitation in the e-mail from Plex."
     ),

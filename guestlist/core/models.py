@@ -72,6 +72,15 @@ class SiteSettings(models.Model):
     backup_time = models.CharField(max_length=5, default="03:30")  # HH:MM, the install's time zone (TZ)
     backup_keep = models.PositiveSmallIntegerField(default=7)
     backup_dir = models.CharField(max_length=500, blank=True)  # empty: <data dir>/backups
+    # The inactivity rule (members/inactivity.py): members not seen for inactivity_days are
+    # warned, and inactivity_grace_days later lose their access.
+    inactivity_enabled = models.BooleanField(default=False)
+    inactivity_days = models.PositiveSmallIntegerField(default=90)
+    inactivity_grace_days = models.PositiveSmallIntegerField(default=14)
+    # When a member's access ends (expiry, a trial's "deactivate", by hand): "remove" the
+    # share, or "suspend" it, narrowed to the library with PMS key ``suspend_library_key``.
+    access_end = models.CharField(max_length=16, default="remove")
+    suspend_library_key = models.PositiveIntegerField(null=True, blank=True)
     plex_client_identifier = models.CharField(max_length=64, blank=True)
     setup_token_hash = models.CharField(max_length=128, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

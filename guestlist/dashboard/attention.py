@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -149,7 +150,7 @@ def needs_attention() -> list[Item]:
                 % {"count": queued["count"]},
                 (
                     _("Oldest since %(when)s.")
-                    % {"when": timezone.localtime(queued["oldest"]).strftime("%Y-%m-%d %H:%M")}
+                    % {"when": date_format(timezone.localtime(queued["oldest"]), "DATETIME_FORMAT")}
                 )
                 + (f" {last_error}" if last_error else ""),
             )

@@ -4,6 +4,7 @@ from django.urls import path
 
 from guestlist.dashboard.views import (
     access,
+    activity,
     backups,
     invite_requests,
     invite_templates,
@@ -55,6 +56,9 @@ urlpatterns = [
     path("users/<int:member_id>/access/resolve", members.member_access_resolve, name="member-access-resolve"),
     path("users/<int:member_id>/remove", members.member_remove, name="member-remove"),
     path("users/<int:member_id>/reinvite", members.member_reinvite, name="member-reinvite"),
+    path("users/<int:member_id>/suspend", members.member_suspend, name="member-suspend"),
+    path("users/<int:member_id>/restore", members.member_restore, name="member-restore"),
+    path("users/<int:member_id>/access-end", members.member_access_end, name="member-access-end"),
     path("users/<int:member_id>/permissions", member_allowances.member_permissions, name="member-permissions"),
     path("users/<int:member_id>/quota", member_allowances.member_quota, name="member-quota"),
     path("users/<int:member_id>/trial", member_allowances.member_trial, name="member-trial"),
@@ -62,6 +66,9 @@ urlpatterns = [
     path("settings", settings.settings_home, name="settings"),
     path("settings/servers/<int:server_id>/check", settings.server_check, name="server-check"),
     path("settings/servers/<int:server_id>/libraries", settings.server_libraries, name="server-libraries"),
+    path("settings/servers/<int:server_id>/tautulli", activity.server_tautulli, name="server-tautulli"),
+    path("settings/inactivity", activity.settings_inactivity, name="settings-inactivity"),
+    path("users/<int:member_id>/inactivity", activity.member_inactivity_exempt, name="member-inactivity"),
     path("settings/invites", settings.settings_invites, name="settings-invites"),
     path("settings/members", settings.settings_members, name="settings-members"),
     path("settings/welcome", settings.settings_welcome, name="settings-welcome"),

@@ -30,7 +30,11 @@ def read_status_token(token: str) -> str | None:
 
 
 def status_url(request: InviteRequest) -> str:
-    return f"{settings.BASE_URL}{settings.URL_BASE}/request/status/{status_token(request)}"
+    return status_url_of(status_token(request))
+
+
+def status_url_of(token: str) -> str:
+    return f"{settings.BASE_URL}{settings.URL_BASE}/request/status/{token}"
 
 
 def request_as_api(request: InviteRequest) -> dict[str, Any]:

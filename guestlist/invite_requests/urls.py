@@ -8,5 +8,6 @@ from guestlist.invite_requests import views
 
 urlpatterns = [
     path("request", views.request_page, name="invite-request"),
+    path("request/received", views.received_page, name="invite-request-received"),
     path("request/status/<str:token>", views.status_page, name="invite-request-status"),
 ]

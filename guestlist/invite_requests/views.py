@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -21,7 +23,7 @@ from guestlist.core.errors import Invalid, NotFound
 from guestlist.invite_requests import services
 from guestlist.invite_requests.forms import HONEYPOT, RequestForm
 from guestlist.invite_requests.models import InviteRequest
-from guestlist.invite_requests.representation import read_status_token, status_url
+from guestlist.invite_requests.representation import read_status_token, status_token, status_url_of
 from guestlist.invites import status as invite_status
 from guestlist.invites.qr import invite_url
 
@@ -43,7 +45,19 @@ def _closed(request: HttpRequest) -> HttpResponse:
 
 
 def _received(request: HttpRequest, asked: InviteRequest) -> HttpResponse:
-    context = {"status_url": status_url(asked)}
+    # Post/Redirect/Get: reloading the "received" page sends nothing again. The page after the
+    # redirect names the status link by its token, as the status link itself does; a decoy's
+    # token is as well signed as a real one, so both lead to the very same page.
+    target = reverse("invite-request-received") + "?" + urlencode({"link": status_token(asked)})
+    return _private(HttpResponseRedirect(target, status=303), referrer="no-referrer")
+
+
+@require_safe
+def received_page(request: HttpRequest) -> HttpResponse:
+    token = request.GET.get("link", "")
+    if read_status_token(token) is None:
+        return _private(redirect("invite-request"))
+    context = {"status_url": status_url_of(token)}
     return _private(render(request, "invite_requests/received.html", context), referrer="no-referrer")
 
 

@@ -33,6 +33,8 @@ class PublicInvite:
     invite: InviteRow | None = None
     # The content limits in plain words ("films up to 12, TV shows up to TV-14"); "" for none.
     limits_words: str = ""
+    # Streaming away from the owner's home (``remote_streaming``); None while unknown.
+    remote_streaming: str | None = None
 
     @property
     def message(self) -> str:
@@ -50,8 +52,22 @@ class PublicInvite:
                 plex_home=self.plex_home,
                 expires_at=self.expires_at,
                 user_expires_in_days=self.user_expires_in_days,
+                remote_streaming=self.remote_streaming,
             )
         return answer
+
+
+# Since 2025 Plex lets a friend stream from outside the owner's home only when the owner has
+# Plex Pass, or the friend pays for Plex's Remote Watch Pass. At the owner's home it is free.
+REMOTE_INCLUDED = "included"  # the owner has Plex Pass: streaming from anywhere, at no cost
+FRIEND_BUYS_REMOTE = "remote_watch_pass"  # away from the owner's home the friend needs the pass
+
+
+def remote_streaming(owner_plex_pass: bool | None) -> str | None:
+    """Which rule applies to a server, from the owner's subscription as plex.tv reports it."""
+    if owner_plex_pass is None:
+        return None
+    return REMOTE_INCLUDED if owner_plex_pass else FRIEND_BUYS_REMOTE
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    owner_plex_pass: bool | None = None
     content_limits: Any = None
 
     @property
@@ -83,7 +100,7 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name, i.content_limits FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, s.owner_plex_pass, i.content_limits FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -108,9 +125,10 @@ def invite_row(code: str) -> InviteRow | None:
     values = list(row)
     values[2], values[6], values[7], values[8], values[9] = (bool(values[i]) for i in (2, 6, 7, 8, 9))
     values[3], values[13] = _aware(values[3]), _aware(values[13])
-    if isinstance(values[15], str):
+    values[15] = None if values[15] is None else bool(values[15])
+    if isinstance(values[16], str):
         # SQLite hands JSON back as text; PostgreSQL's driver decodes it already.
-        values[15] = json.loads(values[15])
+        values[16] = json.loads(values[16])
     return InviteRow(*values)
 
 
@@ -136,4 +154,5 @@ def describe(code: str) -> PublicInvite:
         user_expires_in_days=invite.user_expires_in_days,
         invite=invite,
         limits_words=content_options.words(invite.content_limits) if invite.content_limits else "",
+        remote_streaming=remote_streaming(invite.owner_plex_pass),
     )

@@ -26,6 +26,7 @@ from guestlist.invites import status
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import find_by_code
 from guestlist.lib import crypto, metrics
+from guestlist.members import suspension
 from guestlist.members.models import Member
 from guestlist.members.trials import start_trial
 from guestlist.notifications import mail, notify
@@ -35,7 +36,13 @@ from guestlist.plex.models import MediaServer
 from guestlist.plexwork import outbox
 from guestlist.plexwork.models import PlexOperation
 
-LIVE_MEMBER_STATUSES = (Member.Status.PENDING, Member.Status.ACTIVE, Member.Status.REMOVING, Member.Status.UNLINKED)
+LIVE_MEMBER_STATUSES = (
+    Member.Status.PENDING,
+    Member.Status.ACTIVE,
+    Member.Status.REMOVING,
+    Member.Status.UNLINKED,
+    Member.Status.SUSPENDING,
+)
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
 PENDING_MESSAGE = "Plex is not answering right now. Your invite is saved and will finish on its own."
 
@@ -162,6 +169,9 @@ def _claim(
             invite.refresh_from_db()
             raise gone(status.unusable_reason(invite, now) or "used_up")
         previous_status = existing.status if existing is not None else None
+        # A suspended friend still holds their accepted share: redeeming gives it back with
+        # this invite's libraries and settings (members.suspension), nothing new to accept.
+        restoring = previous_status == Member.Status.SUSPENDED and not local and not invite.plex_home
         member = existing or Member(server=invite.server, person_key=identity.person_key)
         member.person_key = identity.person_key
         member.email = identity.email.strip() or member.email
@@ -169,14 +179,17 @@ def _claim(
         member.plex_id = identity.plex_id if identity.plex_id is not None else member.plex_id
         member.thumb = identity.thumb or member.thumb
         member.invite = invite
-        member.status = Member.Status.UNLINKED if local else Member.Status.PENDING
-        member.is_home = invite.plex_home
-        member.library_keys = list(libraries.resolve_keys(invite.libraries, invite.server))
-        member.allow_sync = invite.allow_sync
-        member.allow_channels = invite.allow_channels
-        member.allow_camera_upload = invite.allow_camera_upload
-        member.content_limits = dict(invite.content_limits or {})
-        member.plex_access = None
+        granted = list(libraries.resolve_keys(invite.libraries, invite.server))
+        if not restoring:
+            # While restoring they stay suspended, with the share Plex has, until Plex confirms.
+            member.status = Member.Status.UNLINKED if local else Member.Status.PENDING
+            member.is_home = invite.plex_home
+            member.library_keys = granted
+            member.allow_sync = invite.allow_sync
+            member.allow_channels = invite.allow_channels
+            member.allow_camera_upload = invite.allow_camera_upload
+            member.content_limits = dict(invite.content_limits or {})
+            member.plex_access = None
         member.expires_at = _member_expiry(invite, now)
         member.expiry_warned_at = None
         member.removed_at = None
@@ -213,13 +226,20 @@ def _claim(
             return member, None
         payload: dict[str, Any] = {
             "invitee": identity.email.strip() or identity.username,
-            "library_keys": member.library_keys,
+            "library_keys": granted,
             "allow_sync": invite.allow_sync,
             "allow_channels": invite.allow_channels,
             "allow_camera_upload": invite.allow_camera_upload,
             "content_limits": member.content_limits,
             "previous_status": previous_status,
         }
+        if restoring:
+            op = suspension.queue_restore(
+                member, actor=actor, reason="invite redeemed", settings=payload, redemption=redemption
+            )
+            if op is None:
+                raise LookupError("a suspended member's restore was not queued")
+            return member, op
         kind = PlexOperation.Kind.HOME_INVITE if invite.plex_home else PlexOperation.Kind.SHARE
         op = outbox.enqueue(kind, member=member, redemption=redemption, payload=payload)
     return member, op

@@ -318,7 +318,9 @@ def delete_if_orphaned(invite_id: int | None, *, actor: Actor) -> bool:
     invite = Invite.objects.filter(pk=invite_id).first()
     if invite is None or not status.is_used_up(invite):
         return False
-    if Member.objects.filter(invite=invite, status__in=("pending", "active", "removing")).exists():
+    # A suspended member may be renewed: their invite is kept for them.
+    held = ("pending", "active", "removing", "suspending", "suspended")
+    if Member.objects.filter(invite=invite, status__in=held).exists():
         return False
     with transaction.atomic():
         audit.record(actor, "invite.delete", invite, code=invite.code, reason="orphaned")

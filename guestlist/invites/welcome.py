@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from guestlist.core.markdown import render_markdown
 from guestlist.core.models import SiteSettings
 from guestlist.invites.models import Redemption
+from guestlist.invites.public_invite import remote_streaming
 from guestlist.members.models import Member
 from guestlist.plex.models import Library
 
@@ -79,14 +80,18 @@ class WelcomePage:
     allow_channels: bool
     expires_at: datetime | None
     owner_text: SafeString | None
+    remote_streaming: str | None = None
 
 
 def _state(member: Member, via: str) -> str:
     if member.status == Member.Status.ACTIVE:
         return READY
+    latest = Redemption.objects.filter(member=member).order_by("-created_at", "-id").first()
+    if member.status == Member.Status.SUSPENDED and latest is not None and latest.state == Redemption.State.PENDING:
+        # A suspended friend redeemed a new invite while Plex was down: it finishes on its own.
+        return SAVED
     if member.status != Member.Status.PENDING:
         return ENDED
-    latest = Redemption.objects.filter(member=member).order_by("-created_at", "-id").first()
     if latest is not None and latest.state == Redemption.State.PENDING:
         return SAVED
     waiting_for_accept = latest is not None and bool(latest.user_token_encrypted)
@@ -114,4 +119,5 @@ def page_for(member: Member, via: str) -> WelcomePage:
         allow_channels=member.allow_channels,
         expires_at=member.expires_at,
         owner_text=render_markdown(markdown) if markdown else None,
+        remote_streaming=remote_streaming(member.server.owner_plex_pass),
     )

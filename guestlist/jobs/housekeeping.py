@@ -51,7 +51,9 @@ def delete_orphaned_invites() -> int:
     Removal deletes it at once; this sweep catches the ones left behind (a member marked
     removed in Plex by the sync, or an expiry confirmed while the invite was not used up).
     """
-    held = Member.objects.filter(invite=OuterRef("pk"), status__in=("pending", "active", "removing"))
+    # A suspended member may be renewed: their invite is kept for them.
+    keeping = ("pending", "active", "removing", "suspending", "suspended")
+    held = Member.objects.filter(invite=OuterRef("pk"), status__in=keeping)
     candidates = (
         Invite.objects.filter(status.filter_q("used_up", timezone.now()))
         .filter(members__isnull=False)

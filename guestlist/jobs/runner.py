@@ -150,6 +150,9 @@ def has_work(db: Database, job: Job, now: datetime) -> bool:
         )
     if job.name == "sync":
         return bool(db.rows("SELECT 1 FROM plex_mediaserver LIMIT 1"))
+    if job.name == "inactivity":
+        rows = db.rows("SELECT inactivity_enabled FROM core_sitesettings WHERE id = 1")
+        return bool(rows and rows[0][0])
     return True
 
 

@@ -23,7 +23,7 @@ from guestlist.core.errors import Conflict, NotFound
 from guestlist.core.models import AuditEvent
 from guestlist.invite_requests.erasure import erase_requests
 from guestlist.invites.models import Invite, Redemption
-from guestlist.members.models import Member, TrialExtensionRequest
+from guestlist.members.models import Member, Sighting, TrialExtensionRequest
 from guestlist.notifications.models import Delivery, Event, Recipient
 from guestlist.plexwork.models import PlexOperation
 
@@ -66,7 +66,10 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
             user.save()
             Invite.objects.filter(created_by=user).update(created_by_label=name)
 
-        member.email = member.thumb = member.notes = ""
+        if member.plex_id is not None:
+            # What they watched last, kept for last seen (members/activity.py), goes too.
+            Sighting.objects.filter(server_id=member.server_id, plex_account_id=member.plex_id).delete()
+        member.email = member.thumb = member.notes = member.last_title = ""
         member.username = name  # what lists and history show from now on
         member.plex_id = member.plex_share_id = None
         member.person_key = f"{ERASED_PREFIX}{member.pk}"

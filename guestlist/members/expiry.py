@@ -4,7 +4,9 @@ A member whose ``expires_at`` has passed loses their share (or Plex Home place) 
 the outbox, and becomes ``expired`` only once Plex confirms the removal
 (``plexwork.effects``). While Plex is down they stay ``removing`` and the outbox retries with
 backoff; the dashboard shows why. Each member is expired once: the removal is queued
-under a row lock, and only for members still ``pending`` or ``active``.
+under a row lock, and only for members still ``pending`` or ``active``. When the owner
+chose to suspend instead (``members.suspension``), the share is narrowed instead of
+removed and the member becomes ``suspended``, again only once Plex confirms.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from guestlist.core.audit import Actor
 from guestlist.core.models import SiteSettings
 from guestlist.lib import shutdown
 from guestlist.members.models import LIVE_STATUSES, Member
-from guestlist.members.services import end_unlinked, queue_removal
+from guestlist.members.removal import end_unlinked
+from guestlist.members.suspension import end_access
 from guestlist.notifications import notify
 from guestlist.plexwork import outbox
 
@@ -72,7 +75,7 @@ def expire_member(
         if member.status == Status.UNLINKED:
             end_unlinked(member, actor=actor, reason=EXPIRED_REASON)
             return True
-        op = queue_removal(member, actor=actor, reason=EXPIRED_REASON, final_status=Status.EXPIRED, inline=run_now)
+        op = end_access(member, actor=actor, reason=EXPIRED_REASON, final_status=Status.EXPIRED, inline=run_now)
     if op is None:
         return None
     if not run_now:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
 
+from guestlist.lib import crypto
 from guestlist.plex.models import MediaServer
 
 LIVE_STATUSES = ("pending", "active")
@@ -27,6 +28,17 @@ class Member(models.Model):
         # A local account made while redeeming: a use is claimed, nothing is shared on Plex
         # until they link a Plex account with the same e-mail.
         UNLINKED = "unlinked"
+        # Access ended but the friend keeps their accepted share, narrowed to one library
+        # the owner picked (members/suspension.py); a renewal restores it.
+        SUSPENDING = "suspending"
+        SUSPENDED = "suspended"
+
+    class AccessEnd(models.TextChoices):
+        """What happens when their access ends; blank follows the owner's setting."""
+
+        DEFAULT = "", "default"
+        REMOVE = "remove"
+        SUSPEND = "suspend"
 
     class TrialOutcome(models.TextChoices):
         PROMOTE = "promote"
@@ -64,7 +76,10 @@ class Member(models.Model):
     plex_access = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The newest moment any source (Plex's play history, plex.tv's user list, Tautulli) saw
+    # them use this server, and what they played then; only ever moves forward.
     last_seen = models.DateTimeField(null=True, blank=True)
+    last_title = models.CharField(max_length=300, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -78,6 +93,15 @@ class Member(models.Model):
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     trial_outcome = models.CharField(max_length=16, choices=TrialOutcome.choices, blank=True)
     trial_settled_at = models.DateTimeField(null=True, blank=True)
+    # The inactivity rule (members/inactivity.py) never warns or removes an exempt member.
+    inactivity_exempt = models.BooleanField(default=False)
+    # Set when the rule warned them; cleared when they are seen again after it.
+    inactivity_warned_at = models.DateTimeField(null=True, blank=True)
+    access_end = models.CharField(max_length=16, choices=AccessEnd.choices, blank=True, default="")
+    # While suspended: the share's libraries and settings before it was narrowed, which a
+    # renewal gives back (the same keys as an update_share payload).
+    suspended_share = models.JSONField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -90,6 +114,7 @@ class Member(models.Model):
             models.Index(fields=["email"], name="member_email_idx"),
             models.Index(fields=["-created_at", "-id"], name="member_newest_idx"),
             models.Index(fields=["trial_settled_at", "trial_ends_at"], name="member_trial_idx"),
+            models.Index(fields=["last_seen"], name="member_last_seen_idx"),
         ]
         # Assigned to members' Django users (the owner and other staff have them all).
         permissions = [
@@ -133,3 +158,61 @@ class TrialExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"extension for member {self.member_id} ({self.state})"
+
+
+class ServerActivity(models.Model):
+    """Where a server's last-seen data comes from, and when it last came in whole.
+
+    One row per server. The inactivity rule trusts last-seen dates only while every source
+    configured here answered recently (``members/activity.py``); a failed or suspiciously
+    empty read is kept as ``*_error`` and stops it.
+    """
+
+    server = models.OneToOneField(MediaServer, on_delete=models.CASCADE, related_name="activity")
+    # The Plex Media Server's own play history (/status/sessions/history/all).
+    history_checked_at = models.DateTimeField(null=True, blank=True)
+    history_latest_at = models.DateTimeField(null=True, blank=True)
+    history_error = models.CharField(max_length=500, blank=True)
+    history_failed_at = models.DateTimeField(null=True, blank=True)
+    # Tautulli, when the owner connected one (its users table has each user's last seen).
+    tautulli_url = models.CharField(max_length=500, blank=True)
+    tautulli_api_key_encrypted = models.TextField(blank=True)
+    tautulli_checked_at = models.DateTimeField(null=True, blank=True)
+    tautulli_error = models.CharField(max_length=500, blank=True)
+    tautulli_failed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"activity of server {self.server_id}"
+
+    @property
+    def tautulli_configured(self) -> bool:
+        return bool(self.tautulli_url and self.tautulli_api_key_encrypted)
+
+    @property
+    def tautulli_api_key(self) -> str:
+        return crypto.decrypt(self.tautulli_api_key_encrypted) if self.tautulli_api_key_encrypted else ""
+
+    @tautulli_api_key.setter
+    def tautulli_api_key(self, value: str) -> None:
+        self.tautulli_api_key_encrypted = crypto.encrypt(value) if value else ""
+
+
+class Sighting(models.Model):
+    """The newest play of one Plex account on one server, member or not (yet).
+
+    Kept so the play history can be read incrementally: someone who becomes a member (or
+    whose Plex account becomes known) later still gets the last seen read before.
+    """
+
+    server = models.ForeignKey(MediaServer, on_delete=models.CASCADE, related_name="sightings")
+    plex_account_id = models.BigIntegerField()
+    seen_at = models.DateTimeField()
+    title = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["server", "plex_account_id"], name="sighting_one_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"account {self.plex_account_id} on server {self.server_id} at {self.seen_at}"

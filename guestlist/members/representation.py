@@ -17,6 +17,7 @@ def member_as_api(member: Member, *, message: str | None = None) -> dict[str, An
         "invite_id": member.invite_id,
         "created_at": member.created_at,
         "last_seen": member.last_seen,
+        "last_title": member.last_title,
         "expires_at": member.expires_at,
         "is_active": member.status in ("pending", "active"),
         "status": member.status,

@@ -7,25 +7,39 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Invalid, NotFound
-from guestlist.invites.models import Redemption
-from guestlist.invites.services import disable_invites_of_departed
-from guestlist.members import access
+from guestlist.core.errors import Conflict, Invalid, NotFound
+from guestlist.members import access, suspension
 from guestlist.members.models import Member
+from guestlist.members.removal import end_unlinked as end_unlinked
+from guestlist.members.removal import open_removal
+from guestlist.members.removal import queue_removal as queue_removal
 from guestlist.notifications import notify
-from guestlist.plex import services
+from guestlist.plex import libraries, services
 from guestlist.plex.errors import PlexError
 from guestlist.plexwork import outbox
 from guestlist.plexwork.models import PlexOperation
 
 Status = Member.Status
 LIVE = (Status.PENDING, Status.ACTIVE)
-STATUS_FILTERS = ("all", "pending", "active", "removing", "expired", "removed", "expiring", "live")
+STATUS_FILTERS = (
+    "all",
+    "pending",
+    "active",
+    "removing",
+    "expired",
+    "removed",
+    "expiring",
+    "live",
+    "suspending",
+    "suspended",
+)
+# Members whose expiry a renewal changes: those with access, and suspended ones.
+RENEWABLE = (*LIVE, Status.SUSPENDING, Status.SUSPENDED)
 EXPIRING_WITHIN = timedelta(days=7)
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 1_000_000
@@ -45,6 +59,9 @@ class MemberQuery:
     invite_id: int | None = None
     page: int = 1
     page_size: int = 50
+    # Members not seen for this many days (never seen counts once they joined that long ago).
+    not_seen_days: int | None = None
+    sort: str = "-created_at"
 
 
 @dataclass(frozen=True)
@@ -60,9 +77,25 @@ def status_q(name: str, now: datetime) -> Q:
         return Q(status__in=LIVE, expires_at__isnull=False, expires_at__lte=now + EXPIRING_WITHIN)
     if name == "live":
         return Q(status__in=LIVE)
-    if name in ("pending", "active", "removing", "expired", "removed"):
+    if name in ("pending", "active", "removing", "expired", "removed", "suspending", "suspended"):
         return Q(status=name)
     return Q()
+
+
+# "last_seen": longest unseen first (never seen before anyone seen); "-last_seen": most recent first.
+MEMBER_SORTS: dict[str, tuple[Any, ...]] = {
+    "-created_at": ("-created_at", "-id"),
+    "created_at": ("created_at", "id"),
+    "last_seen": (F("last_seen").asc(nulls_first=True), "created_at", "id"),
+    "-last_seen": (F("last_seen").desc(nulls_last=True), "-created_at", "-id"),
+}
+MAX_NOT_SEEN_DAYS = 36500
+
+
+def not_seen_q(days: int, now: datetime) -> Q:
+    """Not seen for ``days``: seen before then, or never seen and joined before then."""
+    since = now - timedelta(days=days)
+    return Q(last_seen__lt=since) | Q(last_seen__isnull=True, created_at__lt=since)
 
 
 def member_queryset(query: MemberQuery) -> QuerySet[Member]:
@@ -74,39 +107,57 @@ def member_queryset(query: MemberQuery) -> QuerySet[Member]:
         members = members.filter(Q(email__icontains=term) | Q(username__icontains=term))
     if query.invite_id is not None:
         members = members.filter(invite_id=query.invite_id)
+    if query.not_seen_days is not None:
+        if not 0 <= query.not_seen_days <= MAX_NOT_SEEN_DAYS:
+            raise Invalid(f"not_seen_days must be a whole number from 0 to {MAX_NOT_SEEN_DAYS}.")
+        members = members.filter(not_seen_q(query.not_seen_days, timezone.now()))
     return members
 
 
 def list_members(query: MemberQuery) -> MemberPage:
     members = member_queryset(query)
+    if query.sort not in MEMBER_SORTS:
+        raise Invalid(f"sort must be one of {', '.join(MEMBER_SORTS)}.")
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     # Pages past the end are empty; the bound keeps the offset inside what databases take.
     page = max(1, min(query.page, MAX_PAGE))
     offset = (page - 1) * page_size
-    items = list(members.select_related("invite").order_by("-created_at", "-id")[offset : offset + page_size])
+    items = list(members.select_related("invite").order_by(*MEMBER_SORTS[query.sort])[offset : offset + page_size])
     return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)
 
 
 def set_expiry(member: Member, expires_at: datetime | None, *, actor: Actor) -> Member:
-    """Set or clear when their access ends; a later date also calls off an expiry in progress."""
+    """Set or clear when their access ends; a later date also calls off an expiry in
+    progress, and renews a suspended member (their share is given back through the outbox)."""
+    with transaction.atomic():
+        op = set_expiry_locked(member, expires_at, actor=actor)
+    if op is not None:
+        outbox.run(op)
+    member.refresh_from_db()
+    return member
+
+
+def set_expiry_locked(member: Member, expires_at: datetime | None, *, actor: Actor) -> PlexOperation | None:
+    """``set_expiry`` inside the caller's transaction; returns a restore to run after commit."""
     if expires_at is not None and timezone.is_naive(expires_at):
         expires_at = timezone.make_aware(expires_at, timezone.get_current_timezone())
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
-        before = member.expires_at
-        member.expires_at = expires_at
-        member.expiry_warned_at = None
-        member.save(update_fields=["expires_at", "expiry_warned_at", "updated_at"])
-        if expires_at is None or expires_at > timezone.now():
-            _call_off_expiry(member, actor)
-        audit.record(
-            actor,
-            "member.expiry",
-            member,
-            before=before.isoformat() if before else None,
-            after=expires_at.isoformat() if expires_at else None,
-        )
-    return member
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    before = locked.expires_at
+    locked.expires_at = expires_at
+    locked.expiry_warned_at = None
+    locked.save(update_fields=["expires_at", "expiry_warned_at", "updated_at"])
+    op = None
+    if expires_at is None or expires_at > timezone.now():
+        _call_off_expiry(locked, actor)
+        op = suspension.renew(locked, actor=actor, reason="renewed")
+    audit.record(
+        actor,
+        "member.expiry",
+        locked,
+        before=before.isoformat() if before else None,
+        after=expires_at.isoformat() if expires_at else None,
+    )
+    return op
 
 
 def _call_off_expiry(member: Member, actor: Actor) -> None:
@@ -130,13 +181,24 @@ def _call_off_expiry(member: Member, actor: Actor) -> None:
 
 def extend_expiry(members: list[Member], *, days: int, actor: Actor) -> int:
     """Push expiry out for a selection, in one transaction; members without expiry get it
-    counted from now (a month is 30 days: callers pass days, lib/dates.py)."""
+    counted from now (a month is 30 days: callers pass days, lib/dates.py). Suspended members
+    among them are renewed (see ``set_expiry``)."""
     now = timezone.now()
     with transaction.atomic():
-        for member in members:
-            start = member.expires_at if member.expires_at and member.expires_at > now else now
-            set_expiry(member, start + timedelta(days=days), actor=actor)
+        ops = _extend_locked(members, days=days, actor=actor, now=now)
+    for op in ops:
+        outbox.run(op)
     return len(members)
+
+
+def _extend_locked(members: list[Member], *, days: int, actor: Actor, now: datetime) -> list[PlexOperation]:
+    ops = []
+    for member in members:
+        start = member.expires_at if member.expires_at and member.expires_at > now else now
+        op = set_expiry_locked(member, start + timedelta(days=days), actor=actor)
+        if op is not None:
+            ops.append(op)
+    return ops
 
 
 BULK_ACTIONS = ("extend", "clear_expiry", "remove")
@@ -146,7 +208,7 @@ BULK_ACTIONS = ("extend", "clear_expiry", "remove")
 class BulkOutcome:
     done: int  # members changed (for removals: confirmed by Plex)
     queued: int  # removals Plex has not confirmed yet; the outbox retries them
-    skipped: int  # chosen members without access, left alone
+    skipped: int  # chosen members without access (or, for removals, already gone), left alone
 
 
 def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: int = 0) -> BulkOutcome:
@@ -154,19 +216,22 @@ def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: in
 
     Every change is decided and written in one transaction, so a failure leaves none of
     them half done; removals then run against Plex after it commits, each through the outbox.
-    Members without access (already removed or expired) are skipped.
+    Members without access (already removed or expired) are skipped; suspended members
+    count as having access here: extending renews them, removing takes their share.
     """
     if action not in BULK_ACTIONS:
         raise Invalid(f"action must be one of {', '.join(BULK_ACTIONS)}.")
     operations: list[PlexOperation] = []
     with transaction.atomic():
         chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
-        live = [member for member in chosen if member.status in LIVE]
+        live = [member for member in chosen if member.status in RENEWABLE]
         if action == "extend":
-            extend_expiry(live, days=days, actor=actor)
+            operations += _extend_locked(live, days=days, actor=actor, now=timezone.now())
         elif action == "clear_expiry":
             for member in live:
-                set_expiry(member, None, actor=actor)
+                op = set_expiry_locked(member, None, actor=actor)
+                if op is not None:
+                    operations.append(op)
         else:
             for member in live:
                 op = queue_removal(member, actor=actor, reason="removed by admin", final_status=Status.REMOVED)
@@ -199,62 +264,6 @@ def remove_member(
     outcome = outbox.run(op)
     member.refresh_from_db()
     return RemovalOutcome(member, outcome.done, outcome.error)
-
-
-def end_unlinked(member: Member, *, actor: Actor, reason: str, final_status: str = Status.EXPIRED) -> None:
-    """End a local account's membership that never reached Plex: nothing to take back there.
-
-    Call inside a transaction holding the member's row. Their pending redemption is
-    settled as done (the use was spent, as for any member who leaves).
-    """
-    now = timezone.now()
-    member.status = final_status
-    member.removed_at = now
-    member.reason = reason[:200]
-    member.save(update_fields=["status", "removed_at", "reason", "updated_at"])
-    Redemption.objects.filter(member=member, state=Redemption.State.PENDING).update(
-        state=Redemption.State.DONE, completed_at=now, user_token_encrypted=""
-    )
-    audit.record(actor, f"member.{final_status}", member, confirmed_by_plex=False, unlinked=True)
-    disable_invites_of_departed(member, actor=actor)
-    notify.member_ended(member, final_status)
-
-
-def open_removal(member: Member) -> PlexOperation | None:
-    return PlexOperation.objects.filter(
-        member=member, kind=PlexOperation.Kind.REMOVE, state=PlexOperation.State.QUEUED
-    ).first()
-
-
-def queue_removal(
-    member: Member, *, actor: Actor, reason: str, final_status: str, inline: bool = True
-) -> PlexOperation | None:
-    """Mark them ``removing`` and queue the Plex removal, exactly once.
-
-    Call inside a transaction holding the member's row (``select_for_update``). Returns
-    None when there is nothing to start: they are gone already, or a removal is queued.
-    A member whose earlier removal Plex refused for good may be removed again. With
-    ``inline`` the caller runs the operation right after committing; without, the
-    outbox job does.
-    """
-    if member.status in (Status.REMOVED, Status.EXPIRED):
-        return None
-    if member.status == Status.REMOVING and open_removal(member) is not None:
-        return None
-    previous = member.status if member.status in LIVE else None
-    outbox.cancel_open(member.pk)
-    member.status = Status.REMOVING
-    member.reason = reason[:200]
-    member.save(update_fields=["status", "reason", "updated_at"])
-    op = outbox.enqueue(
-        PlexOperation.Kind.REMOVE,
-        member=member,
-        payload={"final_status": final_status, "previous_status": previous},
-        reason=reason[:32],
-        inline=inline,
-    )
-    audit.record(actor, "member.remove_requested", member, reason=reason, final_status=final_status)
-    return op
 
 
 def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> RemovalOutcome:

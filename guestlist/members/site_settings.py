@@ -16,6 +16,7 @@ from guestlist.core.services import ensure_site_settings
 from guestlist.lib.daily import parse_clock
 from guestlist.members.permissions import clean_permissions
 from guestlist.plex.libraries import normalize_selection
+from guestlist.plex.models import Library
 
 BOOLEAN_SETTINGS = frozenset(
     {
@@ -28,6 +29,7 @@ BOOLEAN_SETTINGS = frozenset(
         "keep_departed_members_invites",
         "trial_enabled",
         "backup_enabled",
+        "inactivity_enabled",
     }
 )
 # name: (lowest, highest, may be empty)
@@ -40,13 +42,17 @@ NUMBER_SETTINGS: dict[str, tuple[int, int, bool]] = {
     "default_quota_days": (0, 3650, False),
     "trial_days": (1, 365, False),
     "backup_keep": (1, 365, False),
+    "inactivity_days": (7, 3650, False),
+    "inactivity_grace_days": (1, 365, False),
 }
 EDITABLE_SETTINGS = (
     BOOLEAN_SETTINGS
     | set(NUMBER_SETTINGS)
     | {"default_libraries", "welcome_markdown", "default_member_permissions", "trial_outcome"}
     | {"backup_time", "backup_dir"}
+    | {"access_end", "suspend_library_key"}
 )
+ACCESS_END_CHOICES = ("remove", "suspend")
 TRIAL_OUTCOMES = ("promote", "deactivate")
 MAX_WELCOME_LENGTH = 20000
 
@@ -76,6 +82,18 @@ def _setting_value(name: str, value: object) -> object:
         if value not in TRIAL_OUTCOMES:
             raise _refuse(name, "trial_outcome must be promote or deactivate.")
         return value
+    if name == "access_end":
+        if value not in ACCESS_END_CHOICES:
+            raise _refuse(name, "access_end must be remove or suspend.")
+        return value
+    if name == "suspend_library_key":
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _refuse(name, "suspend_library_key must be a library's section key.")
+        if not Library.objects.filter(key=value, is_present=True).exists():
+            raise _refuse(name, f"The server has no library with key {value}.")
+        return value
     if name == "default_member_permissions":
         if not isinstance(value, list | tuple):
             raise _refuse(name, f"{name} must be a list of permissions.")
@@ -98,6 +116,10 @@ def update_site_settings(changes: dict[str, object], *, actor: Actor) -> SiteSet
     cleaned = {name: _setting_value(name, value) for name, value in changes.items()}
     with transaction.atomic():
         site = SiteSettings.objects.select_for_update().get(pk=ensure_site_settings().pk)
+        ending = cleaned.get("access_end", site.access_end)
+        keeping = cleaned.get("suspend_library_key", site.suspend_library_key)
+        if ending == "suspend" and keeping is None:
+            raise _refuse("suspend_library_key", "Choose the library suspended members keep.")
         changed: dict[str, object] = {}
         for name, value in cleaned.items():
             before = getattr(site, name)

@@ -32,6 +32,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Invalid, PlexUnavailableError
 from guestlist.core.models import AuditEvent
 from guestlist.invites.services import disable_invites_of_departed
+from guestlist.members import activity
 from guestlist.members.models import Member
 from guestlist.members.services import apply_plex_user, note_difference, plex_changes
 from guestlist.notifications import notify
@@ -46,8 +47,9 @@ Status = Member.Status
 REMOVED_IN_PLEX = "removed in Plex"
 IMPORTED = "imported from Plex"
 # Members in these states are looked after elsewhere: the outbox is removing them, or
-# they are gone. An import never takes over someone in one of the first three.
-HELD = (Status.PENDING, Status.ACTIVE, Status.REMOVING)
+# they are gone. An import never takes over someone in one of these (a suspended friend
+# still holds a share: it is theirs, narrowed, not a stranger's).
+HELD = (Status.PENDING, Status.ACTIVE, Status.REMOVING, Status.SUSPENDING, Status.SUSPENDED)
 
 
 @dataclass
@@ -56,6 +58,9 @@ class SyncOutcome:
     removed: int = 0
     imported: int = 0
     skipped_servers: list[str] = field(default_factory=list)
+    # Last seen, read after the users (members/activity.py): how many moved, which sources failed.
+    seen: int = 0
+    seen_failed: list[str] = field(default_factory=list)
 
     def add(self, other: SyncOutcome) -> None:
         self.updated += other.updated
@@ -65,6 +70,10 @@ class SyncOutcome:
 
     def __str__(self) -> str:
         text = f"{self.updated} updated, {self.removed} removed in Plex, {self.imported} imported"
+        if self.seen or self.seen_failed:
+            text += f", {self.seen} last seen updated"
+        if self.seen_failed:
+            text += f" (not read: {', '.join(self.seen_failed)})"
         if self.skipped_servers:
             text += f"; removals skipped on {', '.join(self.skipped_servers)} (answer not definite)"
         return text
@@ -278,8 +287,13 @@ def sync_servers(servers: Iterable[MediaServer], *, actor: Actor, import_friends
 
 
 def sync_now(*, actor: Actor, import_friends: bool = False) -> SyncOutcome:
-    """Sync every server (``POST /api/users/sync``, ``guestlist sync``, the job)."""
-    return sync_servers(MediaServer.objects.all(), actor=actor, import_friends=import_friends)
+    """Sync every server (``POST /api/users/sync``, ``guestlist sync``, the job), then read
+    who watched when (a failed read there is recorded, not raised: the users are synced)."""
+    servers = list(MediaServer.objects.all())
+    outcome = sync_servers(servers, actor=actor, import_friends=import_friends)
+    seen = activity.refresh_all(servers)
+    outcome.seen, outcome.seen_failed = seen.updated, seen.failed
+    return outcome
 
 
 def sync_job() -> str:

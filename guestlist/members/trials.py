@@ -28,7 +28,8 @@ from guestlist.lib import shutdown
 from guestlist.members import permissions
 from guestlist.members.models import Member, TrialExtensionRequest
 from guestlist.members.permissions import Caller
-from guestlist.members.services import end_unlinked, queue_removal
+from guestlist.members.removal import end_unlinked
+from guestlist.members.suspension import end_access, renew
 from guestlist.notifications import notify
 from guestlist.plexwork import outbox
 
@@ -101,21 +102,28 @@ def act(caller: Caller, member: Member, action: str, *, days: object = None, mes
     if action not in ACTIONS:
         raise Invalid(f"action must be one of {', '.join(ACTIONS)}.", details=[{"field": "action", "message": action}])
     now = timezone.now()
+    restore = None
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
-        if not locked.in_trial:
+        # A trial that ended in a suspension can be extended: that renews the member.
+        reopening = action == "extend" and ended_in_suspension(locked)
+        if not locked.in_trial and not reopening:
             raise Conflict("This member is not in a trial period.", code="not_in_trial")
         request = open_request(locked)
         if action in ("approve", "deny") and request is None:
             raise Conflict("There is no open extension request.", code="no_extension_request")
         if action in ("extend", "approve"):
             extra = _days(days)
-            start = max(locked.trial_ends_at or now, now)
+            start = now if reopening else max(locked.trial_ends_at or now, now)
             locked.trial_ends_at = start + timedelta(days=extra)
-            locked.save(update_fields=["trial_ends_at", "updated_at"])
+            if reopening:
+                locked.trial_settled_at = None
+            locked.save(update_fields=["trial_ends_at", "trial_settled_at", "updated_at"])
             audit.record(
                 caller.actor, "member.trial_extended", locked, days=extra, until=locked.trial_ends_at.isoformat()
             )
+            if reopening:
+                restore = renew(locked, actor=caller.actor, reason="trial extended")
         if request is not None and action in ("approve", "deny"):
             request.state = (
                 TrialExtensionRequest.State.APPROVED if action == "approve" else TrialExtensionRequest.State.DENIED
@@ -131,8 +139,19 @@ def act(caller: Caller, member: Member, action: str, *, days: object = None, mes
             audit.record(caller.actor, "member.trial_ended_early", locked)
     if action == "end":
         apply_outcome(member.pk, now=now, actor=caller.actor)
+    if restore is not None:
+        outbox.run(restore)
     member.refresh_from_db()
     return member
+
+
+def ended_in_suspension(member: Member) -> bool:
+    """Their trial ended with "deactivate" and they were suspended rather than removed."""
+    return (
+        member.status in (Member.Status.SUSPENDING, Member.Status.SUSPENDED)
+        and member.trial_outcome == Outcome.DEACTIVATE
+        and member.trial_settled_at is not None
+    )
 
 
 def due(now: datetime) -> list[int]:
@@ -182,7 +201,7 @@ def apply_outcome(
         if member.status == Member.Status.UNLINKED:
             end_unlinked(member, actor=actor, reason=TRIAL_ENDED_REASON)
             return True
-        op = queue_removal(
+        op = end_access(
             member, actor=actor, reason=TRIAL_ENDED_REASON, final_status=Member.Status.EXPIRED, inline=run_now
         )
     if op is None:

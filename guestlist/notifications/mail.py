@@ -25,10 +25,12 @@ REINVITE_LINK_LIFETIME = timedelta(days=60)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 INVITE, WELCOME, REMINDER, ENDED = "invite", "welcome", "expiry_reminder", "ended"
+# The inactivity rule's warning; a reminder like the expiry one (same switch, same opt-out).
+INACTIVE = "inactive_warning"
 # Mails to someone who asked for an invite on /request (issue 22).
 REQUEST_RECEIVED, REQUEST_APPROVED, REQUEST_DECLINED = "request_received", "request_approved", "request_declined"
 REQUEST_MAILS = (REQUEST_RECEIVED, REQUEST_APPROVED, REQUEST_DECLINED)
-MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED, *REQUEST_MAILS)
+MAIL_KINDS = (INVITE, WELCOME, REMINDER, ENDED, INACTIVE, *REQUEST_MAILS)
 
 
 def absolute(path: str) -> str:
@@ -101,6 +103,7 @@ def compose(kind: str, to: str, language: str, context: dict[str, Any]) -> dict[
             WELCOME: _("Welcome to %(server)s"),
             REMINDER: _("Your access to %(server)s ends soon"),
             ENDED: _("Your access to %(server)s has ended"),
+            INACTIVE: _("Still watching %(server)s?"),
             REQUEST_RECEIVED: _("Your request for an invite to %(server)s"),
             REQUEST_APPROVED: _("Your request was approved: you're invited to %(server)s"),
             REQUEST_DECLINED: _("Your request for an invite to %(server)s"),
@@ -128,7 +131,7 @@ def queue_mail(
     to = to.strip()
     if not to or "@" not in to:
         return None
-    if kind == REMINDER and opted_out(to):
+    if kind in (REMINDER, INACTIVE) and opted_out(to):
         return None
     now = timezone.now()
     message = compose(kind, to, language_of(to, language), context)
@@ -159,7 +162,12 @@ def member_mails_enabled(kind: str) -> bool:
     server = MailServer.objects.filter(pk=1).first()
     if server is None or not server.configured:
         return False
-    return {WELCOME: server.send_welcome, REMINDER: server.send_reminders, ENDED: server.send_ended}.get(kind, True)
+    return {
+        WELCOME: server.send_welcome,
+        REMINDER: server.send_reminders,
+        INACTIVE: server.send_reminders,
+        ENDED: server.send_ended,
+    }.get(kind, True)
 
 
 def reinvite_requests_allowed() -> bool:

@@ -98,8 +98,11 @@ def member_expiring_soon(member: Member) -> None:
 
 
 def member_ended(member: Member, final_status: str) -> None:
-    """Expired (``member.expired``) or removed by an admin (``member.removed``)."""
+    """Expired (``member.expired``), removed by an admin (``member.removed``) or by the
+    inactivity rule (``member.removed_inactive``)."""
     event = "member.expired" if final_status == Member.Status.EXPIRED else "member.removed"
+    if final_status == Member.Status.REMOVED and member.reason == INACTIVE_REASON:
+        event = "member.removed_inactive"
     emit(event, _member_data(member))
     if final_status == Member.Status.EXPIRED and member.email and mail.member_mails_enabled(mail.ENDED):
         context = _mail_context(member)
@@ -107,6 +110,36 @@ def member_ended(member: Member, final_status: str) -> None:
             context["reinvite_url"] = mail.absolute(f"/mail/reinvite/{mail.reinvite_token(member.pk)}")
         day = member.expires_at.date().isoformat() if member.expires_at else "none"
         mail.queue_mail(mail.ENDED, member.email, context, key=f"ended:{member.pk}:{day}")
+
+
+# members.inactivity.INACTIVE_REASON; written out because the inactivity module imports this one.
+INACTIVE_REASON = "inactive"
+
+
+def member_inactive_warning(member: Member, *, last_seen: Any, removal_due: Any) -> None:
+    """Once per member and warning (the day it was given), however often the job runs."""
+    warned = member.inactivity_warned_at.date().isoformat() if member.inactivity_warned_at else "none"
+    emit(
+        "member.inactive_warning",
+        _member_data(member, removal_due=removal_due),
+        key=f"member.inactive_warning:{member.pk}:{warned}",
+    )
+    if member.email and mail.member_mails_enabled(mail.INACTIVE):
+        context = {**_mail_context(member), "last_seen": last_seen, "removal_due": removal_due}
+        mail.queue_mail(mail.INACTIVE, member.email, context, key=f"inactive:{member.pk}:{warned}")
+
+
+def member_suspended(member: Member, *, cause: str) -> None:
+    """Access ended but the share was kept, narrowed (``cause``: ``expired`` or ``removed``).
+
+    No mail to the member: the library they still see says how to renew.
+    """
+    day = member.suspended_at.isoformat() if member.suspended_at else "none"
+    emit("member.suspended", _member_data(member, cause=cause), key=f"member.suspended:{member.pk}:{day}")
+
+
+def member_restored(member: Member) -> None:
+    emit("member.restored", _member_data(member))
 
 
 def member_removed_in_plex(member: Member) -> None:

@@ -34,6 +34,8 @@ add_home_user        2: POST /api/home/users?invitedEmail= + POST .../shared_ser
                      (+1 map if cold, +2 when already shared)
 create_managed_user  2: POST /api/home/users?title= + POST .../shared_servers (+1 map if cold)
 remove_home_user     1: DELETE /api/home/users/{id}
+play_history         PMS: GET / (once per gateway) + 1 GET /status/sessions/history/all per
+                     100 plays (plexapi's page size), newest first, bounded by ``limit``
 ===================  ==========================================================================
 
 `machine_identifier` may be omitted when `server_url` is given; the first operation that needs
@@ -68,6 +70,7 @@ from guestlist.plex.records import (
     LibraryInfo,
     PendingInvite,
     Pin,
+    Play,
     PlexAccount,
     PlexConnection,
     PlexResource,
@@ -83,6 +86,7 @@ __all__ = [
     "LibraryInfo",
     "PendingInvite",
     "Pin",
+    "Play",
     "PlexAccount",
     "PlexGateway",
     "PlexInviteeGateway",
@@ -278,6 +282,38 @@ class PlexGateway:
                 )
             )
         return found
+
+    def play_history(self, *, since: datetime | None = None, limit: int = 10_000) -> list[Play]:
+        """The PMS's play history, newest first (plexapi's ``PlexServer.history``), every account.
+
+        ``since`` asks only for plays after that moment (``viewedAt>``); ``limit`` bounds the
+        pages read. Entries without an account or a time are left out.
+        """
+        server = self._server()
+        items = via_plexapi(
+            lambda: list(server.history(maxresults=limit, mindate=since)),
+            whose="owner",
+            what="the server's play history",
+            where="the Plex Media Server",
+        )
+        plays = []
+        for item in items:
+            account_id = as_int(getattr(item, "accountID", None))
+            viewed = getattr(item, "viewedAt", None)
+            if account_id is None or not isinstance(viewed, datetime):
+                continue
+            # plexapi turns the epoch into a naive local time (or an aware one when
+            # PLEXAPI_PLEXAPI_TIMEZONE is set); astimezone reads both right.
+            title = str(getattr(item, "title", "") or "")
+            show = str(getattr(item, "grandparentTitle", "") or "")
+            plays.append(
+                Play(
+                    account_id=account_id,
+                    viewed_at=viewed.astimezone(UTC),
+                    title=f"{show} – {title}"[:300] if show and title else (title or show)[:300],
+                )
+            )
+        return plays
 
     # Friends
 

@@ -18,6 +18,10 @@ class MediaServer(models.Model):
     owner_plex_id = models.BigIntegerField(null=True, blank=True)
     owner_username = models.CharField(max_length=200, blank=True)
     owner_email = models.CharField(max_length=254, blank=True)
+    # The owner's Plex Pass as plex.tv last said (at connecting, then at every health check);
+    # None until read. Since 2025 it decides whether friends may stream away from the
+    # owner's home without paying for Plex's Remote Watch Pass (invite and welcome pages).
+    owner_plex_pass = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_health_check_at = models.DateTimeField(null=True, blank=True)

@@ -78,6 +78,15 @@ class LibraryContent:
 
 
 @dataclass(frozen=True)
+class Play:
+    """One entry of the Plex Media Server's play history."""
+
+    account_id: int  # the PMS's account id: the plex.tv account id, except 1 for the owner
+    viewed_at: datetime
+    title: str  # "Show – Episode" for episodes, else the item's own title
+
+
+@dataclass(frozen=True)
 class ShareResult:
     share_id: int | None
     user_id: int | None

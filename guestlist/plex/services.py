@@ -146,6 +146,7 @@ def connect_server(url: str, token: str, *, name: str | None = None, actor: Acto
         server.owner_plex_id = owner.id
         server.owner_username = owner.username
         server.owner_email = owner.email
+        server.owner_plex_pass = owner.has_plex_pass
         server.last_health_check_at = timezone.now()
         server.token_ok = server.server_ok = True
         server.last_health_error = ""
@@ -201,8 +202,10 @@ def check_health(server: MediaServer) -> Health:
     errors: list[str] = []
     token_ok: bool | None = None
     server_ok: bool | None = None
+    plex_pass = server.owner_plex_pass
     try:
-        probe.owner_account()
+        # The same read keeps the owner's Plex Pass up to date for the public pages.
+        plex_pass = probe.owner_account().has_plex_pass
         token_ok = True
     except PlexTokenRejected as exc:
         token_ok = False
@@ -216,7 +219,11 @@ def check_health(server: MediaServer) -> Health:
         server_ok = False
         errors.append(exc.message)
     MediaServer.objects.filter(pk=server.pk).update(
-        token_ok=token_ok, server_ok=server_ok, last_health_error=" ".join(errors), last_health_check_at=timezone.now()
+        token_ok=token_ok,
+        server_ok=server_ok,
+        last_health_error=" ".join(errors),
+        last_health_check_at=timezone.now(),
+        owner_plex_pass=plex_pass,
     )
     return Health(token_ok, server_ok, " ".join(errors))
 

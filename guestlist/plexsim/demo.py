@@ -26,3 +26,13 @@ DEMO_PEOPLE: tuple[tuple[str, str], ...] = (
     ("mallory", "Mallory Chen"),
     ("oscar", "Oscar Dubois"),
 )
+
+# What some of them (and the owner) watched, days ago, so last seen and the inactivity
+# preview have something to show once they are invited: (who, title, show, days ago).
+DEMO_PLAYS: tuple[tuple[str, str, str, float], ...] = (
+    (DEMO_OWNER, "Big Buck Bunny", "", 0.2),
+    ("alice", "Pilot", "Northern Lights", 1),
+    ("bob", "Sintel", "", 12),
+    ("carol", "Tears of Steel", "", 75),
+    ("dave", "The Long Road", "Coast to Coast", 140),
+)

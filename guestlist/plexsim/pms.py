@@ -1,5 +1,5 @@
-"""A fake Plex Media Server: just the routes `PlexServer()` and `library.sections()`
-read."""
+"""A fake Plex Media Server: just the routes `PlexServer()`, `library.sections()` and
+`history()` read."""
 
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ def _guarded(view: str) -> Callable[[Call], Response]:
             owner = _viewer(call, server)
             if view == "root":
                 return root(call, server, owner=owner)
+            if view == "history":
+                if not owner:
+                    return render.html_error(403, "Forbidden")
+                return history(call, server)
             if view == "library":
                 if not owner:
                     return render.html_error(403, "Forbidden")
@@ -144,6 +148,50 @@ def section_values(call: Call, key: int, part: str) -> Response:
     return render.xml(render.element("MediaContainer", {"size": len(directories)}, *directories))
 
 
+def history(call: Call, server: Server) -> Response:
+    """The play history, newest first, paged by X-Plex-Container-Start/-Size like the real
+    PMS; ``accountID`` and ``viewedAt>`` filter it."""
+    args = call.request.args
+    plays = [play for play in call.state.plays if play.machine_identifier == server.machine_identifier]
+    if args.get("accountID"):
+        plays = [play for play in plays if str(play.account_id) == args["accountID"]]
+    if args.get("viewedAt>"):
+        since = float(args["viewedAt>"])
+        plays = [play for play in plays if play.viewed_at > since]
+    plays.sort(key=lambda play: (play.viewed_at, play.id), reverse=True)
+
+    def number(name: str, default: int) -> int:
+        value = call.request.headers.get(name) or args.get(name)
+        try:
+            return max(0, int(value)) if value is not None else default
+        except ValueError:
+            return default
+
+    start = number("X-Plex-Container-Start", 0)
+    size = number("X-Plex-Container-Size", 100)
+    page = plays[start : start + size]
+    items = [
+        render.element(
+            "Track" if play.type == "track" else "Video",
+            {
+                "historyKey": f"/status/sessions/history/{play.id}",
+                "key": f"/library/metadata/{1000 + play.id}",
+                "ratingKey": 1000 + play.id,
+                "librarySectionID": play.library_key,
+                "title": play.title,
+                "grandparentTitle": play.grandparent_title or None,
+                "type": play.type,
+                "viewedAt": int(play.viewed_at),
+                "accountID": play.account_id,
+                "deviceID": 1,
+            },
+        )
+        for play in page
+    ]
+    attrs = {"size": len(items), "totalSize": len(plays), "offset": start}
+    return render.xml(render.element("MediaContainer", attrs, *items))
+
+
 def not_found(call: Call) -> Response:
     return render.html_error(404, "Not Found")
 
@@ -169,4 +217,5 @@ def rules() -> list[Rule]:
         route("/library", _guarded("library"), "GET"),
         route("/library/sections/", _guarded("sections"), "GET"),
         route("/library/sections/<int:key>/<part>", section_values, "GET"),
+        route("/status/sessions/history/all", _guarded("history"), "GET"),
     ]

@@ -157,14 +157,25 @@ def user_fields(state: SimState, account: Account, token: str, base_url: str) ->
     }
 
 
+def subscription_fields(account: Account, *, as_json: bool) -> Attrs:
+    """plex.tv's ``subscription`` of an account: its Plex Pass. ``subscribedAt`` is written
+    "YYYY-MM-DD HH:MM:SS UTC" in XML (plexapi parses that) and ISO 8601 in JSON, as plex.tv does."""
+    if not account.plex_pass:
+        return {"active": False, "status": "Inactive", "plan": None, "paymentService": None, "subscribedAt": None}
+    since = datetime.fromtimestamp(account.joined_at, UTC)
+    return {
+        "active": True,
+        "status": "Active",
+        "plan": "lifetime",
+        "paymentService": "braintree",
+        "subscribedAt": since.strftime("%Y-%m-%dT%H:%M:%SZ" if as_json else "%Y-%m-%d %H:%M:%S UTC"),
+    }
+
+
 def user_xml(state: SimState, account: Account, token: str, base_url: str) -> Response:
     subscription = element(
         "subscription",
-        {
-            "active": account.plex_pass,
-            "status": "Active" if account.plex_pass else "Inactive",
-            "plan": "lifetime" if account.plex_pass else None,
-        },
+        subscription_fields(account, as_json=False),
         element(
             "features",
             {},
@@ -189,9 +200,7 @@ def user_xml(state: SimState, account: Account, token: str, base_url: str) -> Re
 def user_json(state: SimState, account: Account, token: str, base_url: str) -> Response:
     payload = user_fields(state, account, token, base_url)
     payload["subscription"] = {
-        "active": account.plex_pass,
-        "status": "Active" if account.plex_pass else "Inactive",
-        "plan": "lifetime" if account.plex_pass else None,
+        **subscription_fields(account, as_json=True),
         "features": ["home"] if account.plex_pass else [],
     }
     payload["roles"] = ["plexpass"] if account.plex_pass else []

@@ -16,7 +16,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from guestlist.plexsim import actions, control, demo
 from guestlist.plexsim.core import Fault, SimApp, Simulation
-from guestlist.plexsim.state import Account, Library, Server, Share, SimState
+from guestlist.plexsim.state import Account, Library, Play, Server, Share, SimState
 
 logger = logging.getLogger("guestlist.plexsim")
 
@@ -160,6 +160,12 @@ class PlexSimulator:
                 email_verified=email_verified,
             )
 
+    def set_plex_pass(self, ref: Account | str | int, active: bool) -> None:
+        """The account's Plex Pass starts or lapses (plex.tv's ``subscription.active``)."""
+        with self.sim.lock:
+            account = control.find_account(self.sim.state, ref if not isinstance(ref, Account) else ref.id)
+            account.plex_pass = active
+
     def account(self, ref: Account | str | int) -> Account:
         with self.sim.lock:
             return control.find_account(self.sim.state, ref if not isinstance(ref, Account) else ref.id)
@@ -276,6 +282,47 @@ class PlexSimulator:
         with self.sim.lock:
             control.find_account(self.sim.state, _ref(account)).last_seen_at = when
 
+    def add_play(
+        self,
+        account: Account | str | int,
+        title: str = "Big Buck Bunny",
+        *,
+        at: float | None = None,
+        show: str = "",
+        kind: str | None = None,
+        server: Server | str | None = None,
+    ) -> None:
+        """Someone played something on a server (the PMS's server by default): a history entry.
+
+        The server's owner plays as PMS account 1, as on a real server.
+        """
+        with self.sim.lock:
+            state = self.sim.state
+            person = control.find_account(state, _ref(account))
+            target = (
+                state.server(server if isinstance(server, str) else server.machine_identifier)
+                if server is not None
+                else state.pms_server()
+            )
+            if target is None:
+                raise LookupError("No simulated server to play on")
+            state.plays.append(
+                Play(
+                    id=state.take_id("play"),
+                    machine_identifier=target.machine_identifier,
+                    account_id=1 if person.id == target.owner_id else person.id,
+                    viewed_at=time.time() if at is None else at,
+                    title=title,
+                    type=kind or ("episode" if show else "movie"),
+                    grandparent_title=show,
+                )
+            )
+
+    def clear_history(self) -> None:
+        """The server's history is gone (a reinstalled or reset PMS)."""
+        with self.sim.lock:
+            self.sim.state.plays.clear()
+
     # PINs
 
     def approve_pin(self, pin_id: int, account: Account | str | int) -> str:
@@ -359,6 +406,8 @@ class PlexSimulator:
         self.add_server(owner, demo.DEMO_SERVER, machine_identifier=demo.DEMO_MACHINE_IDENTIFIER)
         for username, title in demo.DEMO_PEOPLE:
             self.add_account(username, f"{username}@demo.example", title=title)
+        for username, item, show, days_ago in demo.DEMO_PLAYS:
+            self.add_play(username, item, show=show, at=time.time() - days_ago * 86400)
         return owner
 
 

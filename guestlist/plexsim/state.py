@@ -115,6 +115,20 @@ class Share:
 
 
 @dataclass
+class Play:
+    """One entry of a PMS's play history (``/status/sessions/history/all``)."""
+
+    id: int
+    machine_identifier: str
+    account_id: int  # the PMS's account id: 1 for the server's owner, else the plex.tv id
+    viewed_at: float
+    title: str
+    type: str = "movie"  # movie, episode or track
+    grandparent_title: str = ""
+    library_key: int = 1
+
+
+@dataclass
 class Friendship:
     owner_id: int
     friend_id: int
@@ -171,6 +185,7 @@ def _first_ids() -> dict[str, int]:
         "share": 700001,
         "pin": 308000001,
         "section": 9001,
+        "play": 1,
     }
 
 
@@ -182,6 +197,7 @@ class SimState:
     friendships: list[Friendship] = field(default_factory=list)
     pins: list[Pin] = field(default_factory=list)
     outbox: list[Email] = field(default_factory=list)
+    plays: list[Play] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     next_ids: dict[str, int] = field(default_factory=_first_ids)
 
@@ -305,6 +321,7 @@ class SimState:
             friendships=[Friendship(**f) for f in data.get("friendships", [])],
             pins=[Pin(**p) for p in data.get("pins", [])],
             outbox=[Email(**e) for e in data.get("outbox", [])],
+            plays=[Play(**p) for p in data.get("plays", [])],
             settings=Settings(**data.get("settings", {})),
             next_ids={**_first_ids(), **data.get("next_ids", {})},
         )

@@ -71,6 +71,10 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             )
     elif op.kind == Kind.UPDATE_SHARE:
         _access_confirmed(member, op.payload, now)
+    elif op.kind == Kind.SUSPEND:
+        _suspended(op, member, now)
+    elif op.kind == Kind.RESTORE:
+        _restored(op, member, result, now)
     elif op.kind == Kind.REMOVE:
         if op.payload.get("compensation"):
             # Taking back a share that was granted after the member had already left.
@@ -116,12 +120,75 @@ def _access_confirmed(member: Member, payload: dict[str, Any], now: Any) -> None
         notify.member_access_changed(member, before=before, after=after)
 
 
+def _share_fields(payload: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        key: payload[key] for key in ("allow_sync", "allow_channels", "allow_camera_upload") if key in payload
+    }
+    if "library_keys" in payload:
+        fields["library_keys"] = payload["library_keys"]
+    return fields
+
+
+def _suspended(op: PlexOperation, member: Member, now: Any) -> None:
+    """Plex narrowed the share: the member is ``suspended``, their old share kept to give back."""
+    Member.objects.filter(pk=member.pk).update(
+        **_share_fields(op.payload),
+        status=Member.Status.SUSPENDED,
+        suspended_at=now,
+        suspended_share=op.payload.get("saved"),
+        reason=op.reason or member.reason,
+        updated_at=now,
+    )
+    member.refresh_from_db()
+    audit.record(JOB_ACTOR, "member.suspended", member, confirmed_by_plex=True, cause=op.payload.get("cause"))
+    disable_invites_of_departed(member, actor=JOB_ACTOR)
+    notify.member_suspended(member, cause=str(op.payload.get("cause") or ""))
+
+
+def _restored(op: PlexOperation, member: Member, result: dict[str, Any], now: Any) -> None:
+    """Plex gave the share back (or, for a redemption, shared afresh): ``active`` again."""
+    reshared = bool(result.get("reshared"))
+    status = Member.Status.ACTIVE if not reshared or result.get("accepted") else Member.Status.PENDING
+    changes: dict[str, Any] = {
+        **_share_fields(op.payload),
+        "status": status,
+        "suspended_at": None,
+        "suspended_share": None,
+        "removed_at": None,
+        "reason": "",
+        "updated_at": now,
+    }
+    if result.get("share_id"):
+        changes["plex_share_id"] = result["share_id"]
+    Member.objects.filter(pk=member.pk).update(**changes)
+    member.refresh_from_db()
+    audit.record(JOB_ACTOR, "member.restored", member, confirmed_by_plex=True, reshared=reshared)
+    notify.member_restored(member)
+    if op.redemption_id:
+        Redemption.objects.filter(pk=op.redemption_id, state=Redemption.State.PENDING).update(
+            state=Redemption.State.DONE, completed_at=now, error="", error_code=""
+        )
+        redemption = Redemption.objects.get(pk=op.redemption_id)
+        if status == Member.Status.ACTIVE or not redemption.user_token_encrypted:
+            Redemption.objects.filter(pk=redemption.pk).update(
+                user_token_encrypted="", accepted_at=now if status == Member.Status.ACTIVE else None
+            )
+        else:
+            enqueue(Kind.ACCEPT, member=member, redemption=redemption, inline=False)
+
+
 def on_done_after_cancel(op: PlexOperation, result: dict[str, Any]) -> None:
     """Plex finished an operation that was cancelled while it ran.
 
     Only a grant matters: if the member left in the meantime, the share Plex just made
-    must not outlive them, so it is taken back.
+    must not outlive them, so it is taken back. A suspension Plex carried out after it was
+    called off leaves a member with access narrowed: their share is widened again.
     """
+    if op.kind == Kind.SUSPEND and op.member_id is not None:
+        member = Member.objects.filter(pk=op.member_id, status=Member.Status.ACTIVE).first()
+        if member is not None:
+            enqueue(Kind.UPDATE_SHARE, member=member, payload=op.payload.get("saved") or {}, inline=False)
+        return
     if op.kind not in (Kind.SHARE, Kind.HOME_INVITE) or op.member_id is None:
         return
     member = Member.objects.filter(pk=op.member_id).first()
@@ -163,9 +230,39 @@ def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:
         )
     elif op.kind == Kind.UPDATE_SHARE:
         Member.objects.filter(pk=_member_id(op)).update(reason=f"{ACCESS_FAILED}{error}"[:200], updated_at=now)
+    elif op.kind == Kind.SUSPEND:
+        _remove_instead(op, error)
+    elif op.kind == Kind.RESTORE:
+        if op.redemption_id:
+            # A new invite could not bring them back: its use returns, they stay suspended.
+            give_back_use(op, error, exc)
+        else:
+            Member.objects.filter(pk=_member_id(op)).update(
+                reason=f"Restoring access failed: {error}"[:200], updated_at=now
+            )
     elif op.kind == Kind.REMOVE:
         # Never recorded as done: the member stays "removing" with the error for the dashboard.
         Member.objects.filter(pk=_member_id(op)).update(reason=f"Removal failed: {error}"[:200], updated_at=now)
+
+
+def _remove_instead(op: PlexOperation, error: str) -> None:
+    """Plex would not narrow the share (it is gone, or refused): access still has to end, so
+    the share is removed as if the owner had chosen that; "not found" is checked there."""
+    member = Member.objects.get(pk=_member_id(op))
+    if member.status != Member.Status.SUSPENDING:
+        return
+    final = Member.Status.EXPIRED if op.payload.get("cause") == Member.Status.EXPIRED else Member.Status.REMOVED
+    member.status = Member.Status.REMOVING
+    member.reason = f"Suspending failed, removing instead: {error}"[:200]
+    member.save(update_fields=["status", "reason", "updated_at"])
+    enqueue(
+        Kind.REMOVE,
+        member=member,
+        payload={"final_status": final, "previous_status": Member.Status.ACTIVE},
+        reason=(op.reason or "suspend failed")[:32],
+        inline=False,
+    )
+    audit.record(JOB_ACTOR, "member.suspend_failed", member, error=error[:200], removed_instead=True)
 
 
 def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:

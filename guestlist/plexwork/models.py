@@ -21,6 +21,9 @@ class PlexOperation(models.Model):
         ACCEPT = "accept"
         UPDATE_SHARE = "update_share"
         REMOVE = "remove"
+        # Narrowing a share to the owner's suspension library, and giving it back.
+        SUSPEND = "suspend"
+        RESTORE = "restore"
 
     class State(models.TextChoices):
         QUEUED = "queued"

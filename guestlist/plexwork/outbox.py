@@ -262,6 +262,27 @@ def _update_share(op: PlexOperation) -> dict[str, Any]:
     return {}
 
 
+def _suspend(op: PlexOperation) -> dict[str, Any]:
+    _update_share(op)
+    return {}
+
+
+def _restore(op: PlexOperation) -> dict[str, Any]:
+    member = _member(op)
+    gw = services.gateway_for(op.server)
+    try:
+        if member.plex_id is None:
+            raise PlexNotFound("This member's Plex account is not known.")
+        gw.update_share(int(member.plex_id), settings_from(op.payload))
+    except PlexNotFound:
+        invitee = op.payload.get("invitee")
+        if not op.redemption_id or not invitee:
+            raise
+        # They left the share in Plex meanwhile: the invite they redeemed shares afresh.
+        return {**_share_result(gw.share(str(invitee), settings_from(op.payload))), "reshared": True}
+    return {"accepted": True}
+
+
 def _remove(op: PlexOperation) -> dict[str, Any]:
     member = _member(op)
     if op.payload.get("compensation") and member.status in (Member.Status.PENDING, Member.Status.ACTIVE):
@@ -299,4 +320,6 @@ HANDLERS: dict[str, Callable[[PlexOperation], dict[str, Any] | None]] = {
     Kind.ACCEPT: _accept,
     Kind.UPDATE_SHARE: _update_share,
     Kind.REMOVE: _remove,
+    Kind.SUSPEND: _suspend,
+    Kind.RESTORE: _restore,
 }

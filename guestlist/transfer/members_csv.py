@@ -20,6 +20,7 @@ CSV_COLUMNS = (
     "joined",
     "expires_at",
     "last_seen",
+    "last_title",
 )
 
 
@@ -43,6 +44,7 @@ def members_csv(*, actor: Actor) -> str:
                     member.created_at.isoformat(),
                     member.expires_at.isoformat() if member.expires_at else "",
                     member.last_seen.isoformat() if member.last_seen else "",
+                    member.last_title,
                 )
             ]
         )

@@ -156,6 +156,25 @@ class ImportSummary:
             "tables": {name: summary.as_dict() for name, summary in self.tables.items()},
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportSummary:
+        """The summary ``as_dict`` wrote (the dashboard keeps a preview in the session)."""
+        summary = cls(
+            source=str(data["source"]),
+            server=str(data["server"]),
+            dry_run=bool(data["dry_run"]),
+            notes=list(data.get("notes", [])),
+            active=int(data.get("members_active", 0)),
+            removed=int(data.get("members_removed", 0)),
+        )
+        for name, table in data.get("tables", {}).items():
+            summary.tables[name] = TableSummary(
+                imported=int(table.get("imported", 0)),
+                skipped=[(str(item["what"]), str(item["why"])) for item in table.get("skipped", [])],
+                notes=list(table.get("notes", [])),
+            )
+        return summary
+
     def lines(self) -> list[str]:
         """The summary as the CLI prints it (the dashboard shows the same pieces)."""
         head = "Dry run, nothing was written" if self.dry_run else "Imported"

@@ -34,10 +34,14 @@ def test_an_admin_enrols_an_app_from_the_security_page_and_gets_ten_codes_once(
 
     wrong = owner_client.post("/settings/security/totp", {"code": "000000"})
     assert wrong.status_code == 422
-    shown = owner_client.post("/settings/security/totp", {"code": totp_for(owner).now()})
-    assert shown.status_code == 200
+    confirmed = owner_client.post("/settings/security/totp", {"code": totp_for(owner).now()})
+    assert confirmed.status_code == 302 and confirmed["Location"] == "/settings/security/recovery-codes"
+    shown = owner_client.get(confirmed["Location"])
+    assert shown["Cache-Control"] == "no-store"
     codes = re.findall(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>", shown.content.decode())
     assert len(codes) == 10
+    # Shown once: reloading the page after the redirect leads back to the Security page.
+    assert owner_client.get(confirmed["Location"])["Location"] == "/settings/security"
     assert RecoveryCode.objects.filter(user=owner).count() == 10
     assert not any(code in row.code_hash for row in RecoveryCode.objects.all() for code in codes)
     assert all(row.code_hash.startswith("$argon2id$") for row in RecoveryCode.objects.all())
@@ -133,8 +137,10 @@ def test_when_required_an_admin_without_a_factor_is_led_to_enrol(client: Client,
         assert page.status_code == 200
         assert b"<svg" in page.content
         done = client.post("/login/enrol", {"code": totp_for(admin2).now()})
-        assert done.status_code == 200
-        assert len(re.findall(rb"<code>[a-z0-9]{4}-", done.content)) == 10
+        assert done.status_code == 302 and done["Location"].startswith("/login/recovery-codes")
+        shown = client.get(done["Location"])
+        assert len(re.findall(rb"<code>[a-z0-9]{4}-", shown.content)) == 10
+        assert client.get(done["Location"])["Location"] == "/"  # once; a reload goes on
         assert client.get("/").status_code == 200
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import BrowserContext, Page, expect
 
 from guestlist.accounts.models import Passkey, SignInSettings
-from tests.browser.conftest import csp_violations, screenshot
+from tests.browser.conftest import ConsoleWatch, csp_violations, screenshot
 from tests.conftest import PASSWORD
 
 
@@ -100,7 +100,11 @@ def test_an_admin_without_a_factor_enrols_a_passkey_at_sign_in(live_url: str, ne
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_passkey_is_removed_and_no_longer_signs_in(live_url: str, new_context: Any, owner: User) -> None:
+def test_a_passkey_is_removed_and_no_longer_signs_in(
+    live_url: str, new_context: Any, owner: User, console_is_clean: ConsoleWatch
+) -> None:
+    # The refusal is a 422 on purpose, which Chromium reports on the console.
+    console_is_clean.allow(r"status of 422 .*/login/passkey\)")
     context = new_context()
     page = context.new_page()
     virtual_authenticator(context, page)
@@ -118,8 +122,9 @@ def test_a_passkey_is_removed_and_no_longer_signs_in(live_url: str, new_context:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_passkey_answer_for_another_origin_is_refused(
-    live_url: str, new_context: Any, owner: User, settings: Any
+    live_url: str, new_context: Any, owner: User, settings: Any, console_is_clean: ConsoleWatch
 ) -> None:
+    console_is_clean.allow(r"status of 422 .*/login/passkey\)")  # the refusal, on purpose
     context = new_context()
     page = context.new_page()
     virtual_authenticator(context, page)

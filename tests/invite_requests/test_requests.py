@@ -30,7 +30,7 @@ def open_requests(questions: list[str] | None = None) -> None:
 
 def ask(client: Client, **fields: str) -> Any:
     data = {"name": "Rosa Stranger", "email": "rosa@example.com", "message": "Friend of Tom's.", **fields}
-    return client.post("/request", data)
+    return client.post("/request", data, follow=True)  # Post/Redirect/Get: the "received" page comes after a 303
 
 
 def status_link(response: Any) -> str:
@@ -167,6 +167,19 @@ def test_the_honeypot_and_the_rate_limits_answer_like_success_and_record_nothing
     assert InviteRequest.objects.count() == 4, "per client address: 5 an hour (the honeypot's counted too)"
 
 
+def test_reloading_the_received_page_sends_nothing_again(client: Client, owner: User) -> None:
+    open_requests()
+    posted = client.post("/request", {"name": "Rosa", "email": "rosa@example.com"})
+    assert posted.status_code == 303 and posted["Location"].startswith("/request/received?link=")
+    first = client.get(posted["Location"])
+    again = client.get(posted["Location"])  # a reload
+    assert status_link(first) == status_link(again)
+    assert InviteRequest.objects.count() == 1
+    decoy = client.post("/request", {"name": "Bot", "email": "bot@example.com", "website": "x"})
+    assert decoy.status_code == 303 and decoy["Location"].startswith("/request/received?link=")
+    assert client.get("/request/received?link=forged")["Location"] == "/request"
+
+
 def test_bad_input_is_shown_with_the_typed_values_and_saves_nothing(client: Client, owner: User) -> None:
     open_requests(["Why?"])
     response = ask(client, email="not an address", answer_0="")
@@ -175,6 +188,14 @@ def test_bad_input_is_shown_with_the_typed_values_and_saves_nothing(client: Clie
     assert "Rosa Stranger" in page
     assert page.count('class="field-error"') == 2
     assert InviteRequest.objects.count() == 0
+
+
+def test_a_refused_request_starts_with_an_error_summary(client: Client, owner: User) -> None:
+    open_requests()
+    page = client.post("/request", {"name": "", "email": "not an address"})
+    assert page.status_code == 422
+    summary = page.content.decode().split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_name"' in summary and 'href="#id_email"' in summary
 
 
 def test_the_form_needs_a_csrf_token(owner: User) -> None:
@@ -231,7 +252,7 @@ def test_the_pages_speak_german(client: Client, owner: User, language: str) -> N
     page = client.get("/request", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert "Um eine Einladung bitten" in page
     done = client.post(
-        "/request", {"name": "Rosa", "email": "rosa@example.com"}, HTTP_ACCEPT_LANGUAGE=language
+        "/request", {"name": "Rosa", "email": "rosa@example.com"}, HTTP_ACCEPT_LANGUAGE=language, follow=True
     ).content.decode()
     assert "Anfrage erhalten" in done
     assert InviteRequest.objects.get().language == "de"

@@ -115,3 +115,13 @@ def test_deliveries_have_work_when_one_is_due_and_nobody_live_holds_it(window: D
     assert not has_work(window, JOB["deliveries"], now), "held by this very (live) process"
     Delivery.objects.filter(pk=delivery.pk).update(locked_until=None, status="succeeded")
     assert not has_work(window, JOB["deliveries"], now)
+
+
+def test_the_inactivity_rule_counts_as_work_only_while_it_is_on(window: Database) -> None:
+    from guestlist.core.models import SiteSettings
+
+    SiteSettings.load()
+    now = timezone.now()
+    assert not has_work(window, JOB["inactivity"], now)
+    SiteSettings.objects.filter(pk=1).update(inactivity_enabled=True)
+    assert has_work(window, JOB["inactivity"], now)

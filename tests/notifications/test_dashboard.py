@@ -52,10 +52,13 @@ def test_an_owner_adds_apprise_a_webhook_and_smtp_and_gets_a_test_on_each(
         "/settings/notifications",
         {"kind": "webhook", "name": "Hook", "url": receiver.url(), "language": "en", "events": ["member.joined"]},
     )
-    html = added.content.decode()
-    assert added.status_code == 200 and "whsec_" in html, "the secret is shown once, right after adding"
+    assert added.status_code == 302, "Post/Redirect/Get"
+    html = admin_client.get(added["Location"]).content.decode()
+    assert "whsec_" in html, "the secret is shown once, on the page after adding"
     receiver.secret = "whsec_" + html.split('value="whsec_', 1)[1].split('"', 1)[0]
+    assert "whsec_" not in admin_client.get(added["Location"]).content.decode()  # a reload
     assert "whsec_" not in admin_client.get("/settings/notifications").content.decode()
+    assert Destination.objects.filter(name="Hook").count() == 1
     assert (
         admin_client.post(
             "/settings/notifications",
@@ -166,3 +169,14 @@ def test_a_member_sends_their_invite_from_their_page(
 
 
 __all__ = ["admin_client", "make_member", "quick_password_hashing"]
+
+
+def test_a_refused_notification_form_starts_with_an_error_summary(admin_client: Client) -> None:
+    for url, data in (
+        ("/settings/notifications/smtp", {"host": "127.0.0.1", "port": "0", "security": "none"}),
+        ("/settings/notifications/smtp/test", {"email": "not an address"}),
+        ("/settings/notifications", {"kind": "webhook", "name": "", "language": "en"}),
+    ):
+        page = admin_client.post(url, data).content.decode()
+        summary = page.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+        assert 'href="#id_' in summary, url

@@ -140,10 +140,12 @@ def test_the_dashboard_imports_after_a_preview_and_a_confirmation(
         left.unlink()
     assert b"Import from Wizarr" in owner_client.get("/settings/import").content
     upload = SimpleUploadedFile("komandorr.db", a_komandorr_file(tmp_path, sim))
-    preview = owner_client.post("/settings/import", {"source": "komandorr", "file": upload})
-    assert preview.status_code == 200
+    posted = owner_client.post("/settings/import", {"source": "komandorr", "file": upload})
+    assert posted.status_code == 302 and posted["Location"] == "/settings/import"  # Post/Redirect/Get
+    preview = owner_client.get("/settings/import")
     text = preview.content.decode()
     assert "Preview: nothing is imported yet" in text
+    assert "Preview: nothing is imported yet" in owner_client.get("/settings/import").content.decode()  # a reload
     assert "2 to import" in text and "section 7" in text
     assert not Invite.objects.exists()
     [kept] = uploads_left()
@@ -156,8 +158,12 @@ def test_the_dashboard_imports_after_a_preview_and_a_confirmation(
     upload = SimpleUploadedFile("komandorr.db", a_komandorr_file(tmp_path, sim))
     owner_client.post("/settings/import", {"source": "komandorr", "file": upload})
     token = owner_client.session["transfer_import"]["token"]
-    done = owner_client.post("/settings/import/confirm", {"token": token})
-    assert done.status_code == 200 and "Import finished." in done.content.decode()
+    done = owner_client.post("/settings/import/confirm", {"token": token}, follow=True)
+    assert done.redirect_chain == [("/settings/import", 302)]
+    assert "Import finished." in done.content.decode() and "2 imported" in done.content.decode()
+    # Reloading the result imports nothing and shows the upload form again.
+    again = owner_client.get("/settings/import").content.decode()
+    assert "Import from Wizarr" in again and "2 imported" not in again
     assert set(Invite.objects.values_list("code", flat=True)) == {"KOMA0001", "KOMA0002"}
     assert Member.objects.get().status == "active"
     assert uploads_left() == []

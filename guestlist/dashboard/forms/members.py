@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guestlist.core.labels import ACCESS_END_CHOICES
 from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.dashboard.forms.limits import add_limit_fields, limit_groups, limits_data
 from guestlist.lib.dates import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
@@ -129,6 +130,10 @@ class MemberFilterForm(forms.Form):
     status = forms.ChoiceField(required=False)
     search = forms.CharField(label=_("Search"), required=False, max_length=200)
     page = forms.IntegerField(required=False, min_value=1)
+    not_seen = forms.IntegerField(label=_("Not seen for (days)"), required=False, min_value=0, max_value=36500)
+    sort = forms.ChoiceField(
+        required=False, choices=[(name, name) for name in ("-created_at", "created_at", "last_seen", "-last_seen")]
+    )
 
     def __init__(self, *args: Any, statuses: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +161,16 @@ class ExpiryForm(forms.Form):
         if data.get("action") == "set" and not data.get("expires_at"):
             self.add_error("expires_at", _("Pick a date, or use “Clear” for no expiry."))
         return data
+
+
+class AccessEndForm(forms.Form):
+    """What ending one member's access does: the owner's setting, or their own choice."""
+
+    access_end = forms.ChoiceField(
+        label=_("When their access ends"),
+        required=False,
+        choices=[("", _("As in the settings")), *ACCESS_END_CHOICES.items()],
+    )
 
 
 class BulkMemberForm(forms.Form):

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guestlist.core.labels import ACTOR_KINDS
+from guestlist.core.labels import ACCESS_END_CHOICES, ACTOR_KINDS
 from guestlist.core.models import SiteSettings
 from guestlist.dashboard.forms import set_choices
 from guestlist.members.forms import PERMISSION_LABELS
@@ -184,6 +184,10 @@ class AuditFilterForm(forms.Form):
         set_choices(self, "actor_kind", [("", _("Anyone")), *((k, str(v)) for k, v in ACTOR_KINDS.items())])
 
 
+def suspension_libraries() -> list[Library]:
+    return list(Library.objects.filter(is_present=True).order_by("server_id", "key"))
+
+
 class MembersSettingsForm(forms.Form):
     """The members' model: local accounts, what new members may do, quotas and trials."""
 
@@ -221,8 +225,26 @@ class MembersSettingsForm(forms.Form):
         label=_("When a trial ends"),
         choices=(
             ("promote", _("Promote: they get the permissions above")),
-            ("deactivate", _("Deactivate: their access is removed")),
+            ("deactivate", _("Deactivate: their access ends (removed or suspended, as below)")),
         ),
+    )
+    access_end = forms.ChoiceField(
+        label=_("When a member's access ends"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=list(ACCESS_END_CHOICES.items()),
+        help_text=_(
+            "On expiry, when a trial ends with “deactivate”, or by hand. Suspended members keep their Plex share "
+            "with only the library below, so renewing them gives their libraries back at once, with no new "
+            "invitation to accept. Each member's page can choose otherwise."
+        ),
+    )
+    suspend_library_key = forms.TypedChoiceField(
+        label=_("Library suspended members keep"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("For example a small library called “Renew your access”. Needed for suspending."),
     )
 
     FIELDS = (
@@ -234,18 +256,29 @@ class MembersSettingsForm(forms.Form):
         "trial_enabled",
         "trial_days",
         "trial_outcome",
+        "access_end",
+        "suspend_library_key",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "default_member_permissions", PERMISSION_LABELS.items())
+        set_choices(
+            self,
+            "suspend_library_key",
+            [("", _("None chosen")), *((str(library.key), library.title) for library in suspension_libraries())],
+        )
 
     @classmethod
     def initial_from(cls, site: SiteSettings) -> dict[str, Any]:
         return {name: getattr(site, name) for name in cls.FIELDS}
 
     def site_changes(self) -> dict[str, object]:
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+        changes = {name: self.cleaned_data[name] for name in self.FIELDS}
+        if not changes["access_end"]:
+            # Nothing chosen (an older form, a script): what ending access does stays as it is.
+            del changes["access_end"]
+        return changes
 
 
 class BackupSettingsForm(forms.Form):

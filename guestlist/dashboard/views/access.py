@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guestlist.accounts import services as accounts
 from guestlist.accounts.forms import OwnerForm
 from guestlist.accounts.models import ApiKey
+from guestlist.core import shown_once
 from guestlist.core.audit import AuditQuery, known_actions, search_events
 from guestlist.core.errors import ServiceError
 from guestlist.core.labels import AUDIT_ACTIONS
@@ -27,10 +28,8 @@ from guestlist.dashboard.views.common import (
     form_error,
     report,
 )
-from guestlist.lib import crypto
 
 AUDIT_PAGE_SIZE = 50
-NEW_KEY_SESSION = "guestlist_new_api_key"
 
 
 @dashboard_view
@@ -45,12 +44,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             form_error(form, exc)
         else:
-            # Post/Redirect/Get: the next page shows the key once. Until then it waits in the
-            # session encrypted, like every secret at rest.
-            request.session[NEW_KEY_SESSION] = crypto.encrypt(created)
+            shown_once.keep(request, "api_key", created)
             return redirect("settings-api-keys")
-    sealed = request.session.pop(NEW_KEY_SESSION, None) if request.method == "GET" else None
-    new_key = crypto.decrypt(sealed) if isinstance(sealed, str) else None
+    new_key = shown_once.take(request, "api_key")
     response = render(
         request,
         "dashboard/settings/api_keys.html",

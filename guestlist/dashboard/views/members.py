@@ -25,6 +25,7 @@ from guestlist.dashboard.forms.members import (
     FLAG_FIELDS,
     FLAG_LABELS,
     AccessForm,
+    AccessEndForm,
     BulkMemberForm,
     ExpiryForm,
     MemberFilterForm,
@@ -40,7 +41,7 @@ from guestlist.dashboard.views.common import (
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
-from guestlist.members import access, services
+from guestlist.members import access, inactivity, services, suspension
 from guestlist.members.allowances import allowances
 from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
@@ -51,6 +52,8 @@ from guestlist.plex.models import Library
 from guestlist.plexwork.models import PlexOperation
 
 LIVE = ("pending", "active")
+# Members whose expiry can be changed: a later date renews a suspended one.
+RENEWABLE = (*LIVE, "suspending", "suspended")
 
 
 def member_badges(member: Member, now: datetime, *, changing: bool = False) -> list[str]:
@@ -79,21 +82,31 @@ def _link(request: HttpRequest, page: int) -> str:
     return reverse("members") + "?" + params.urlencode()
 
 
+def _sorted_link(request: HttpRequest, sort: str) -> str:
+    params: QueryDict = request.GET.copy()
+    params["sort"] = sort
+    params.pop("page", None)
+    return reverse("members") + "?" + params.urlencode()
+
+
 @dashboard_view
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
     form = MemberFilterForm(request.GET, statuses=list(MEMBER_FILTERS))
     data = form.cleaned_data if form.is_valid() else {}
     query = services.MemberQuery(
-        search=data.get("search") or "", status=data.get("status") or "all", page=data.get("page") or 1
+        search=data.get("search") or "",
+        status=data.get("status") or "all",
+        page=data.get("page") or 1,
+        page_size=PAGE_SIZE,
+        not_seen_days=data.get("not_seen"),
+        sort=data.get("sort") or "-created_at",
     )
-    page = services.list_members(
-        services.MemberQuery(search=query.search, status=query.status, page=query.page, page_size=PAGE_SIZE)
-    )
+    page = services.list_members(query)
     now = timezone.now()
-    counts = services.member_queryset(services.MemberQuery(search=query.search)).aggregate(
-        **{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS}
-    )
+    counts = services.member_queryset(
+        services.MemberQuery(search=query.search, not_seen_days=query.not_seen_days)
+    ).aggregate(**{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS})
     pages = page_count(page.total, page.page_size)
     rights = allowances(page.items, now=now)
     busy = access.changing_ids([member.pk for member in page.items])
@@ -110,6 +123,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "pages": pages,
         "previous_url": _link(request, page.page - 1) if page.page > 1 else None,
         "next_url": _link(request, page.page + 1) if page.page < pages else None,
+        "seen_sort_url": _sorted_link(request, "last_seen" if query.sort == "-last_seen" else "-last_seen"),
         "extensions": [(f"extend_{name}", label) for name, (label, _days) in EXTENSIONS.items()],
         "bulk_form": BulkMemberForm(),
         "here": request.get_full_path(),
@@ -208,7 +222,7 @@ def _expiry_context(member: Member, form: ExpiryForm | None = None) -> dict[str,
         "expiry_form": form
         or ExpiryForm(initial={"expires_at": timezone.localtime(member.expires_at) if member.expires_at else None}),
         "extensions": [(f"extend_{name}", label) for name, (label, _days) in EXTENSIONS.items()],
-        "live": member.status in LIVE,
+        "live": member.status in RENEWABLE,
     }
 
 
@@ -252,8 +266,78 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
         **rights_context(member),
         "erased": is_erased(member),
+        "inactivity_warning": inactivity.standing_warning(member, inactivity.Rule.current()),
+        **_suspension_context(member),
     }
     return render(request, "dashboard/members/detail.html", context)
+
+
+def _suspension_context(member: Member) -> dict[str, Any]:
+    saved = [int(key) for key in (member.suspended_share or {}).get("library_keys", [])]
+    return {
+        "access_end_form": AccessEndForm(initial={"access_end": member.access_end}),
+        "access_end_now": suspension.chosen_end(member),
+        "can_suspend": member.status == "active" and not suspension.why_not_suspendable(member),
+        "restores_all_libraries": member.suspended_share is not None and not saved,
+        "restores_libraries": list(Library.objects.filter(server=member.server, key__in=saved)) if saved else [],
+    }
+
+
+@dashboard_view
+@require_POST
+def member_suspend(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    try:
+        outcome = suspension.suspend_member(member, actor=actor(request))
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        if outcome.done:
+            messages.success(
+                request, _("%(name)s is suspended: they keep only the suspension library.") % {"name": member}
+            )
+        else:
+            messages.warning(
+                request,
+                _("Plex is not answering; suspending %(name)s will be retried until it works.") % {"name": member},
+            )
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+@require_POST
+def member_restore(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    try:
+        outcome = suspension.restore_member(member, actor=actor(request))
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        if outcome.done:
+            messages.success(request, _("%(name)s has their libraries back.") % {"name": member})
+        else:
+            messages.warning(
+                request,
+                _("Plex is not answering; restoring %(name)s will be retried until it works.") % {"name": member},
+            )
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+@require_POST
+def member_access_end(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _member_or_404(member_id)
+    form = AccessEndForm(request.POST)
+    if form.is_valid():
+        try:
+            suspension.set_access_end(member, form.cleaned_data["access_end"], actor=actor(request))
+        except ServiceError as exc:
+            report(request, exc)
+        else:
+            messages.success(request, _("Saved what ending their access does."))
+    else:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    return redirect("member-detail", member_id=member.pk)
 
 
 @dashboard_view

@@ -11,9 +11,11 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guestlist.core import shown_once
 from guestlist.core.errors import ServiceError
 from guestlist.core.labels import DELIVERY_STATES
 from guestlist.dashboard.forms.notifications import DestinationForm, SendInviteForm, SmtpForm, TestMailForm
@@ -65,22 +67,33 @@ def _destination_data(form: DestinationForm, *, editing: bool) -> dict[str, Any]
     return data
 
 
+def _new_secret(request: HttpRequest) -> dict[str, Any]:
+    """The signing secret of the webhook just added, on the page after the redirect, once."""
+    wanted = request.GET.get("secret_for", "")
+    secret = shown_once.take(request, f"webhook_secret_{wanted}") if wanted.isdigit() else None
+    if secret is None:
+        return {}
+    return {"new_secret": secret, "new_secret_for": Destination.objects.filter(pk=int(wanted)).first()}
+
+
 @dashboard_view
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request)
+        return _page(request, **_new_secret(request))
     form = DestinationForm(request.POST)
     if not form.is_valid():
-        return _page(request, destination_form=form)
+        return _page(request, destination_form=form, error_form=form)
     try:
         saved = services.create_destination(_destination_data(form, editing=False), actor=actor(request))
     except ServiceError as exc:
         form_error(form, exc)
-        return _page(request, destination_form=form)
+        return _page(request, destination_form=form, error_form=form)
     messages.success(request, _("Destination “%(name)s” added.") % {"name": saved.destination.name})
     if saved.secret:
-        return _page(request, new_secret=saved.secret, new_secret_for=saved.destination)
+        # Post/Redirect/Get: the next page shows the signing secret once.
+        shown_once.keep(request, f"webhook_secret_{saved.destination.pk}", saved.secret)
+        return redirect(reverse("settings-notifications") + f"?secret_for={saved.destination.pk}")
     return redirect("settings-notifications")
 
 
@@ -89,12 +102,12 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def smtp(request: HttpRequest) -> HttpResponse:
     form = SmtpForm(request.POST)
     if not form.is_valid():
-        return _page(request, smtp_form=form)
+        return _page(request, smtp_form=form, error_form=form)
     try:
         services.save_mail_server(dict(form.cleaned_data), actor=actor(request))
     except ServiceError as exc:
         form_error(form, exc)
-        return _page(request, smtp_form=form)
+        return _page(request, smtp_form=form, error_form=form)
     messages.success(request, _("Mail settings saved."))
     return redirect("settings-notifications")
 
@@ -104,12 +117,12 @@ def smtp(request: HttpRequest) -> HttpResponse:
 def smtp_test(request: HttpRequest) -> HttpResponse:
     form = TestMailForm(request.POST)
     if not form.is_valid():
-        return _page(request, test_form=form)
+        return _page(request, test_form=form, error_form=form)
     try:
         services.test_mail(form.cleaned_data["email"], actor=actor(request))
     except ServiceError as exc:
         form_error(form, exc)
-        return _page(request, test_form=form)
+        return _page(request, test_form=form, error_form=form)
     messages.success(request, _("Test mail queued; the log below shows when it is sent."))
     return redirect("settings-notifications")
 

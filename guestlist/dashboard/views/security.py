@@ -15,12 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guestlist.accounts import factors, oidc, passkeys, passwords, sessions
 from guestlist.accounts.models import Passkey, SignInSettings
+from guestlist.core import shown_once
 from guestlist.core.errors import ServiceError
 from guestlist.core.labels import error_message
 from guestlist.dashboard.forms.security import CodeForm, PasswordChangeForm, RequireSecondFactorForm, SingleSignOnForm
 from guestlist.dashboard.views.common import actor, admin_user, dashboard_view, form_error, report
 
 MAX_CREDENTIAL_BYTES = 64 * 1024
+RECOVERY_CODES = "recovery_codes"
 
 
 def _page(request: HttpRequest, **extra: object) -> HttpResponse:
@@ -58,7 +60,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user = admin_user(request)
     form = PasswordChangeForm(request.POST, user=user)
     if not form.is_valid():
-        return _page(request, password_form=form)
+        return _page(request, password_form=form, error_form=form)
     passwords.change_password(user, form.cleaned_data["password"], actor=actor(request))
     # This browser stays signed in; every other session of this admin ends.
     update_session_auth_hash(request, user)
@@ -80,11 +82,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             form_error(form, exc)
         else:
-            response = render(
-                request, "accounts/recovery_codes.html", {"codes": codes, "nav": "settings", "tab": "security"}
-            )
-            response["Cache-Control"] = "no-store"
-            return response
+            return _show_codes_next(request, codes)
     enrolment = factors.pending_totp(user) if request.method == "POST" else None
     enrolment = enrolment or factors.start_totp(user)
     response = render(
@@ -109,15 +107,29 @@ def totp_remove(request: HttpRequest) -> HttpResponse:
     return redirect("settings-security")
 
 
+def _show_codes_next(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    """Post/Redirect/Get: the next page shows the new codes once; reloading makes no others."""
+    shown_once.keep(request, RECOVERY_CODES, "\n".join(codes))
+    return redirect("settings-recovery-codes")
+
+
 @dashboard_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    try:
-        codes = factors.regenerate_recovery_codes(admin_user(request), actor=actor(request))
-    except ServiceError as exc:
-        report(request, exc)
+    """POST: ten new codes (the old ones stop working). GET: the new codes, once."""
+    if request.method == "POST":
+        try:
+            codes = factors.regenerate_recovery_codes(admin_user(request), actor=actor(request))
+        except ServiceError as exc:
+            report(request, exc)
+            return redirect("settings-security")
+        return _show_codes_next(request, codes)
+    kept = shown_once.take(request, RECOVERY_CODES)
+    if kept is None:
         return redirect("settings-security")
-    response = render(request, "accounts/recovery_codes.html", {"codes": codes, "nav": "settings", "tab": "security"})
+    response = render(
+        request, "accounts/recovery_codes.html", {"codes": kept.split("\n"), "nav": "settings", "tab": "security"}
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -24,8 +24,10 @@ from guestlist.plex.models import MediaServer
 from guestlist.transfer import uploads
 from guestlist.transfer.importer import pick_server, run_import
 from guestlist.transfer.members_csv import members_csv
+from guestlist.transfer.records import ImportSummary
 
 SESSION_KEY = "transfer_import"
+RESULT_KEY = "transfer_import_done"
 
 
 def _page(request: HttpRequest, form: ImportForm, **extra: Any) -> HttpResponse:
@@ -36,8 +38,17 @@ def _page(request: HttpRequest, form: ImportForm, **extra: Any) -> HttpResponse:
 @dashboard_view
 @require_http_methods(["GET", "POST"])
 def settings_import(request: HttpRequest) -> HttpResponse:
-    """GET: the upload form. POST: keep the upload and show the dry run's summary."""
+    """POST: keep the upload and its dry run, then redirect. GET: the upload form, the open
+    preview (Import now / Cancel) or, once, the result of the import just made."""
     servers = list(MediaServer.objects.all())
+    if request.method == "GET":
+        finished = request.session.pop(RESULT_KEY, None)
+        if finished:
+            return _page(request, ImportForm(servers=servers), summary=ImportSummary.from_dict(finished), done=True)
+        pending = request.session.get(SESSION_KEY)
+        if pending and pending.get("summary"):
+            summary = ImportSummary.from_dict(pending["summary"])
+            return _page(request, ImportForm(servers=servers), summary=summary, pending=pending)
     form = ImportForm(request.POST or None, request.FILES or None, servers=servers)
     if request.method != "POST" or not form.is_valid():
         return _page(request, form)
@@ -57,8 +68,10 @@ def settings_import(request: HttpRequest) -> HttpResponse:
         "source": source,
         "server": server.pk,
         "name": form.cleaned_data["file"].name[:200],
+        "summary": summary.as_dict(),
     }
-    return _page(request, ImportForm(servers=servers), summary=summary, pending=request.session[SESSION_KEY])
+    # Post/Redirect/Get: reloading the preview neither uploads nor reads the file again.
+    return redirect("settings-import")
 
 
 @dashboard_view
@@ -79,7 +92,9 @@ def settings_import_confirm(request: HttpRequest) -> HttpResponse:
     finally:
         _forget(request)
     messages.success(request, _("Import finished."))
-    return _page(request, ImportForm(servers=list(MediaServer.objects.all())), summary=summary, done=True)
+    # Post/Redirect/Get: the next page shows what was imported, once; reloading imports nothing.
+    request.session[RESULT_KEY] = summary.as_dict()
+    return redirect("settings-import")
 
 
 @dashboard_view
