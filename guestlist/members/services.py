@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Conflict, Invalid, NotFound
+from guestlist.core.errors import Invalid, NotFound
 from guestlist.members import access, suspension
 from guestlist.members.models import Member
 from guestlist.members.removal import end_unlinked as end_unlinked
 from guestlist.members.removal import open_removal
 from guestlist.members.removal import queue_removal as queue_removal
 from guestlist.notifications import notify
-from guestlist.plex import libraries, services
+from guestlist.plex import services
 from guestlist.plex.errors import PlexError
 from guestlist.plexwork import outbox
 from guestlist.plexwork.models import PlexOperation

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0003_members_model'),
+        ('members', '0005_last_seen_and_inactivity'),
     ]
 
     operations = [
