@@ -37,6 +37,8 @@ SECRET_KEY = check_secret_key(_secret, "GUESTLIST_SECRET_KEY") if _secret else l
 BASE_URL = env_origin("GUESTLIST_BASE_URL", "http://127.0.0.1:8484")
 URL_BASE = env_path_prefix("GUESTLIST_URL_BASE")
 PLEX_TV_URL = env_url("GUESTLIST_PLEX_TV_URL")
+# Discord's web and API origin; tests and the demo point it at guestlist.testing.discord_api.
+DISCORD_URL = env_url("GUESTLIST_DISCORD_URL") or "https://discord.com"
 # Short, so a Plex that hangs holds up neither a redeemer nor a stopping job runner.
 PLEX_TIMEOUT = env_seconds("GUESTLIST_PLEX_TIMEOUT", 5.0, low=0.1, high=60.0)
 RATE_LIMITS_ENABLED = env_bool("GUESTLIST_RATE_LIMITS", True)
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "guestlist.core",
     "guestlist.accounts",
     "guestlist.plex",
+    "guestlist.discord",
     "guestlist.invites",
     "guestlist.members",
     "guestlist.plexwork",

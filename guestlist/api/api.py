@@ -58,8 +58,9 @@ PLEX = (502, 503)
 # operation follows): rate limits, unusable invites and Plex's answers.
 EXTRA_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/invites/validate"): (429,),
-    ("post", "/api/invites/oauth/start"): (404, 410, 429, *PLEX),
-    ("post", "/api/invites/redeem"): (404, 410, 429, *PLEX),
+    # 403: a Discord-gated invite without a passing Discord sign-in (discord_required & co).
+    ("post", "/api/invites/oauth/start"): (403, 404, 410, 429, *PLEX),
+    ("post", "/api/invites/redeem"): (403, 404, 410, 429, *PLEX),
     ("post", "/api/users/sync"): PLEX,
     ("get", "/api/users/importable"): PLEX,
     ("post", "/api/users/import"): PLEX,

@@ -10,7 +10,7 @@ from ninja import Router, Status
 from guestlist.api.schemas import CodeIn, OAuthStartOut, RedeemIn, RedeemStatusOut, ValidateOut, member_out
 from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
-from guestlist.invites import public_invite, signin, welcome
+from guestlist.invites import discord_gate, public_invite, signin, welcome
 from guestlist.invites.redemption import redeem
 
 router = Router(tags=["public"])
@@ -27,7 +27,7 @@ def validate(request: HttpRequest, payload: CodeIn) -> HttpResponse:
 @router.post("/oauth/start", response={201: OAuthStartOut}, summary="Start a Plex sign-in for an invite")
 def oauth_start(request: HttpRequest, payload: CodeIn) -> Status[dict[str, Any]]:
     ratelimit.enforce(ratelimit.OAUTH_START, request)
-    started = signin.start(payload.code)
+    started = signin.start(payload.code, discord=discord_gate.pass_for(request, payload.code))
     return Status(
         201, {"pin_id": started.pin.public_id, "auth_url": started.auth_url, "expires_at": started.pin.expires_at}
     )
@@ -41,10 +41,14 @@ def oauth_start(request: HttpRequest, payload: CodeIn) -> Status[dict[str, Any]]
 def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, Any]]:
     signin.check_redeem_body(payload.email, payload.pin_id)
     ip = ratelimit.client_ip(request)
+    # A Discord-gated invite: the pass its sign-in left in this browser's session.
+    granted = discord_gate.pass_for(request, payload.code)
     via = welcome.VIA_PLEX if payload.pin_id else welcome.VIA_EMAIL
     if payload.pin_id:
         ratelimit.enforce(ratelimit.PIN_POLL, request)
-        polled = signin.poll_and_redeem(payload.code, payload.pin_id, actor=Actor.redeemer("plex sign-in", ip))
+        polled = signin.poll_and_redeem(
+            payload.code, payload.pin_id, actor=Actor.redeemer("plex sign-in", ip), discord=granted
+        )
         if polled.waiting or polled.result is None:
             return Status(202, {"status": "waiting_for_plex_sign_in", "message": "Finish signing in with Plex."})
         result = polled.result
@@ -52,12 +56,30 @@ def redeem_invite(request: HttpRequest, payload: RedeemIn) -> Status[dict[str, A
         ratelimit.enforce(ratelimit.REDEEM, request)
         email = (payload.email or "").strip()
         result = signin.redeem_with_local_account(
-            payload.code, email, payload.username or "", payload.password, actor=Actor.redeemer(email, ip)
+            payload.code,
+            email,
+            payload.username or "",
+            payload.password,
+            actor=Actor.redeemer(email, ip),
+            discord=granted,
         )
     else:
         ratelimit.enforce(ratelimit.REDEEM, request)
         identity = signin.email_identity(payload.email or "")
-        result = redeem(payload.code, identity, actor=Actor.redeemer(identity.email, ip))
+        result = redeem(payload.code, identity, actor=Actor.redeemer(identity.email, ip), discord=granted)
     status_code = {"created": 201, "existing": 200, "pending": 202}[result.outcome]
     body = member_out(result.member, message=result.message)
-    return Status(status_code, {**body, "member": body, "welcome_url": welcome.url_for(result.member, via=via)})
+    parts = [
+        {
+            "server_id": part.server_id,
+            "server_name": part.server_name,
+            "status": part.state,
+            "member_id": part.member_id,
+            "error": part.error or None,
+        }
+        for part in result.parts
+    ]
+    return Status(
+        status_code,
+        {**body, "member": body, "welcome_url": welcome.url_for(result.member, via=via), "servers": parts or None},
+    )

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
-from guestlist.members import access
+from guestlist.members import access, persons
 from guestlist.members.allowances import Allowance
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
@@ -48,6 +48,8 @@ TrialAction = Literal["extend", "end", "approve", "deny"]
 QrFormat = Literal["png", "svg"]
 QuotaLimit = Annotated[StrictInt, Field(ge=0, le=1000)]
 QuotaDays = Annotated[StrictInt, Field(ge=0, le=3650)]
+DiscordGate = Literal["", "sign_in", "member"]
+DiscordRoleId = Annotated[str, Field(pattern=r"^[0-9]{15,22}$")]
 
 
 LimitText = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^|,]+$")]
@@ -98,17 +100,36 @@ class InviteFieldsIn(StrictSchema):
     description: str | None = Field(default=None, max_length=500)
     # "inherit" (the owner's trial setting), "none", or a trial of N days.
     trial: TrialField | None = None
+    # Discord-gated invites: "" none, "sign_in" a Discord account, "member" of the owner's
+    # Discord server (then, with role ids, holding one of those roles too).
+    discord_gate: DiscordGate = ""
+    discord_role_ids: list[DiscordRoleId] = Field(default_factory=list, max_length=50)
+
+
+class InviteServerIn(StrictSchema):
+    """One server of an invite that names several, with its libraries (issue 20 §3)."""
+
+    server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+    libraries: LibrarySelection | list[LibraryKey] | None = None
+
+
+class InviteServerOut(Schema):
+    server_id: int
+    libraries: Literal["all", "default"] | list[int]
 
 
 class InviteCreateIn(InviteFieldsIn):
     code: str | None = None
     server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = None
+    # Instead of server_id + libraries: every server to share, the first being server_id.
+    servers: list[InviteServerIn] | None = Field(default=None, min_length=1, max_length=20)
 
 
 class InviteUpdateIn(InviteFieldsIn):
     is_active: StrictBool = True
     code: str | None = None
     server_id: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = None
+    servers: list[InviteServerIn] | None = Field(default=None, min_length=1, max_length=20)
 
 
 class ErrorOut(Schema):
@@ -158,6 +179,28 @@ class MemberOut(Schema):
     is_active: bool
     status: MemberStatus
     message: str | None = None
+    # The server of this row, and the person row it belongs to (its own id for a person row).
+    server_id: int
+    person_id: int
+
+
+class MemberServerOut(Schema):
+    """One server of a person: the member row that holds that share and its state."""
+
+    member_id: int
+    server_id: int
+    server_name: str
+    status: MemberStatus
+    libraries: list[int]
+    expires_at: datetime | None
+    reason: str
+
+
+class DiscordAccountOut(Schema):
+    id: str
+    username: str
+    # When the re-check found them out of the owner's Discord server or without the role.
+    left_at: datetime | None
 
 
 class PlexAccessOut(Schema):
@@ -189,6 +232,7 @@ class MemberDetailOut(MemberOut):
     quota: QuotaOut
     trial: TrialOut
     extension_request: ExtensionOut | None
+    discord: DiscordAccountOut | None
     # What ending their access does ("default": the owner's setting), and while suspended,
     # since when and which libraries a renewal gives back.
     access_end: AccessEndChoice
@@ -220,6 +264,9 @@ class InviteOut(Schema):
     status: InviteBadge
     streamarr_status: StreamarrStatus
     trial: Literal["inherit", "none"] | int
+    discord_gate: DiscordGate
+    discord_role_ids: list[str]
+    servers: list[InviteServerOut]
 
 
 class InviteDetailOut(InviteOut):
@@ -348,6 +395,8 @@ class ValidateOut(Schema):
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    # "" none, "sign_in" or "member": sign in with Discord (GET /invite/CODE/discord) first.
+    discord_gate: str | None = None
     # Watching away from the owner's home: "included" (the owner has Plex Pass) or
     # "remote_watch_pass" (the friend needs Plex's Remote Watch Pass); null while unknown.
     remote_streaming: Literal["included", "remote_watch_pass"] | None = None
@@ -357,6 +406,20 @@ class OAuthStartOut(Schema):
     pin_id: str
     auth_url: str
     expires_at: datetime
+
+
+class RedeemPartOut(Schema):
+    server_id: int
+    server_name: str
+    status: Literal["done", "pending", "failed", "had_access"]
+    member_id: int | None
+    error: str | None
+
+
+class MemberServersOut(MemberDetailOut):
+    """``GET /api/users/{id}``: the member row plus every server of the same person."""
+
+    servers: list[MemberServerOut]
 
 
 class RedeemStatusOut(Schema):
@@ -376,8 +439,12 @@ class RedeemStatusOut(Schema):
     last_seen: datetime | None = None
     expires_at: datetime | None = None
     is_active: bool | None = None
+    server_id: int | None = None
+    person_id: int | None = None
     # The redeemer's welcome page (a signed link that names this member), once there is one.
     welcome_url: str | None = None
+    # How each server of the invite went: done, pending (Plex owes it), failed, had_access.
+    servers: list[RedeemPartOut] | None = None
 
 
 class Paged(Protocol):
@@ -402,6 +469,21 @@ def member_out(member: Member, *, message: str | None = None) -> dict[str, Any]:
     return member_as_api(member, message=message)
 
 
+def member_servers(member: Member) -> list[dict[str, Any]]:
+    return [
+        {
+            "member_id": row.pk,
+            "server_id": row.server_id,
+            "server_name": row.server.name,
+            "status": row.status,
+            "libraries": [int(key) for key in (row.library_keys or [])],
+            "expires_at": row.expires_at,
+            "reason": row.reason,
+        }
+        for row in persons.rows_of(member)
+    ]
+
+
 def member_detail_out(
     member: Member, allowance: Allowance | None = None, *, changing: bool | None = None
 ) -> dict[str, Any]:
@@ -421,6 +503,11 @@ def member_detail_out(
         "plex_home": member.is_home,
         "reason": member.reason,
         "removed_at": member.removed_at,
+        "discord": (
+            {"id": member.discord_id, "username": member.discord_username, "left_at": member.discord_left_at}
+            if member.discord_id
+            else None
+        ),
         **suspension_out(member),
     }
 

@@ -21,6 +21,7 @@ from guestlist.api.schemas import (
     MemberDetailOut,
     MemberListOut,
     MemberOut,
+    MemberServersOut,
     MemberStatusFilter,
     ObjectId,
     PageNumber,
@@ -34,6 +35,7 @@ from guestlist.api.schemas import (
     TrialActionIn,
     member_detail_out,
     member_out,
+    member_servers,
     page_out,
 )
 from guestlist.core.errors import Invalid
@@ -54,6 +56,8 @@ class MemberFilters(Schema):
     page_size: PageSize = 50
     not_seen_days: Annotated[int, Field(ge=0, le=36500)] | None = None
     sort: Literal["-created_at", "created_at", "last_seen", "-last_seen"] = "-created_at"
+    # Each person once (their first server's member) instead of one member per server.
+    persons: bool = False
 
 
 @router.get("/", response=MemberListOut, summary="List members")
@@ -242,9 +246,10 @@ def erase_former_member(request: HttpRequest, member_id: ObjectId) -> dict[str, 
     return member_detail_out(erasure.erase_member(member_id, actor=principal(request).actor))
 
 
-@router.get("/{int:member_id}", response=MemberDetailOut, summary="One member with their share")
+@router.get("/{int:member_id}", response=MemberServersOut, summary="One member with their share")
 def get_member(request: HttpRequest, member_id: ObjectId) -> dict[str, Any]:
-    return member_detail_out(services.get_member(member_id))
+    member = services.get_member(member_id)
+    return {**member_detail_out(member), "servers": member_servers(member)}
 
 
 @router.post("/access", response=BulkAccessOut, summary="Change several members' libraries or settings at once")

@@ -100,6 +100,7 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "invite.update": _("Invite changed"),
     "invite.delete": _("Invite deleted"),
     "invite.redeem": _("Invite redeemed"),
+    "invite.redeem_part_failed": _("One server of a redemption refused"),
     "template.create": _("Template created"),
     "template.update": _("Template changed"),
     "template.delete": _("Template deleted"),
@@ -317,6 +318,7 @@ REASON_PREFIXES: dict[str, Promise] = {
     "Removal failed: ": _("Removal failed:"),
     "Changing access failed: ": _("Changing access failed:"),
     "Re-invitation failed: ": _("Re-invitation failed:"),
+    "Plex refused this server: ": _("Plex refused this server:"),
 }
 
 # For these the service's sentence carries facts the owner needs (Plex's own words, the

@@ -78,6 +78,7 @@ def _cache_key(lookup: Lookup) -> str:
         found.remote_streaming,
         lookup.email_enabled,
         lookup.local_enabled,
+        found.discord_gate,
     )
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
     return f"invite-page:{translation.get_language()}:{digest}"
@@ -107,20 +108,25 @@ def _context(lookup: Lookup) -> dict[str, Any]:
         email_url=reverse("invite-email", args=[code]),
         api_start_url=reverse("api:oauth_start"),
         api_redeem_url=reverse("api:redeem_invite"),
+        discord_gate=found.discord_gate,
+        discord_url=reverse("invite-discord", args=[code]),
     )
     return context
 
 
-def invite_html(lookup: Lookup, *, problem: Refusal | None = None, email: str = "", username: str = "") -> str:
-    """The page with ``CSRF_SLOT`` where the visitor's token goes; cached unless personal."""
-    personal = problem is not None or bool(email) or bool(username)
+def invite_html(
+    lookup: Lookup, *, problem: Refusal | None = None, email: str = "", username: str = "", discord_name: str = ""
+) -> str:
+    """The page with ``CSRF_SLOT`` where the visitor's token goes; cached unless personal.
+    ``discord_name``: who Discord vouched for on a Discord-gated invite (their Plex step shows)."""
+    personal = problem is not None or bool(email) or bool(username) or bool(discord_name)
     key = _cache_key(lookup)
     if not personal:
         html = cache.get(key)
         if html is not None:
             return str(html)
     context = _context(lookup)
-    context.update(problem=problem, email=email, username=username)
+    context.update(problem=problem, email=email, username=username, discord_name=discord_name)
     html = render_to_string("invites/invite.html", context)
     if not personal:
         cache.set(key, html, PAGE_SECONDS)

@@ -18,7 +18,7 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.invites import bulk
 from guestlist.invites.models import Invite, InviteTemplate
-from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT
+from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT, apply_discord_fields
 from guestlist.plex import content_options, libraries
 from guestlist.plex.models import MediaServer
 
@@ -30,6 +30,8 @@ SETTINGS = (
     "libraries",
     "content_limits",
     "description",
+    "discord_gate",
+    "discord_role_ids",
 )
 
 
@@ -76,6 +78,7 @@ def _apply(template: InviteTemplate, name: str, data: Mapping[str, Any]) -> None
         if not isinstance(description, str) or len(description) > 500:
             raise _invalid("description", "description must be text of at most 500 characters.")
         template.description = description.strip()
+    apply_discord_fields(template, data)
 
 
 def _save(template: InviteTemplate, actor: Actor, action: str) -> InviteTemplate:

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 
 from guestlist.plex.models import MediaServer
 
+DISCORD_GATES = [("", "none"), ("sign_in", "Discord account"), ("member", "member of the Discord server")]
+
 
 class Invite(models.Model):
     code = models.CharField(max_length=32, unique=True)
@@ -40,6 +42,10 @@ class Invite(models.Model):
     # The trial of people redeeming it: null follows the owner's setting, 0 means none,
     # N a trial of N days.
     trial_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Discord-gated invites (contract.md "Discord-gated invites"): "" none, "sign_in" a Discord
+    # account, "member" a member of the owner's Discord server; with role ids, one of them too.
+    discord_gate = models.CharField(max_length=8, choices=DISCORD_GATES, blank=True, default="")
+    discord_role_ids = models.JSONField(default=list, blank=True)
     # Kept by the database itself, so the "used up" filter and count can use an index.
     is_used_up = models.GeneratedField(
         expression=ExpressionWrapper(
@@ -136,6 +142,29 @@ class Redemption(models.Model):
         return f"{self.invite_code} by {self.person_key} ({self.state})"
 
 
+class InviteServer(models.Model):
+    """A further server an invite shares, with its own libraries (issue 20 §3).
+
+    The invite's first server stays ``Invite.server`` + ``Invite.libraries``, so invites of
+    one server (nearly all of them) need no row here and older API clients read the same
+    fields. One redemption claims one use and shares every server of the invite.
+    """
+
+    invite = models.ForeignKey(Invite, on_delete=models.CASCADE, related_name="extra_servers")
+    server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="+")
+    # As ``Invite.libraries``: "all", "default", or comma-separated section keys of this server.
+    libraries = models.CharField(max_length=512, default="default")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["invite", "server"], name="invite_server_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invite_id} on server {self.server_id}"
+
+
 class InviteTemplate(models.Model):
     """A named preset of invite settings, pickable in the create form."""
 
@@ -150,6 +179,10 @@ class InviteTemplate(models.Model):
     libraries = models.CharField(max_length=512, default="default")
     content_limits = models.JSONField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True)
+    # Discord-gated invites (contract.md "Discord-gated invites"): "" none, "sign_in" a Discord
+    # account, "member" a member of the owner's Discord server; with role ids, one of them too.
+    discord_gate = models.CharField(max_length=8, choices=DISCORD_GATES, blank=True, default="")
+    discord_role_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

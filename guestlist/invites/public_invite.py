@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from guestlist.core.models import SiteSettings
 from guestlist.invites import codes, status
+from guestlist.invites.models import InviteServer
 from guestlist.invites.redemption import MESSAGES
 from guestlist.plex import content_options, libraries
 from guestlist.plex.models import MediaServer
@@ -30,6 +31,7 @@ class PublicInvite:
     plex_home: bool | None = None
     expires_at: datetime | None = None
     user_expires_in_days: int | None = None
+    discord_gate: str = ""
     invite: InviteRow | None = None
     # The content limits in plain words ("films up to 12, TV shows up to TV-14"); "" for none.
     limits_words: str = ""
@@ -52,6 +54,7 @@ class PublicInvite:
                 plex_home=self.plex_home,
                 expires_at=self.expires_at,
                 user_expires_in_days=self.user_expires_in_days,
+                discord_gate=self.discord_gate,
                 remote_streaming=self.remote_streaming,
             )
         return answer
@@ -89,7 +92,11 @@ class InviteRow:
     server_id: int
     updated_at: datetime
     server_name: str
+    discord_gate: str
+    discord_role_ids: list[str]
     owner_plex_pass: bool | None = None
+    # Further servers (issue 20 §3): counted in the same query, read only when there are any.
+    extra_servers: int = 0
     content_limits: Any = None
 
     @property
@@ -100,7 +107,8 @@ class InviteRow:
 _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
-    "i.server_id, i.updated_at, s.name, s.owner_plex_pass, i.content_limits FROM invites_invite i "
+    "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids, s.owner_plex_pass, "
+    "(SELECT COUNT(*) FROM invites_inviteserver x WHERE x.invite_id = i.id), i.content_limits FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -125,10 +133,13 @@ def invite_row(code: str) -> InviteRow | None:
     values = list(row)
     values[2], values[6], values[7], values[8], values[9] = (bool(values[i]) for i in (2, 6, 7, 8, 9))
     values[3], values[13] = _aware(values[3]), _aware(values[13])
-    values[15] = None if values[15] is None else bool(values[15])
-    if isinstance(values[16], str):
+    # JSON columns come back as text from a raw query (SQLite and PostgreSQL's json alike).
+    roles = json.loads(values[16]) if isinstance(values[16], str) else values[16]
+    values[16] = [str(role) for role in roles or []]
+    values[17] = None if values[17] is None else bool(values[17])
+    if isinstance(values[19], str):
         # SQLite hands JSON back as text; PostgreSQL's driver decodes it already.
-        values[16] = json.loads(values[16])
+        values[19] = json.loads(values[19])
     return InviteRow(*values)
 
 
@@ -140,18 +151,25 @@ def describe(code: str) -> PublicInvite:
     reason = status.unusable_reason(invite, now)
     if reason is None and not SiteSettings.current().signup_enabled:
         reason = "signup_disabled"
+    names, titles = [invite.server_name], list(libraries.titles(invite.libraries, invite.server_id))
+    extra = InviteServer.objects.filter(invite_id=invite.id) if invite.extra_servers else InviteServer.objects.none()
+    for name, selection, server_id in extra.values_list("server__name", "libraries", "server_id"):
+        # An invite for several servers ("4K + HD") names each, and each one's libraries.
+        names.append(name)
+        titles += [f"{title} ({name})" for title in libraries.titles(selection, server_id)]
     return PublicInvite(
         valid=reason is None,
         reason=reason or "ok",
         code=invite.code,
-        server_name=invite.server_name,
-        library_titles=libraries.titles(invite.libraries, invite.server_id),
+        server_name=" + ".join(names),
+        library_titles=titles,
         allow_sync=invite.allow_sync,
         allow_channels=invite.allow_channels,
         allow_camera_upload=invite.allow_camera_upload,
         plex_home=invite.plex_home,
         expires_at=invite.expires_at,
         user_expires_in_days=invite.user_expires_in_days,
+        discord_gate=invite.discord_gate,
         invite=invite,
         limits_words=content_options.words(invite.content_limits) if invite.content_limits else "",
         remote_streaming=remote_streaming(invite.owner_plex_pass),

@@ -130,6 +130,57 @@ _WORDS: dict[str, tuple[str | Promise, str | Promise, int]] = {
         ),
         422,
     ),
+    "discord_required": (
+        _("Sign in with Discord first"),
+        _("This invite is for people the owner knows from Discord. Press “Sign in with Discord”, then continue."),
+        403,
+    ),
+    "discord_not_member": (
+        _("You are not in the owner's Discord server"),
+        _(
+            "This invite is for members of the owner's Discord server. Join the server (or ask the owner for an "
+            "invitation to it), then sign in with Discord again. Nothing was used up."
+        ),
+        403,
+    ),
+    "discord_missing_role": (
+        _("You do not have the Discord role this invite asks for"),
+        _(
+            "You are in the owner's Discord server, but without the role this invite is for. Ask the owner or a "
+            "moderator, then sign in with Discord again. Nothing was used up."
+        ),
+        403,
+    ),
+    "discord_in_use": (
+        _("This Discord account is already used by another member"),
+        _("Each Discord account can stand for one member here. Sign in with your own Discord account."),
+        409,
+    ),
+    "discord_unavailable": (
+        _("Discord is not answering right now"),
+        _("Nothing was used up. Try again in a few minutes."),
+        503,
+    ),
+    "discord_refused": (
+        _("Discord did not accept the sign-in"),
+        _("Nothing was used up. Press “Sign in with Discord” and try again; if it keeps failing, tell the owner."),
+        502,
+    ),
+    "discord_state": (
+        _("This Discord sign-in is unknown or was already used"),
+        _("Go back to your invite link and press “Sign in with Discord” again, in the same browser."),
+        403,
+    ),
+    "discord_cancelled": (
+        _("The Discord sign-in was cancelled"),
+        _("Press “Sign in with Discord” and allow Guestlist to see your account and your server membership."),
+        403,
+    ),
+    "discord_not_configured": (
+        _("Signing in with Discord is not set up"),
+        _("The owner has not finished connecting Discord. Let them know."),
+        503,
+    ),
     "invalid": (
         _("That does not look like an e-mail address"),
         _("Check it for typos and send it again."),

@@ -44,4 +44,14 @@ def invite_as_api(invite: Invite, *, now: datetime | None = None) -> dict[str, A
         "status": invite_badges[0],
         "streamarr_status": status.streamarr_status(invite, now),
         "trial": trial_as_api(invite.trial_days),
+        "discord_gate": invite.discord_gate,
+        "discord_role_ids": list(invite.discord_role_ids),
+        # Every server the invite shares, the first one being server_id + libraries above.
+        "servers": [
+            {"server_id": invite.server_id, "libraries": selection_as_api(invite.libraries)},
+            *(
+                {"server_id": row.server_id, "libraries": selection_as_api(row.libraries)}
+                for row in invite.extra_servers.all()
+            ),
+        ],
     }

@@ -18,8 +18,8 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes, search_index, status
-from guestlist.invites.models import Invite
+from guestlist.invites import codes, discord_gate, search_index, status
+from guestlist.invites.models import Invite, InviteServer, InviteTemplate
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
 from guestlist.notifications import notify
@@ -41,7 +41,10 @@ CREATABLE_FIELDS = frozenset(
         "description",
         "code",
         "server_id",
+        "servers",
         "trial",
+        "discord_gate",
+        "discord_role_ids",
     }
 )
 UPDATABLE_FIELDS = CREATABLE_FIELDS | {"is_active"}
@@ -109,6 +112,65 @@ def pick_server(server_id: object = None) -> MediaServer:
     return servers[0]
 
 
+MAX_SERVERS = 20
+
+
+@dataclass(frozen=True)
+class ServerChoice:
+    """One server an invite shares and the libraries it shares there (stored form)."""
+
+    server: MediaServer
+    libraries: str
+
+
+def invite_servers(invite: Invite) -> list[ServerChoice]:
+    """Every server ``invite`` shares, its first server first (issue 20 §3)."""
+    extra = [ServerChoice(row.server, row.libraries) for row in invite.extra_servers.select_related("server")]
+    return [ServerChoice(invite.server, invite.libraries), *extra]
+
+
+def _server_choices(value: object) -> list[ServerChoice]:
+    """The ``servers`` field: a non-empty list of {"server_id": N, "libraries": ...}, each server once."""
+    if not isinstance(value, list) or not value:
+        raise _invalid("servers", 'servers must be a list of {"server_id": N, "libraries": ...}, at least one.')
+    if len(value) > MAX_SERVERS:
+        raise _invalid("servers", f"An invite can name at most {MAX_SERVERS} servers.")
+    choices: list[ServerChoice] = []
+    for entry in value:
+        if not isinstance(entry, Mapping) or set(entry) - {"server_id", "libraries"} or "server_id" not in entry:
+            raise _invalid("servers", 'Each entry of servers needs "server_id" and may have "libraries".')
+        server = pick_server(entry["server_id"])
+        if any(choice.server.pk == server.pk for choice in choices):
+            raise _invalid("servers", f"The server {server.pk} is named twice.")
+        choices.append(ServerChoice(server, libraries.normalize_selection(entry.get("libraries"), server)))
+    return choices
+
+
+def _save_servers(invite: Invite, choices: list[ServerChoice] | None) -> None:
+    """Store the further servers (after ``invite.save()``); None leaves them as they are."""
+    if choices is None:
+        # The first server may have changed (server_id) to one the invite named further on.
+        InviteServer.objects.filter(invite=invite, server=invite.server).delete()
+        if invite.plex_home and InviteServer.objects.filter(invite=invite).exists():
+            raise _invalid("plex_home", "A Plex Home invite shares one server.")
+        return
+    if invite.plex_home and len(choices) > 1:
+        # A Home invite is one invitation to the owner's Plex Home plus one server's share.
+        raise _invalid("plex_home", "A Plex Home invite shares one server.")
+    InviteServer.objects.filter(invite=invite).delete()
+    InviteServer.objects.bulk_create(
+        InviteServer(invite=invite, server=choice.server, libraries=choice.libraries) for choice in choices[1:]
+    )
+
+
+def _servers_given(data: Mapping[str, Any]) -> list[ServerChoice] | None:
+    if data.get("servers") is None:
+        return None
+    if data.get("server_id") is not None or "libraries" in data:
+        raise _invalid("servers", "Send either servers, or server_id and libraries, not both.")
+    return _server_choices(data["servers"])
+
+
 def _expiry(data: Mapping[str, Any], now: datetime, *, creating: bool) -> tuple[bool, datetime | None]:
     """Returns (given, value) for the expiry fields; ``expires_in_days`` counts from now."""
     has_days, has_at = "expires_in_days" in data, "expires_at" in data
@@ -150,11 +212,41 @@ def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, cre
         invite.content_limits = content_options.clean(data["content_limits"], invite.server)
     if "trial" in data:
         invite.trial_days = clean_trial_field(data["trial"])
+    apply_discord_fields(invite, data)
     if "description" in data:
         description = data["description"] or ""
         if not isinstance(description, str) or len(description) > 500:
             raise _invalid("description", "description must be text of at most 500 characters.")
         invite.description = description.strip()
+
+
+def clean_role_ids(value: object) -> list[str]:
+    """A list of Discord role ids (snowflakes, as text or numbers)."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or len(value) > 50:
+        raise _invalid("discord_role_ids", "discord_role_ids must be a list of Discord role ids.")
+    cleaned = []
+    for item in value:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit() or not 15 <= len(text) <= 22:
+            raise _invalid("discord_role_ids", "discord_role_ids must be a list of Discord role ids.")
+        if text not in cleaned:
+            cleaned.append(text)
+    return cleaned
+
+
+def apply_discord_fields(target: Invite | InviteTemplate, data: Mapping[str, Any]) -> None:
+    """An invite's (or template's) Discord gate, checked against the Discord connection."""
+    if "discord_gate" not in data and "discord_role_ids" not in data:
+        return
+    if "discord_gate" in data:
+        target.discord_gate = str(data["discord_gate"] or "")
+    if "discord_role_ids" in data:
+        target.discord_role_ids = clean_role_ids(data["discord_role_ids"])
+    if target.discord_gate != discord_gate.MEMBER and "discord_role_ids" not in data:
+        target.discord_role_ids = []
+    discord_gate.check_gate(target.discord_gate, target.discord_role_ids)
 
 
 def defaults_from_settings(site: SiteSettings | None = None) -> dict[str, Any]:
@@ -178,8 +270,12 @@ def create_invite(data: Mapping[str, Any], *, actor: Actor, created_by: User | N
     if unknown:
         raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
     now = timezone.now()
-    server = pick_server(data.get("server_id"))
+    choices = _servers_given(data)
+    server = choices[0].server if choices else pick_server(data.get("server_id"))
     merged = {**defaults_from_settings(), **data}
+    merged.pop("servers", None)
+    if choices:
+        merged["libraries"] = choices[0].libraries
     if "expires_at" in data and "expires_in_days" not in data:
         merged.pop("expires_in_days", None)
     invite = Invite(server=server, created_by=created_by, created_by_label=actor.label[:150])
@@ -197,6 +293,7 @@ def create_invite(data: Mapping[str, Any], *, actor: Actor, created_by: User | N
         try:
             with transaction.atomic():
                 invite.save()
+                _save_servers(invite, choices)
                 audit.record(actor, "invite.create", invite, fields=_audit_fields(invite))
                 notify.invite_created(invite)
         except IntegrityError:
@@ -215,9 +312,12 @@ def _audit_fields(invite: Invite) -> dict[str, Any]:
         "user_expires_in_days": invite.user_expires_in_days,
         "libraries": invite.libraries,
         "content_limits": invite.content_limits or {},
+        "servers": [[row.server_id, row.libraries] for row in invite.extra_servers.all()] if invite.pk else [],
         **{field: getattr(invite, field) for field in BOOLEAN_FIELDS},
         "is_active": invite.is_active,
         "trial_days": invite.trial_days,
+        "discord_gate": invite.discord_gate,
+        "discord_role_ids": list(invite.discord_role_ids),
     }
 
 
@@ -230,7 +330,11 @@ def update_invite(invite: Invite, changes: Mapping[str, Any], *, actor: Actor) -
     with transaction.atomic():
         # Re-read under the write lock: used_count may have moved since the caller loaded it.
         invite = Invite.objects.select_for_update().get(pk=invite.pk)
-        if "server_id" in changes and changes["server_id"] != invite.server_id:
+        choices = _servers_given(changes)
+        if choices:
+            invite.server = choices[0].server
+            changes = {**changes, "libraries": choices[0].libraries}
+        elif "server_id" in changes and changes["server_id"] != invite.server_id:
             invite.server = pick_server(changes["server_id"])
             if "libraries" not in changes:
                 # Section keys belong to one server: they must exist on the new one too.
@@ -245,6 +349,7 @@ def update_invite(invite: Invite, changes: Mapping[str, Any], *, actor: Actor) -
                 invite.save()
         except IntegrityError:
             raise Conflict(f"The code {invite.code} is already taken.", code="code_taken") from None
+        _save_servers(invite, choices)
         after = _audit_fields(invite)
         changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         audit.record(actor, "invite.update", invite, changes=changed)
@@ -455,7 +560,9 @@ def _page_of_search(base: QuerySet[Invite], query: InviteQuery, now: datetime, p
         key=lambda hit: (hit.created_at, hit.pk),
         reverse=True,
     )[(query.page - 1) * page_size : query.page * page_size]
-    by_pk = Invite.objects.select_related("server").in_bulk([hit.pk for hit in chosen])
+    by_pk = (
+        Invite.objects.select_related("server").prefetch_related("extra_servers").in_bulk([hit.pk for hit in chosen])
+    )
     items = [by_pk[hit.pk] for hit in chosen if hit.pk in by_pk]
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)
 
@@ -484,5 +591,9 @@ def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> Inv
     counts = status_counts(base, now, narrowed=narrowed)
     filtered = base.filter(status.filter_q(query.status, now)) if query.status != "all" else base
     offset = (query.page - 1) * page_size
-    items = list(filtered.select_related("server").order_by("-created_at", "-id")[offset : offset + page_size])
+    items = list(
+        filtered.select_related("server")
+        .prefetch_related("extra_servers")
+        .order_by("-created_at", "-id")[offset : offset + page_size]
+    )
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)

@@ -18,7 +18,8 @@ from django.utils import timezone
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Gone, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes
+from guestlist.invites import codes, discord_gate
+from guestlist.invites.discord_gate import DiscordPass
 from guestlist.invites.models import Redemption
 from guestlist.invites.redemption import Identity, RedeemResult, existing_result, redeem, usable_invite
 from guestlist.members.logins import check_local_account, create_local_user
@@ -29,9 +30,19 @@ from guestlist.plex.models import PlexPin
 StartedSignIn = services.StartedPin
 
 
-def start(code: str, *, forward_url: str | None = None, purpose: str = PlexPin.Purpose.REDEEM) -> StartedSignIn:
-    """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page."""
+def start(
+    code: str,
+    *,
+    forward_url: str | None = None,
+    purpose: str = PlexPin.Purpose.REDEEM,
+    discord: DiscordPass | None = None,
+) -> StartedSignIn:
+    """Create a Plex PIN bound to this invite and the URL of Plex's sign-in page.
+
+    A Discord-gated invite sends nobody to Plex before Discord vouched for them."""
     invite = usable_invite(code) if purpose == PlexPin.Purpose.REDEEM else None
+    if invite is not None:
+        discord_gate.require(invite, discord)
     return services.start_pin(purpose, forward_url=forward_url, invite_id=invite.pk if invite is not None else None)
 
 
@@ -55,7 +66,9 @@ class PollResult:
     again: bool = False
 
 
-def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | None = None) -> PollResult:
+def poll_and_redeem(
+    code: str, public_id: str, *, actor: Actor, now: datetime | None = None, discord: DiscordPass | None = None
+) -> PollResult:
     """One poll of the PIN; once Plex says it is signed in, redeem as that Plex account."""
     now = now or timezone.now()
     pin = _pin_for(public_id, code)
@@ -81,7 +94,7 @@ def poll_and_redeem(code: str, public_id: str, *, actor: Actor, now: datetime | 
         token=token,
     )
     PlexPin.objects.filter(pk=pin.pk, state=PlexPin.State.WAITING).update(state=PlexPin.State.SIGNED_IN)
-    result = redeem(code, identity, actor=Actor.redeemer(identity.label, actor.ip))
+    result = redeem(code, identity, actor=Actor.redeemer(identity.label, actor.ip), discord=discord)
     redemption = Redemption.objects.filter(member=result.member, invite=pin.invite).order_by("-created_at").first()
     PlexPin.objects.filter(pk=pin.pk).update(state=PlexPin.State.USED, redemption=redemption)
     return PollResult(False, result)
@@ -111,7 +124,9 @@ def email_identity(email: str) -> Identity:
     return Identity(method=Redemption.Method.EMAIL, email=address)
 
 
-def redeem_with_local_account(code: str, email: str, username: str, password: str, *, actor: Actor) -> RedeemResult:
+def redeem_with_local_account(
+    code: str, email: str, username: str, password: str, *, actor: Actor, discord: DiscordPass | None = None
+) -> RedeemResult:
     """Streamarr's local-account path: redeem by e-mail with a username and password.
 
     A use is claimed and the member recorded as ``unlinked``; Plex is not asked for
@@ -128,7 +143,7 @@ def redeem_with_local_account(code: str, email: str, username: str, password: st
     def make_user(member: Member) -> None:
         create_local_user(member, clean, password, actor=actor)
 
-    result = redeem(code, identity, actor=actor, on_claimed=make_user)
+    result = redeem(code, identity, actor=actor, on_claimed=make_user, discord=discord)
     if result.member.user_id is None:
         # They had redeemed this invite before without an account: nothing new was claimed.
         raise Conflict("You have redeemed this invite already; sign in instead.", code="already_member")

@@ -24,8 +24,9 @@ from guestlist.core import ratelimit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import NotFound, ServiceError
 from guestlist.core.models import SiteSettings
-from guestlist.invites import cached_page, codes, refusals, signin, welcome
-from guestlist.invites.redemption import RedeemResult, redeem
+from guestlist.discord.client import base_url as discord_base_url
+from guestlist.invites import cached_page, codes, discord_gate, refusals, signin, welcome
+from guestlist.invites.redemption import RedeemResult, redeem, usable_invite
 from guestlist.invites.refusals import Refusal
 from guestlist.invites.services import find_by_code
 from guestlist.lib.memlimit import MemoryLimit
@@ -38,22 +39,29 @@ PIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 CODE_MISSES = MemoryLimit("invite_page_misses", 30, 60)
 
 
-def _public_policy() -> dict[str, list[str]]:
-    """The strict policy, plus Plex's sign-in page as a form target (the form redirects there)."""
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _public_policy(*, discord: bool = False) -> dict[str, list[str]]:
+    """The strict policy, plus Plex's sign-in page as a form target (the form redirects there),
+    and Discord's for a Discord-gated invite's "Sign in with Discord" form."""
     configured = cast(dict[str, list[str]], settings.SECURE_CSP)
     policy = {directive: list(sources) for directive, sources in configured.items()}
-    parts = urlsplit(auth_page_base(settings.PLEX_TV_URL))
-    plex_origin = f"{parts.scheme}://{parts.netloc}"
-    if plex_origin not in policy.setdefault("form-action", []):
-        policy["form-action"].append(plex_origin)
+    targets = policy.setdefault("form-action", [])
+    for origin in [_origin(auth_page_base(settings.PLEX_TV_URL)), *([_origin(discord_base_url())] if discord else [])]:
+        if origin not in targets:
+            targets.append(origin)
     return policy
 
 
-def _finish(response: HttpResponse, *, plex_form: bool = False) -> HttpResponse:
+def _finish(response: HttpResponse, *, plex_form: bool = False, discord_form: bool = False) -> HttpResponse:
     # Pages carry a CSRF token: fine for the visitor's browser, never for a shared cache.
     patch_cache_control(response, private=True, no_cache=True)
-    if plex_form:
-        response._csp_config = _public_policy()  # type: ignore[attr-defined]  # read by Django's CSP middleware
+    if plex_form or discord_form:
+        policy = _public_policy(discord=discord_form)
+        response._csp_config = policy  # type: ignore[attr-defined]  # read by Django's CSP middleware
     return response
 
 
@@ -77,12 +85,16 @@ def _invite_response(
     lookup = cached_page.look_up(code)
     if guessing and not lookup.known:
         CODE_MISSES.add(address)
-    html = cached_page.invite_html(lookup, problem=problem, email=email, username=username)
+    gated = lookup.usable and bool(lookup.found.discord_gate)
+    granted = discord_gate.pass_for(request, code) if gated else None
+    html = cached_page.invite_html(
+        lookup, problem=problem, email=email, username=username, discord_name=granted.username if granted else ""
+    )
     status = problem.status if problem is not None else lookup.status
     response = HttpResponse(html.replace(cached_page.CSRF_SLOT, get_token(request)), status=status)
     if problem is not None and problem.retry_after:
         response["Retry-After"] = str(problem.retry_after)
-    return _finish(response, plex_form=lookup.usable)
+    return _finish(response, plex_form=lookup.usable, discord_form=gated)
 
 
 @require_safe
@@ -133,7 +145,7 @@ def plex_start(request: HttpRequest, code: str) -> HttpResponse:
     forward = settings.BASE_URL + reverse("invite-plex-continue", args=[codes.normalize(code)]) + "?pin={pin}"
     try:
         ratelimit.enforce(ratelimit.OAUTH_START, request)
-        started = signin.start(code, forward_url=forward)
+        started = signin.start(code, forward_url=forward, discord=discord_gate.pass_for(request, code))
     except ServiceError as exc:
         return _invite_response(request, code, problem=refusals.from_error(exc))
     return HttpResponseRedirect(started.auth_url, status=303)
@@ -154,7 +166,10 @@ def plex_continue(request: HttpRequest, code: str) -> HttpResponse:
         try:
             ratelimit.enforce(ratelimit.PIN_POLL, request)
             polled = signin.poll_and_redeem(
-                code, pin, actor=Actor.redeemer("plex sign-in", ratelimit.client_ip(request))
+                code,
+                pin,
+                actor=Actor.redeemer("plex sign-in", ratelimit.client_ip(request)),
+                discord=discord_gate.pass_for(request, code),
             )
         except NotFound:
             # An unknown PIN (or one whose invite was deleted): starting again says which.
@@ -183,7 +198,12 @@ def email_redeem(request: HttpRequest, code: str) -> HttpResponse:
     try:
         ratelimit.enforce(ratelimit.REDEEM, request)
         identity = signin.email_identity(email)
-        result = redeem(code, identity, actor=Actor.redeemer(identity.email, ratelimit.client_ip(request)))
+        result = redeem(
+            code,
+            identity,
+            actor=Actor.redeemer(identity.email, ratelimit.client_ip(request)),
+            discord=discord_gate.pass_for(request, code),
+        )
     except ServiceError as exc:
         problem = refusals.from_error(exc)
         if problem.code == "signup_disabled" and SiteSettings.current().signup_enabled:
@@ -206,12 +226,44 @@ def local_redeem(request: HttpRequest, code: str) -> HttpResponse:
             username,
             request.POST.get("password", "")[:1000],
             actor=Actor.redeemer(email, ratelimit.client_ip(request)),
+            discord=discord_gate.pass_for(request, code),
         )
     except ServiceError as exc:
         return _invite_response(request, code, problem=refusals.from_error(exc), email=email, username=username)
     if result.member.user is not None:
         login(request, result.member.user, backend=LOGIN_BACKEND)
     return HttpResponseRedirect(reverse("me"), status=303)
+
+
+@require_POST
+def discord_start(request: HttpRequest, code: str) -> HttpResponse:
+    """A Discord-gated invite's first step: off to Discord (state and PKCE kept in the session)."""
+    try:
+        ratelimit.enforce(ratelimit.OAUTH_START, request)
+        invite = usable_invite(code)
+        url = discord_gate.start(request, invite)
+    except ServiceError as exc:
+        return _invite_response(request, code, problem=refusals.from_error(exc))
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_safe
+def discord_callback(request: HttpRequest) -> HttpResponse:
+    """Where Discord sends the redeemer back. A GET by necessity, but it acts only for the
+    browser that started the sign-in (the state in its session) and claims nothing: it keeps
+    Discord's answer for the Plex step, or shows the refusal."""
+    code = discord_gate.code_of_callback(request)
+    if code is None:
+        shown = refusals.refusal("discord_state")
+        response = render(request, "error.html", {"title": shown.title, "message": shown.next_step}, status=403)
+        return _finish(response)
+    try:
+        ratelimit.enforce(ratelimit.OAUTH_START, request)
+        invite = usable_invite(code)
+        discord_gate.finish(request, invite)
+    except ServiceError as exc:
+        return _invite_response(request, code, problem=refusals.from_error(exc))
+    return HttpResponseRedirect(reverse("invite", args=[code]), status=303)
 
 
 @require_safe

@@ -19,6 +19,7 @@ from guestlist.core.markdown import render_markdown
 from guestlist.core.models import SiteSettings
 from guestlist.invites.models import Redemption
 from guestlist.invites.public_invite import remote_streaming
+from guestlist.members import persons
 from guestlist.members.models import Member
 from guestlist.plex.models import Library
 
@@ -81,6 +82,13 @@ class WelcomePage:
     expires_at: datetime | None
     owner_text: SafeString | None
     remote_streaming: str | None = None
+    # With several servers (issue 20 §3): each server's name and state, so the redeemer sees
+    # which parts worked. Empty for a single server.
+    servers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def servers_waiting(self) -> bool:
+        return any(state in (ACCEPTING, SAVED) for _name, state in self.servers)
 
 
 def _state(member: Member, via: str) -> str:
@@ -98,6 +106,19 @@ def _state(member: Member, via: str) -> str:
     if via == VIA_PLEX and waiting_for_accept and not member.is_home:
         return ACCEPTING
     return CHECK_EMAIL
+
+
+REFUSED = "refused"  # Plex refused this one server; the others stand
+
+
+def _server_states(member: Member, via: str) -> tuple[tuple[str, str], ...]:
+    rows = persons.rows_of(member)
+    if len(rows) < 2:
+        return ()
+    return tuple(
+        (row.server.name, REFUSED if row.reason.startswith("Plex refused this server") else _state(row, via))
+        for row in rows
+    )
 
 
 def page_for(member: Member, via: str) -> WelcomePage:
@@ -119,5 +140,6 @@ def page_for(member: Member, via: str) -> WelcomePage:
         allow_channels=member.allow_channels,
         expires_at=member.expires_at,
         owner_text=render_markdown(markdown) if markdown else None,
+        servers=_server_states(member, via),
         remote_streaming=remote_streaming(member.server.owner_plex_pass),
     )

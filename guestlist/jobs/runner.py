@@ -150,6 +150,14 @@ def has_work(db: Database, job: Job, now: datetime) -> bool:
         )
     if job.name == "sync":
         return bool(db.rows("SELECT 1 FROM plex_mediaserver LIMIT 1"))
+    if job.name == "discord":
+        connected = db.rows("SELECT 1 FROM discord_discordsettings WHERE id = 1 AND bot_token <> '' AND guild_id <> ''")
+        return bool(connected) and bool(
+            db.rows(
+                "SELECT 1 FROM members_member WHERE discord_gate = 'member' AND discord_id <> '' "
+                "AND status IN ('pending', 'active') LIMIT 1"
+            )
+        )
     if job.name == "inactivity":
         rows = db.rows("SELECT inactivity_enabled FROM core_sitesettings WHERE id = 1")
         return bool(rows and rows[0][0])

@@ -29,6 +29,8 @@ JOBS: tuple[Job, ...] = (
     # keeps "your trial ends on the 5th" from meaning "some time on the 6th".
     Job("trials", "guestlist.members.trials:run", every_seconds=3600, first_after_seconds=90),
     Job("sync", "guestlist.members.sync:sync_job", every_seconds=15 * 60, first_after_seconds=60),
+    # Members of Discord-gated invites still in the owner's Discord server (members.discord_check).
+    Job("discord", "guestlist.members.discord_check:run", every_seconds=30 * 60, first_after_seconds=120),
     # Only while the owner has the inactivity rule on (the runner asks the settings first);
     # hourly is plenty for a rule counted in days, and it runs after the sync has read last seen.
     Job("inactivity", "guestlist.members.inactivity:job", every_seconds=3600, first_after_seconds=120),

@@ -66,6 +66,7 @@ def erase_member(member_id: int, *, actor: Actor) -> Member:
             user.save()
             Invite.objects.filter(created_by=user).update(created_by_label=name)
 
+        member.discord_id = member.discord_username = ""  # their Discord account (issue 22)
         if member.plex_id is not None:
             # What they watched last, kept for last seen (members/activity.py), goes too.
             Sighting.objects.filter(server_id=member.server_id, plex_account_id=member.plex_id).delete()

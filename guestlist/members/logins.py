@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from guestlist.core import audit
@@ -217,12 +218,14 @@ def member_for_account(account: PlexAccount) -> Member | None:
     and a membership, the refusal says so, so the person knows what to do.
     """
     live = Member.objects.filter(status__in=(Member.Status.PENDING, Member.Status.ACTIVE)).select_related("user")
-    by_id = live.filter(plex_id=account.id).order_by("-created_at").first()
+    # Someone on several servers signs in as their person row (it holds their user).
+    person_first = (F("primary").asc(nulls_first=True), "-created_at")
+    by_id = live.filter(plex_id=account.id).order_by(*person_first).first()
     if by_id is not None:
         return by_id
     if not account.email:
         return None
-    by_email = live.filter(plex_id__isnull=True, email__iexact=account.email).order_by("-created_at").first()
+    by_email = live.filter(plex_id__isnull=True, email__iexact=account.email).order_by(*person_first).first()
     if by_email is not None and not account.email_confirmed:
         raise email_unconfirmed(account.email)
     return by_email
@@ -304,42 +307,58 @@ def link_plex_account(caller: Caller, signed_in: SignedIn) -> Member:
         taken = Member.objects.filter(server=locked.server, person_key=f"plex:{account.id}").exclude(pk=locked.pk)
         if Member.objects.filter(server=locked.server, plex_id=account.id).exclude(pk=locked.pk).exists():
             raise Conflict("This Plex account already has a membership here.", code="already_member")
-        locked.plex_id = account.id
-        if not taken.exists():
-            locked.person_key = f"plex:{account.id}"
-        locked.username = account.username or account.title or locked.username
-        locked.thumb = account.thumb or locked.thumb
-        locked.status = Member.Status.PENDING
-        locked.save()
         redemption = (
             Redemption.objects.filter(member=locked, state=Redemption.State.PENDING).order_by("-created_at").first()
         )
         if redemption is not None:
             redemption.user_token_encrypted = crypto.encrypt(signed_in.token)
             redemption.plex_id = account.id
-            redemption.username = locked.username
+            redemption.username = account.username or account.title or locked.username
             redemption.save(update_fields=["user_token_encrypted", "plex_id", "username"])
-        payload: dict[str, Any] = {
-            "invitee": locked.email,
-            "library_keys": locked.library_keys or [],
-            "allow_sync": locked.allow_sync,
-            "allow_channels": locked.allow_channels,
-            "allow_camera_upload": locked.allow_camera_upload,
-            "content_limits": locked.content_limits or {},
-            # A refusal puts them back to "unlinked" instead of deleting the member.
-            "previous_status": Member.Status.UNLINKED,
-        }
-        kind = PlexOperation.Kind.HOME_INVITE if locked.is_home else PlexOperation.Kind.SHARE
-        op = outbox.enqueue(kind, member=locked, redemption=redemption, payload=payload)
+        # Their rows on the invite's other servers (issue 20 §3) are linked and shared too.
+        siblings = list(
+            Member.objects.select_for_update().filter(primary=locked, status=Member.Status.UNLINKED).order_by("pk")
+        )
+        ops = []
+        for row, is_taken in [(locked, taken.exists())] + [
+            (sibling, Member.objects.filter(server=sibling.server, person_key=f"plex:{account.id}").exists())
+            for sibling in siblings
+            if not Member.objects.filter(server=sibling.server, plex_id=account.id).exists()
+        ]:
+            ops.append(_link_row(row, account, redemption, taken=is_taken))
         audit.record(caller.actor, "member.plex_linked", locked, plex_id=account.id)
-    outcome = outbox.run(op)
+    outcomes = [outbox.run(op) for op in ops]
+    outcome = outcomes[0]
     if outcome.state == PlexOperation.State.FAILED:
         raise services.as_service_error(outcome.exc or PlexError(outcome.error))
-    if outcome.done and redemption is not None:
-        accept = PlexOperation.objects.filter(
+    if any(each.done for each in outcomes) and redemption is not None:
+        for accept in PlexOperation.objects.filter(
             redemption=redemption, kind=PlexOperation.Kind.ACCEPT, state=PlexOperation.State.QUEUED
-        ).first()
-        if accept is not None and (claimed := outbox.claim(accept.pk)) is not None:
-            outbox.run(claimed)
+        ).values_list("pk", flat=True):
+            if (claimed := outbox.claim(accept)) is not None:
+                outbox.run(claimed)
     locked.refresh_from_db()
     return locked
+
+
+def _link_row(row: Member, account: PlexAccount, redemption: Redemption | None, *, taken: bool) -> PlexOperation:
+    """One server's row of a local account gets its Plex account and its share queued."""
+    row.plex_id = account.id
+    if not taken:
+        row.person_key = f"plex:{account.id}"
+    row.username = account.username or account.title or row.username
+    row.thumb = account.thumb or row.thumb
+    row.status = Member.Status.PENDING
+    row.save()
+    payload: dict[str, Any] = {
+        "invitee": row.email,
+        "library_keys": row.library_keys or [],
+        "allow_sync": row.allow_sync,
+        "allow_channels": row.allow_channels,
+        "allow_camera_upload": row.allow_camera_upload,
+        "content_limits": row.content_limits or {},
+        # A refusal puts them back to "unlinked" instead of deleting the member.
+        "previous_status": Member.Status.UNLINKED,
+    }
+    kind = PlexOperation.Kind.HOME_INVITE if row.is_home else PlexOperation.Kind.SHARE
+    return outbox.enqueue(kind, member=row, redemption=redemption, payload=payload)

@@ -17,6 +17,10 @@ class Member(models.Model):
 
     One row per person per server; ``person_key`` is ``plex:<account id>`` when Plex told us
     who they are, else ``email:<address>``. Rows are never deleted, so history survives.
+    A person on several servers (an invite naming "4K + HD") has one row per server: the
+    first is their person row (``primary`` empty) and the others point to it, so lists show
+    the person once with their servers, while every row keeps its own share, status, expiry
+    and Plex work (docs/architecture.md, "Several Plex servers").
     """
 
     class Status(models.TextChoices):
@@ -45,6 +49,7 @@ class Member(models.Model):
         DEACTIVATE = "deactivate"
 
     server = models.ForeignKey(MediaServer, on_delete=models.PROTECT, related_name="members")
+    primary = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="other_servers")
     person_key = models.CharField(max_length=300)
     email = models.CharField(max_length=254, blank=True)
     username = models.CharField(max_length=200, blank=True)
@@ -93,6 +98,14 @@ class Member(models.Model):
     trial_ends_at = models.DateTimeField(null=True, blank=True)
     trial_outcome = models.CharField(max_length=16, choices=TrialOutcome.choices, blank=True)
     trial_settled_at = models.DateTimeField(null=True, blank=True)
+    # The Discord account they signed in with on a Discord-gated invite, and what that invite
+    # asked of them then ("member" and the role ids: what the re-check job holds them to).
+    discord_id = models.CharField(max_length=32, blank=True)
+    discord_username = models.CharField(max_length=100, blank=True)
+    discord_gate = models.CharField(max_length=8, blank=True)
+    discord_role_ids = models.JSONField(default=list, blank=True)
+    # When the re-check found them out of the Discord server (or without the role); cleared once back.
+    discord_left_at = models.DateTimeField(null=True, blank=True)
     # The inactivity rule (members/inactivity.py) never warns or removes an exempt member.
     inactivity_exempt = models.BooleanField(default=False)
     # Set when the rule warned them; cleared when they are seen again after it.

@@ -22,4 +22,6 @@ def member_as_api(member: Member, *, message: str | None = None) -> dict[str, An
         "is_active": member.status in ("pending", "active"),
         "status": member.status,
         "message": message or None,
+        "server_id": member.server_id,
+        "person_id": member.primary_id or member.pk,
     }

@@ -62,6 +62,8 @@ class MemberQuery:
     # Members not seen for this many days (never seen counts once they joined that long ago).
     not_seen_days: int | None = None
     sort: str = "-created_at"
+    # One row per person (their person row) instead of one per server (issue 20 §3).
+    persons: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,21 @@ def member_queryset(query: MemberQuery) -> QuerySet[Member]:
         if not 0 <= query.not_seen_days <= MAX_NOT_SEEN_DAYS:
             raise Invalid(f"not_seen_days must be a whole number from 0 to {MAX_NOT_SEEN_DAYS}.")
         members = members.filter(not_seen_q(query.not_seen_days, timezone.now()))
+    if query.persons:
+        members = members.filter(primary__isnull=True)
     return members
+
+
+def attach_server_rows(members: list[Member]) -> None:
+    """Give each person row ``server_rows``: all their rows (one per server), in one query."""
+    heads = [member.pk for member in members]
+    rows: dict[int, list[Member]] = {pk: [] for pk in heads}
+    for row in Member.objects.filter(Q(pk__in=heads) | Q(primary_id__in=heads)).select_related("server"):
+        rows[row.primary_id or row.pk].append(row)
+    for member in members:
+        member.server_rows = sorted(  # type: ignore[attr-defined]  # read by the members table's template
+            rows.get(member.pk, []), key=lambda row: (row.primary_id is not None, row.server_id)
+        )
 
 
 def list_members(query: MemberQuery) -> MemberPage:
@@ -123,6 +139,8 @@ def list_members(query: MemberQuery) -> MemberPage:
     page = max(1, min(query.page, MAX_PAGE))
     offset = (page - 1) * page_size
     items = list(members.select_related("invite").order_by(*MEMBER_SORTS[query.sort])[offset : offset + page_size])
+    if query.persons:
+        attach_server_rows(items)
     return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)
 
 
@@ -223,7 +241,12 @@ def act_on_members(member_ids: list[int], action: str, *, actor: Actor, days: in
         raise Invalid(f"action must be one of {', '.join(BULK_ACTIONS)}.")
     operations: list[PlexOperation] = []
     with transaction.atomic():
-        chosen = list(Member.objects.select_for_update().filter(pk__in=member_ids).select_related("server"))
+        # Choosing a person row chooses the person: each of their servers.
+        chosen = list(
+            Member.objects.select_for_update()
+            .filter(Q(pk__in=member_ids) | Q(primary_id__in=member_ids))
+            .select_related("server")
+        )
         live = [member for member in chosen if member.status in RENEWABLE]
         if action == "extend":
             operations += _extend_locked(live, days=days, actor=actor, now=timezone.now())

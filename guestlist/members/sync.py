@@ -344,6 +344,9 @@ def import_users(
         if plex_ids is not None and user.id not in plex_ids:
             continue
         member = match_any(server, user) or Member(server=server, person_key=f"plex:{user.id}")
+        if member.pk is None:
+            # Already a member on another server: the same person, one more server.
+            member.primary = Member.objects.filter(plex_id=user.id, primary__isnull=True).exclude(server=server).first()
         member.status = Status.ACTIVE
         member.reason = IMPORTED
         member.is_home = user.home

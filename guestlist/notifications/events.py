@@ -37,6 +37,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "member.restored",
     "trial.ended",
     "trial.extension_requested",
+    "member.discord_left",
     "invite_request.created",
     "invite_request.approved",
     "invite_request.declined",

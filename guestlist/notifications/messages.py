@@ -50,6 +50,7 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.restored": _("Member restored"),
             "trial.ended": _("Trial ended"),
             "trial.extension_requested": _("Trial extension requested"),
+            "member.discord_left": _("Left the Discord server"),
             "invite_request.created": _("Invite requested"),
             "invite_request.approved": _("Invite request approved"),
             "invite_request.declined": _("Invite request declined"),
@@ -75,6 +76,9 @@ def describe(payload: dict[str, Any], language: str) -> tuple[str, str]:
             "member.restored": _("%(who)s has their access to %(server)s back."),
             "trial.ended": _("The trial of %(who)s on %(server)s has ended."),
             "trial.extension_requested": _("%(who)s asks for a longer trial on %(server)s."),
+            "member.discord_left": _(
+                "%(who)s left your Discord server or lost the role their invite to %(server)s asked for."
+            ),
             "invite_request.created": _("%(who)s asks for an invite to %(server)s."),
             "invite_request.approved": _("The invite request of %(who)s was approved."),
             "invite_request.declined": _("The invite request of %(who)s was declined."),

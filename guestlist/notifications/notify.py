@@ -154,6 +154,19 @@ def member_access_differs(member: Member, *, plex: dict[str, Any]) -> None:
     emit("member.access_differs", _member_data(member, plex=plex))
 
 
+def member_discord_left(member: Member, *, why: str, action: str) -> None:
+    """A member of a Discord-gated invite left the owner's Discord server (``why``: left_server)
+    or lost the role it asked for (lost_role); ``action``: warn, or remove (their access ends)."""
+    day = member.discord_left_at.date().isoformat() if member.discord_left_at else "none"
+    emit(
+        "member.discord_left",
+        _member_data(
+            member, why=why, action=action, discord={"id": member.discord_id, "username": member.discord_username}
+        ),
+        key=f"member.discord_left:{member.pk}:{day}",
+    )
+
+
 def reinvite_requested(member: Member) -> None:
     day = member.removed_at.date().isoformat() if member.removed_at else "none"
     emit("member.reinvite_requested", _member_data(member), key=f"member.reinvite_requested:{member.pk}:{day}")

@@ -253,11 +253,12 @@ def build_plex_tv_app(sim: Simulation) -> SimApp:
     return SimApp(sim, rules, not_found=plex_tv_not_found, fault_response=plex_tv_fault)
 
 
-def build_pms_app(sim: Simulation) -> SimApp:
+def build_pms_app(sim: Simulation, machine_identifier: str | None = None) -> SimApp:
     return SimApp(
         sim,
         pms.rules(),
         fixed_host=PMS,
         not_found=pms.not_found,
         fault_response=pms.fault_response,
+        machine_identifier=machine_identifier,
     )

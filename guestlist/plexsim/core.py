@@ -120,6 +120,8 @@ class Call:
     host: str
     path: str
     log_entry: dict[str, Any] | None = None
+    # The server a PMS listener plays when several run (None: ``Settings.pms_machine_identifier``).
+    machine_identifier: str | None = None
 
     @property
     def state(self) -> SimState:
@@ -180,8 +182,10 @@ class SimApp:
         fixed_host: str | None = None,
         not_found: Callable[[Call], Response],
         fault_response: Callable[[Call, Fault], Response],
+        machine_identifier: str | None = None,
     ) -> None:
         self.sim = sim
+        self.machine_identifier = machine_identifier
         self.url_map = Map(list(rules), strict_slashes=False, merge_slashes=False)
         self.fixed_host = fixed_host
         self.not_found = not_found
@@ -190,7 +194,7 @@ class SimApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         host, path = self._host_and_path(request)
-        call = Call(self.sim, request, host, path)
+        call = Call(self.sim, request, host, path, machine_identifier=self.machine_identifier)
         if not path.startswith("/__sim/"):
             call.log_entry = self._record(call)
         response = self._respond(call)

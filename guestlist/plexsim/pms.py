@@ -20,7 +20,8 @@ class _Denied(Exception):
 
 
 def _server(call: Call) -> Server:
-    server = call.state.pms_server()
+    wanted = call.machine_identifier
+    server = call.state.server(wanted) if wanted else call.state.pms_server()
     if server is None:
         raise _Denied(render.html_error(503, "Service Unavailable"))
     return server

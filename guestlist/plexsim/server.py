@@ -52,6 +52,7 @@ class PlexSimulator:
         self.sim = Simulation(state or SimState())
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
+        self._more_pms: dict[str, str] = {}
 
     # Lifecycle
 
@@ -64,6 +65,16 @@ class PlexSimulator:
         self.sim.plex_tv_url = f"http://{host}:{plex_tv.server_port}"
         self.sim.pms_url = f"http://{host}:{pms.server_port}"
         return self
+
+    def serve_pms(self, server: Server | str, host: str = "127.0.0.1", port: int = 0) -> str:
+        """A further fake PMS, playing ``server`` (one plex.tv account may own several): returns
+        its URL. The first PMS (``pms_url``) plays ``Settings.pms_machine_identifier`` or the
+        first server. Asking again for the same server returns the listener already running."""
+        machine = server if isinstance(server, str) else server.machine_identifier
+        if machine not in self._more_pms:
+            listener = self._serve(host, port, control.build_pms_app(self.sim, machine))
+            self._more_pms[machine] = f"http://{host}:{listener.server_port}"
+        return self._more_pms[machine]
 
     def _serve(self, host: str, port: int, app: SimApp) -> BaseWSGIServer:
         server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
@@ -89,6 +100,7 @@ class PlexSimulator:
             thread.join(timeout=5)
         self._servers.clear()
         self._threads.clear()
+        self._more_pms.clear()
 
     def __enter__(self) -> Self:
         if not self._servers:

@@ -11,6 +11,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import delete_if_orphaned, disable_invites_of_departed
+from guestlist.members import persons
 from guestlist.members.models import Member
 from guestlist.notifications import notify
 from guestlist.plex.errors import PlexError
@@ -26,6 +27,33 @@ def _member_id(op: PlexOperation) -> int:
     if op.member_id is None:
         raise LookupError(f"Plex operation {op.pk} has no member")
     return op.member_id
+
+
+GRANTS = (Kind.SHARE, Kind.HOME_INVITE)
+
+
+def _token_still_needed(op: PlexOperation) -> bool:
+    """A redemption of several servers keeps the redeemer's token until every server's share
+    and accept are through; one server finishing must not take it from the others."""
+    if not op.redemption_id:
+        return False
+    return (
+        PlexOperation.objects.filter(
+            redemption_id=op.redemption_id, state=State.QUEUED, kind__in=(*GRANTS, Kind.ACCEPT)
+        )
+        .exclude(pk=op.pk)
+        .exists()
+    )
+
+
+def _forget_token(op: PlexOperation, **fields: Any) -> None:
+    """Clear the redeemer's token once no work of the redemption needs it (plus ``fields``)."""
+    if not op.redemption_id:
+        return
+    if not _token_still_needed(op):
+        fields["user_token_encrypted"] = ""
+    if fields:
+        Redemption.objects.filter(pk=op.redemption_id).update(**fields)
 
 
 def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
@@ -52,10 +80,12 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
                     status=Member.Status.ACTIVE, updated_at=now
                 )
                 if redemption.user_token_encrypted:
-                    Redemption.objects.filter(pk=redemption.pk).update(user_token_encrypted="", accepted_at=now)
+                    _forget_token(op, accepted_at=now)
             elif (
                 redemption.user_token_encrypted
-                and not PlexOperation.objects.filter(redemption_id=redemption.pk, kind=Kind.ACCEPT).exists()
+                and not PlexOperation.objects.filter(
+                    redemption_id=redemption.pk, kind=Kind.ACCEPT, server_id=op.server_id
+                ).exists()
             ):
                 # The share exists; now accept it as the redeemer so they need no e-mail.
                 enqueue(Kind.ACCEPT, member=member, redemption=redemption, inline=False)
@@ -64,11 +94,8 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
             Member.objects.filter(pk=member.pk, status=Member.Status.PENDING).update(
                 status=Member.Status.ACTIVE, updated_at=now
             )
-        if op.redemption_id:
-            # The token's job is done: keep it no longer than needed.
-            Redemption.objects.filter(pk=op.redemption_id or 0).update(
-                user_token_encrypted="", accepted_at=now if "accepted" in result else None
-            )
+        # The token's job is done: keep it no longer than needed.
+        _forget_token(op, **({"accepted_at": now} if "accepted" in result else {}))
     elif op.kind == Kind.UPDATE_SHARE:
         _access_confirmed(member, op.payload, now)
     elif op.kind == Kind.SUSPEND:
@@ -88,6 +115,7 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
         disable_invites_of_departed(member, actor=JOB_ACTOR)
         member.refresh_from_db()
         notify.member_ended(member, final)
+        persons.hand_over(member)
         delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
 
 
@@ -206,8 +234,8 @@ def on_cancelled(op: PlexOperation) -> None:
     """Runs inside the transaction that cancels ``op`` (the member is being removed)."""
     if op.kind == Kind.ACCEPT or op.kind in (Kind.SHARE, Kind.HOME_INVITE):
         # The redeemer's token is kept only for work still to do.
-        Redemption.objects.filter(pk=op.redemption_id or 0).update(user_token_encrypted="")
-    if op.kind in (Kind.SHARE, Kind.HOME_INVITE) and op.redemption_id:
+        _forget_token(op)
+    if op.kind in (Kind.SHARE, Kind.HOME_INVITE) and op.redemption_id and not _grant_still_open(op):
         # Their use was spent on a membership that ended before Plex confirmed it; it is
         # settled rather than left pending for ever, and not given back (they redeemed).
         Redemption.objects.filter(pk=op.redemption_id, state=Redemption.State.PENDING).update(
@@ -224,7 +252,7 @@ def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:
         give_back_use(op, error, exc)
     elif op.kind == Kind.ACCEPT:
         # They can still accept from Plex's e-mail or app; the sync job notices when they do.
-        Redemption.objects.filter(pk=op.redemption_id or 0).update(user_token_encrypted="")
+        _forget_token(op)
         Member.objects.filter(pk=_member_id(op)).update(
             reason="Accept the invitation in the e-mail from Plex.", updated_at=now
         )
@@ -265,14 +293,82 @@ def _remove_instead(op: PlexOperation, error: str) -> None:
     audit.record(JOB_ACTOR, "member.suspend_failed", member, error=error[:200], removed_instead=True)
 
 
-def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
-    """A redemption Plex refused for good: the use returns to the invite, no access remains."""
-    code = "plex_refused"
+def _grant_still_open(op: PlexOperation) -> bool:
+    """Another server of the same redemption is shared or still being shared."""
+    if not op.redemption_id:
+        return False
+    return (
+        PlexOperation.objects.filter(
+            redemption_id=op.redemption_id, kind__in=GRANTS, state__in=(State.QUEUED, State.DONE)
+        )
+        .exclude(pk=op.pk)
+        .exists()
+    )
+
+
+def _refusal_code(exc: PlexError | None) -> str:
     if exc is not None and type(exc).__name__ == "PlexPassRequired":
-        code = "plex_pass_required"
-    elif exc is not None and type(exc).__name__ == "PlexAlreadyShared":
-        code = "already_member"
+        return "plex_pass_required"
+    if exc is not None and type(exc).__name__ == "PlexAlreadyShared":
+        return "already_member"
+    return "plex_refused"
+
+
+def refuse_one_server(op: PlexOperation, error: str, exc: PlexError | None) -> None:
+    """Plex refused one server of a redemption whose other servers stand: the use stays spent
+    (it bought the others), this server's row records the refusal, the rest is untouched."""
+    code = _refusal_code(exc)
+    cancel_open(_member_id(op))
+    member = Member.objects.get(pk=_member_id(op))
+    previous = op.payload.get("previous_status")
+    now = timezone.now()
+    member.status = previous or Member.Status.REMOVED
+    member.reason = (f"Re-invitation failed: {error}" if previous else f"Plex refused this server: {error}")[:200]
+    if not previous:
+        member.removed_at = now
+    member.save(update_fields=["status", "reason", "removed_at", "updated_at"])
+    audit.record(JOB_ACTOR, "invite.redeem_part_failed", member, server_id=op.server_id, error=error[:500])
+    # The other servers may have finished already: then nothing needs the token any more.
+    _forget_token(op)
+    if code != "already_member" and op.redemption_id:
+        redemption = Redemption.objects.filter(pk=op.redemption_id).first()
+        notify.redemption_failed(
+            Invite.objects.filter(pk=redemption.invite_id or 0).first() if redemption else None,
+            member,
+            error_code=code,
+            error=error,
+        )
+    persons.hand_over(member)
+
+
+def _drop_refused_siblings(op: PlexOperation) -> None:
+    """The last server of a redemption failed too: rows made only for it (refused earlier,
+    never anyone's access before) go, as a single server's row does."""
+    for sibling in PlexOperation.objects.filter(
+        redemption_id=op.redemption_id or 0, kind__in=GRANTS, state=State.FAILED
+    ).exclude(pk=op.pk):
+        if sibling.payload.get("previous_status") or sibling.member_id is None:
+            continue
+        row = Member.objects.filter(pk=sibling.member_id, status=Member.Status.REMOVED).first()
+        if row is None:
+            continue
+        Member.objects.filter(primary=row).update(primary=None)
+        Redemption.objects.filter(member=row).update(member=None)
+        row.delete()
+
+
+def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
+    """A redemption Plex refused for good: the use returns to the invite, no access remains.
+
+    With several servers this holds only when every server was refused; while another one
+    is shared or still being shared, only this server's part failed (``refuse_one_server``).
+    """
+    if _grant_still_open(op):
+        refuse_one_server(op, error, exc)
+        return
+    code = _refusal_code(exc)
     if op.redemption_id:
+        _drop_refused_siblings(op)
         failed = Redemption.objects.filter(
             pk=op.redemption_id, state__in=(Redemption.State.PENDING, Redemption.State.DONE)
         ).update(
@@ -303,6 +399,7 @@ def give_back_use(op: PlexOperation, error: str, exc: PlexError | None) -> None:
     else:
         # The member existed only for this attempt; the failed redemption keeps the history.
         Redemption.objects.filter(member=member).update(member=None)
+        Member.objects.filter(primary=member).update(primary=None)
         member.delete()
 
 

@@ -270,6 +270,10 @@ def _source(data: dict[str, Any]) -> Source:
         )
     settings = data.get("settings")
     source.settings = dict(settings) if isinstance(settings, dict) else None
+    requests = data.get("invite_requests")
+    source.requests = [dict(item) for item in requests if isinstance(item, dict)] if isinstance(requests, list) else []
+    request_settings = data.get("invite_request_settings")
+    source.request_settings = dict(request_settings) if isinstance(request_settings, dict) else None
     return source
 
 

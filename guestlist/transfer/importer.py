@@ -28,6 +28,8 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid
 from guestlist.core.models import SiteSettings
+from guestlist.invite_requests import services as request_services
+from guestlist.invite_requests.models import InviteRequest
 from guestlist.invites.codes import looks_like_code, normalize
 from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
@@ -37,6 +39,7 @@ from guestlist.plex.content_limits import from_filters
 from guestlist.plex.models import Library, MediaServer
 from guestlist.plex.records import PlexUser
 from guestlist.transfer import export, komandorr, wizarr
+from guestlist.transfer.peerdb import parse_datetime
 from guestlist.transfer.records import ImportSummary, Source, SourceInvite, SourceLibrary, SourcePerson
 
 Status = Member.Status
@@ -142,6 +145,7 @@ class Importer:
         self.bring_uses()
         if self.source.settings is not None:
             self.bring_settings(self.source.settings)
+        self.bring_requests()
         return self.summary
 
     # Invites
@@ -399,6 +403,66 @@ class Importer:
         table.imported = len(changes)
         if self.write and changes:
             update_site_settings(changes, actor=self.actor)
+
+    # Invite requests (Guestlist exports only; issue 22)
+
+    def bring_requests(self) -> None:
+        table = self.summary.table("requests")
+        for number, item in enumerate(self.source.requests, start=1):
+            what = f"request {number}"
+            try:
+                asked = request_services.check_submission(
+                    {"name": item.get("name"), "email": item.get("email"), "message": item.get("message")}, []
+                )
+            except Invalid:
+                table.skip(what, "no valid name and e-mail address (erased, or damaged)")
+                continue
+            status = item.get("status")
+            try:
+                created_at = parse_datetime(item.get("created_at"))
+                decided_at = parse_datetime(item.get("decided_at"))
+            except (TypeError, ValueError, OverflowError, OSError):
+                created_at = decided_at = None
+            if status not in request_services.STATUSES or created_at is None:
+                table.skip(what, "no known status or date")
+                continue
+            if InviteRequest.objects.filter(email=asked.email, created_at=created_at).exists():
+                table.skip(what, "this request is already in Guestlist")
+                continue
+            table.imported += 1
+            if not self.write:
+                continue
+            answers = item.get("answers")
+            code = str(item.get("invite_code") or "")
+            made = InviteRequest.objects.create(
+                name=asked.name,
+                email=asked.email,
+                message=asked.message,
+                answers=[
+                    {"question": str(pair.get("question", ""))[:200], "answer": str(pair.get("answer", ""))[:1000]}
+                    for pair in (answers if isinstance(answers, list) else [])
+                    if isinstance(pair, dict)
+                ],
+                language=str(item.get("language") or "en")[:8],
+                status=status,
+                decided_at=decided_at,
+                decided_by=str(item.get("decided_by") or "")[:150],
+                decision_message=str(item.get("decision_message") or "")[:2000],
+                invite=Invite.objects.filter(code=normalize(code)).first() if code else None,
+            )
+            # The request keeps the moment it was made, not the moment of the import.
+            InviteRequest.objects.filter(pk=made.pk).update(created_at=created_at)
+        wanted = self.source.request_settings
+        if wanted is not None and self.write:
+            current = request_services.settings_as_api()
+            changes: dict[str, object] = {
+                key: wanted[key] for key in ("enabled", "questions") if key in wanted and wanted[key] != current[key]
+            }
+            if changes:
+                try:
+                    request_services.update_settings(changes, actor=self.actor)
+                except Invalid as exc:
+                    table.notes.append(f"the request page's settings were not taken: {exc.message}")
 
 
 def match_library(wanted: SourceLibrary, present: list[Library]) -> Library | None:

@@ -101,6 +101,9 @@ class Source:
     people: list[SourcePerson] = field(default_factory=list)
     uses: list[SourceUse] = field(default_factory=list)
     settings: dict[str, Any] | None = None
+    # Invite requests and their page's settings (Guestlist exports only; issue 22), as exported.
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    request_settings: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)  # what the reader noticed (missing tables, …)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (table, what, why)
 
@@ -122,7 +125,7 @@ class TableSummary:
         }
 
 
-TABLES = ("invites", "members", "redemptions", "libraries", "settings")
+TABLES = ("invites", "members", "redemptions", "libraries", "settings", "requests")
 
 
 @dataclass

@@ -99,7 +99,7 @@ def test_the_owner_sets_up_invites_a_friend_and_takes_their_access_away(
 
     row.get_by_role("link", name="guest").click()
     expect(desktop.get_by_role("heading", name="guest", exact=True)).to_be_visible()
-    desktop.get_by_label("Access ends").fill("2031-03-04T05:06")
+    desktop.get_by_label("Access ends", exact=True).fill("2031-03-04T05:06")
     desktop.get_by_role("button", name="Set expiry").click()
     expect(desktop.get_by_text(re.compile(r"Access ends on .*2031"))).to_be_visible()
     member = Member.objects.get()

@@ -37,7 +37,7 @@ def test_typing_a_members_expiry_date_updates_it_in_place_without_a_csp_violatio
     desktop.goto(f"{live_url}/users/{member.pk}")
     desktop.evaluate("window.stillTheSamePage = true")
 
-    field = desktop.get_by_label("Access ends")
+    field = desktop.get_by_label("Access ends", exact=True)
     field.click()
     desktop.keyboard.type("03042031")
     desktop.keyboard.press("Tab")
@@ -58,7 +58,7 @@ def test_a_refused_expiry_is_explained_in_place(
     desktop.goto(f"{live_url}/users/{member.pk}")
     desktop.get_by_role("button", name="Set expiry").click()
     expect(desktop.get_by_text("Pick a date, or use “Clear” for no expiry.", exact=True)).to_be_visible()
-    desktop.get_by_label("Access ends").fill("2031-03-04T05:06")
+    desktop.get_by_label("Access ends", exact=True).fill("2031-03-04T05:06")
     desktop.get_by_role("button", name="Set expiry").click()
     expect(desktop.get_by_text(re.compile(r"Access ends on .*2031"))).to_be_visible()
     desktop.get_by_role("button", name="+1 month").click()

@@ -29,6 +29,7 @@ SETTINGS_PAGES = [
     "/settings/invites",
     "/settings/members",
     "/settings/welcome",
+    "/settings/inactivity",
     "/settings/requests",
     "/settings/notifications",
     "/settings/backups",

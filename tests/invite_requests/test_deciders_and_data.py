@@ -192,3 +192,31 @@ def test_the_overview_says_when_requests_wait(client: Client, owner_client: Clie
     overview = owner_client.get("/").content.decode()
     assert "1 invite request waits for an answer" in overview
     assert "/requests?status=pending" in overview
+
+
+def test_the_export_brings_the_requests_back_once(
+    client: Client, api: Client, owner: User, server: MediaServer, tmp_path: Any
+) -> None:
+    from guestlist.transfer.export import write_export
+    from guestlist.transfer.importer import run_import
+
+    open_requests(["Why?"])
+    ask(client, answer_0="Films")
+    first = InviteRequest.objects.get()
+    api.post(f"/api/requests/{first.pk}/approve", data={}, content_type="application/json")
+    path = tmp_path / "export.json"
+    write_export(path, actor=Actor.admin(owner))
+    code = InviteRequest.objects.get().invite.code  # type: ignore[union-attr]
+    InviteRequest.objects.all().delete()
+    RequestSettings(enabled=False, questions=[]).save()
+
+    summary = run_import("guestlist", path, actor=Actor.admin(owner))
+    assert summary.table("requests").imported == 1
+    back = InviteRequest.objects.get()
+    assert (back.name, back.email, back.status) == ("Rosa Stranger", "rosa@example.com", "approved")
+    assert back.answers == [{"question": "Why?", "answer": "Films"}]
+    assert back.created_at == first.created_at and back.invite is not None and back.invite.code == code
+    assert RequestSettings.load().enabled and RequestSettings.load().questions == ["Why?"]
+
+    again = run_import("guestlist", path, actor=Actor.admin(owner))
+    assert again.table("requests").imported == 0 and InviteRequest.objects.count() == 1

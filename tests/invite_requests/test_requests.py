@@ -256,3 +256,18 @@ def test_the_pages_speak_german(client: Client, owner: User, language: str) -> N
     ).content.decode()
     assert "Anfrage erhalten" in done
     assert InviteRequest.objects.get().language == "de"
+
+
+def test_a_german_requester_gets_german_mails(
+    client: Client, owner_client: Client, api: Client, server: MediaServer, smtp: MailBox
+) -> None:
+    use_smtp(api, smtp)
+    open_requests()
+    client.post("/request", {"name": "Rosa", "email": "rosa@example.com"}, HTTP_ACCEPT_LANGUAGE="de")
+    asked = InviteRequest.objects.get()
+    owner_client.post(f"/requests/{asked.pk}/decline", {"message": "Leider voll.", "send_mail": "on"})
+    send_due()
+    confirmation, declined = smtp.messages
+    assert confirmation["Subject"] == "Deine Anfrage für eine Einladung zu Guestlist Test"
+    assert "Sieh nach, wie es um deine Anfrage steht" in body(confirmation)
+    assert "wurde abgelehnt" in body(declined) and "Leider voll." in body(declined)

@@ -9,16 +9,45 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from guestlist.core.durations import EXPIRY_UNITS, MEMBERSHIP_UNITS, NEVER, as_amount_and_unit, in_days
+from guestlist.core.errors import ServiceError
 from guestlist.dashboard.forms import server_time_help, set_choices
 from guestlist.dashboard.forms.limits import add_limit_fields, limit_groups, limits_data
+from guestlist.discord import client as discord_client
+from guestlist.discord.models import DiscordSettings
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
 from guestlist.plex import content_options
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
+
+DISCORD_GATES = [
+    ("", _("No")),
+    ("sign_in", _("Sign in with Discord")),
+    ("member", _("Sign in with Discord and be a member of my Discord server")),
+]
+# The server's roles change rarely; a form shown many times in a row asks Discord once.
+ROLES_CACHE_SECONDS = 60
+
+
+def discord_role_choices(row: DiscordSettings, chosen: list[str]) -> tuple[list[tuple[str, str]], bool]:
+    """The owner's Discord server's roles (read with the bot, cached a minute), and whether
+    Discord answered; ids already chosen stay pickable when it did not."""
+    key = f"discord-roles:{row.guild_id}"
+    roles = cache.get(key)
+    answered = True
+    if roles is None:
+        try:
+            roles = [(role.id, role.name) for role in discord_client.guild_roles()]
+            cache.set(key, roles, ROLES_CACHE_SECONDS)
+        except ServiceError:
+            roles, answered = [], False
+    known = {role_id for role_id, _name in roles}
+    return [*roles, *((role_id, role_id) for role_id in chosen if role_id not in known)], answered
+
 
 LIBRARY_MODES = [
     (DEFAULT, _("The server's default libraries")),
@@ -66,6 +95,15 @@ class InviteSettingsForm(forms.Form):
         help_text=_("Adds them to your Plex Home instead of as a friend (needs Plex Pass)."),
     )
     description = forms.CharField(label=_("Description"), required=False, max_length=500)
+    discord_gate = forms.ChoiceField(
+        label=_("Ask for Discord"), choices=DISCORD_GATES, required=False, widget=forms.RadioSelect
+    )
+    discord_role_ids = forms.MultipleChoiceField(
+        label=_("…and hold one of these roles"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any member of your Discord server may join."),
+    )
 
     def __init__(self, *args: Any, servers: list[MediaServer] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,6 +118,23 @@ class InviteSettingsForm(forms.Form):
     @property
     def limit_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         return limit_groups(self)
+        self._discord_fields()
+
+    def _discord_fields(self) -> None:
+        """Shown only once Discord is connected (Settings → Discord); roles only with the bot."""
+        row = DiscordSettings.load()
+        self.discord_enabled = row.sign_in_ready
+        self.discord_roles_answered = True
+        if not row.sign_in_ready:
+            del self.fields["discord_gate"], self.fields["discord_role_ids"]
+            return
+        if not row.ready:
+            set_choices(self, "discord_gate", DISCORD_GATES[:2])
+            del self.fields["discord_role_ids"]
+            return
+        chosen = [str(role) for role in (self.initial.get("discord_role_ids") or [])]
+        choices, self.discord_roles_answered = discord_role_choices(row, chosen)
+        set_choices(self, "discord_role_ids", choices)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -93,10 +148,12 @@ class InviteSettingsForm(forms.Form):
         return self.servers[0] if len(self.servers) == 1 else None
 
     def _library_selection(self) -> str | list[int]:
+        return self._library_selection_on(self.chosen_server())
+
+    def _library_selection_on(self, server: MediaServer | None) -> str | list[int]:
         mode = self.cleaned_data["libraries_mode"]
         if mode != "specific":
             return str(mode)
-        server = self.chosen_server()
         keys = []
         for value in self.cleaned_data["libraries"]:
             server_id, _sep, key = value.partition(":")
@@ -123,7 +180,15 @@ class InviteSettingsForm(forms.Form):
             "libraries": self._library_selection(),
             "content_limits": limits_data(data),
             "description": data["description"],
+            **self._discord_settings(),
         }
+
+    def _discord_settings(self) -> dict[str, Any]:
+        if not self.discord_enabled:
+            return {}  # the fields were not shown: an invite keeps what it had
+        gate = self.cleaned_data.get("discord_gate") or ""
+        roles = list(self.cleaned_data.get("discord_role_ids") or []) if gate == "member" else []
+        return {"discord_gate": gate, "discord_role_ids": roles}
 
     @staticmethod
     def initial_for(settings: dict[str, Any], server_ids: list[int]) -> dict[str, Any]:
@@ -141,6 +206,8 @@ class InviteSettingsForm(forms.Form):
             "plex_home": settings.get("plex_home", False),
             "content_limits": settings.get("content_limits") or {},
             "description": settings.get("description", ""),
+            "discord_gate": settings.get("discord_gate", ""),
+            "discord_role_ids": list(settings.get("discord_role_ids") or []),
         }
 
 
@@ -158,7 +225,14 @@ class ExpiryAmountMixin(forms.Form):
 
 
 class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
-    server = forms.ModelChoiceField(label=_("Server"), queryset=MediaServer.objects.all(), required=False)
+    # With several servers connected: one or more of them ("4K + HD"), all in one invite.
+    server = forms.ModelMultipleChoiceField(
+        label=_("Servers"),
+        queryset=MediaServer.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick several to give access to each of them with one invite."),
+    )
     code = forms.CharField(
         label=_("Custom code"),
         required=False,
@@ -183,16 +257,24 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
         if len(self.servers) < 2:
             del self.fields["server"]
 
-    def chosen_server(self) -> MediaServer | None:
+    def chosen_servers(self) -> list[MediaServer]:
         if "server" in self.fields:
-            chosen: MediaServer | None = self.cleaned_data.get("server")
-            return chosen
-        return super().chosen_server()
+            return sorted(self.cleaned_data.get("server") or [], key=lambda server: server.pk)
+        return self.servers[:1]
+
+    def chosen_server(self) -> MediaServer | None:
+        chosen = self.chosen_servers()
+        return chosen[0] if len(chosen) == 1 else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if "server" in self.fields and not data.get("server"):
             self.add_error("server", _("Choose the server to invite people to."))
+        elif "server" in self.fields and data.get("libraries_mode") == "specific":
+            ticked = {value.partition(":")[0] for value in data.get("libraries") or []}
+            for server in data["server"]:
+                if str(server.pk) not in ticked:
+                    self.add_error("libraries", _("Tick at least one library of %(server)s.") % {"server": server.name})
         if (data.get("count") or 1) > 1 and data.get("code"):
             self.add_error("code", _("A custom code fits one invite only; leave it empty to create several."))
         return data
@@ -206,13 +288,22 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
             data["expires_in_days"] = in_days(int(amount), unit)
         if self.cleaned_data.get("code"):
             data["code"] = self.cleaned_data["code"]
-        server = self.chosen_server()
-        if server is not None and "server" in self.fields:
-            data["server_id"] = server.pk
+        chosen = self.chosen_servers()
+        if len(chosen) > 1:
+            data["servers"] = [
+                {"server_id": server.pk, "libraries": self._library_selection_on(server)} for server in chosen
+            ]
+            del data["libraries"]
+        elif chosen and "server" in self.fields:
+            data["server_id"] = chosen[0].pk
         return data
 
     def template_settings(self) -> dict[str, Any]:
         data = self.invite_settings()
+        chosen = self.chosen_servers()
+        if len(chosen) > 1:
+            # A template names no server: it keeps the first server's libraries.
+            data["libraries"] = self._library_selection_on(chosen[0])
         data["expires_in_days"] = self._days("expires_amount", "expires_unit")
         return data
 

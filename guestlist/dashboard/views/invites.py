@@ -250,6 +250,11 @@ def invite_detail(request: HttpRequest, invite_id: int) -> HttpResponse:
         "live_members": sum(1 for member in members if member.status in ("pending", "active", "removing")),
         "redemptions": redemptions,
         "library_titles": libraries.titles(invite.libraries, invite.server_id),
+        # An invite naming several servers (issue 20 §3) lists each with its libraries.
+        "invite_servers": [
+            (choice.server, libraries.titles(choice.libraries, choice.server.pk))
+            for choice in services.invite_servers(invite)
+        ],
         "library_mode": invite.libraries if invite.libraries in (libraries.ALL, libraries.DEFAULT) else "specific",
         "send_form": SendInviteForm(initial={"language": translation.get_language()}),
         "mail_ready": notification_services.mail_server().configured,
@@ -269,6 +274,8 @@ def invite_edit(request: HttpRequest, invite_id: int) -> HttpResponse:
             "libraries": invite.libraries,
             **{name: getattr(invite, name) for name in services.BOOLEAN_FIELDS},
             "description": invite.description,
+            "discord_gate": invite.discord_gate,
+            "discord_role_ids": invite.discord_role_ids,
         },
         [invite.server_id],
     )

@@ -41,7 +41,7 @@ from guestlist.dashboard.views.common import (
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
-from guestlist.members import access, inactivity, services, suspension
+from guestlist.members import access, inactivity, persons, services, suspension
 from guestlist.members.allowances import allowances
 from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
@@ -101,11 +101,12 @@ def member_list(request: HttpRequest) -> HttpResponse:
         page_size=PAGE_SIZE,
         not_seen_days=data.get("not_seen"),
         sort=data.get("sort") or "-created_at",
+        persons=True,
     )
     page = services.list_members(query)
     now = timezone.now()
     counts = services.member_queryset(
-        services.MemberQuery(search=query.search, not_seen_days=query.not_seen_days)
+        services.MemberQuery(search=query.search, not_seen_days=query.not_seen_days, persons=True)
     ).aggregate(**{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS})
     pages = page_count(page.total, page.page_size)
     rights = allowances(page.items, now=now)
@@ -266,10 +267,22 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
         **rights_context(member),
         "erased": is_erased(member),
+        "server_shares": _server_shares(member),
         "inactivity_warning": inactivity.standing_warning(member, inactivity.Rule.current()),
         **_suspension_context(member),
     }
     return render(request, "dashboard/members/detail.html", context)
+
+
+def _server_shares(member: Member) -> list[tuple[Member, PlexOperation | None]]:
+    """The person's rows, one per server, each with its latest Plex work (issue 20 §3)."""
+    rows = persons.rows_of(member)
+    if len(rows) < 2:
+        return []
+    latest: dict[int, PlexOperation] = {}
+    for op in PlexOperation.objects.filter(member__in=rows).order_by("created_at", "id"):
+        latest[op.member_id or 0] = op
+    return [(row, latest.get(row.pk)) for row in rows]
 
 
 def _suspension_context(member: Member) -> dict[str, Any]:

@@ -6,18 +6,18 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0005_last_seen_and_inactivity'),
+        ('invites', '0010_discord_gate'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
+            model_name='invite',
             name='content_limits',
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='member',
-            name='plex_access',
+            model_name='invitetemplate',
+            name='content_limits',
             field=models.JSONField(blank=True, null=True),
         ),
     ]

@@ -6,18 +6,18 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invites', '0008_fts_search'),
+        ('members', '0007_discord'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invite',
+            model_name='member',
             name='content_limits',
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='invitetemplate',
-            name='content_limits',
+            model_name='member',
+            name='plex_access',
             field=models.JSONField(blank=True, null=True),
         ),
     ]
