@@ -114,11 +114,11 @@ class InviteSettingsForm(forms.Form):
         options = content_options.read(self.servers[0]) if len(self.servers) == 1 else None
         self.content_error = options.error if options is not None else ""
         add_limit_fields(self, options, self.initial.get("content_limits"))
+        self._discord_fields()
 
     @property
     def limit_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         return limit_groups(self)
-        self._discord_fields()
 
     def _discord_fields(self) -> None:
         """Shown only once Discord is connected (Settings → Discord); roles only with the bot."""
