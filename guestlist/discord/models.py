@@ -12,6 +12,7 @@ class DiscordSettings(models.Model):
     class OnLeave(models.TextChoices):
         WARN = "warn"  # tell the owner (event member.discord_left), change nothing
         REMOVE = "remove"  # end their access the usual way (the removal through the outbox)
+        SUSPEND = "suspend"  # narrow their share to the suspension library (members.suspension)
 
     client_id = models.CharField(max_length=32, blank=True)
     # Both encrypted with lib.crypto; never shown again after saving.

@@ -76,7 +76,7 @@ def update_settings(changes: dict[str, Any], *, actor: Actor) -> DiscordSettings
                 value = _snowflake(name, value)
             if name == "on_leave" and value not in DiscordSettings.OnLeave.values:
                 raise Invalid(
-                    "When someone leaves the Discord server, Guestlist can warn you or remove them.",
+                    "When someone leaves the Discord server, Guestlist can warn you, remove or suspend them.",
                     details=[{"field": name, "message": "choice"}],
                 )
             before = getattr(row, name)

@@ -25,6 +25,7 @@ from guestlist.core.errors import ServiceError
 from guestlist.discord import client
 from guestlist.discord.models import DiscordSettings
 from guestlist.lib import shutdown
+from guestlist.members import suspension
 from guestlist.members.models import LIVE_STATUSES, Member
 from guestlist.members.services import queue_removal
 from guestlist.notifications import notify
@@ -130,11 +131,20 @@ def _settle(member_id: int, reason: str, on_leave: str, outcome: CheckOutcome) -
             outcome.left += 1
         else:
             member.save(update_fields=["updated_at"])
-        if on_leave != DiscordSettings.OnLeave.REMOVE:
+        words = f"discord: {reason.replace('_', ' ')}"
+        if on_leave == DiscordSettings.OnLeave.SUSPEND:
+            # Suspension (issue 22 §2); without a suspension library it removes instead (audited).
+            op = suspension.end_access(
+                member,
+                actor=JOB_ACTOR,
+                reason=words,
+                final_status=Member.Status.REMOVED,
+                choice=Member.AccessEnd.SUSPEND,
+            )
+        elif on_leave == DiscordSettings.OnLeave.REMOVE:
+            op = queue_removal(member, actor=JOB_ACTOR, reason=words, final_status=Member.Status.REMOVED)
+        else:
             return None
-        op = queue_removal(
-            member, actor=JOB_ACTOR, reason=f"discord: {reason.replace('_', ' ')}", final_status=Member.Status.REMOVED
-        )
         if op is not None:
             outcome.removed += 1
         return op

@@ -147,3 +147,19 @@ def test_the_runner_wakes_the_job_only_for_watched_members(
     assert has_work(window, job, timezone.now())
     services.update_settings({"clear_secrets": True}, actor=Actor.system())
     assert not has_work(window, job, timezone.now())
+
+
+def test_with_the_suspend_setting_their_share_is_narrowed_instead(
+    api: Client, server: MediaServer, sim: PlexSimulator, discord: FakeDiscord
+) -> None:
+    from guestlist.core.models import SiteSettings
+    from guestlist.plex.models import Library
+
+    member = joined_through_discord(api, discord)
+    key = Library.objects.filter(server=server).order_by("key").values_list("key", flat=True).first()
+    SiteSettings.objects.filter(pk=1).update(suspend_library_key=key)
+    services.update_settings({"on_leave": "suspend"}, actor=Actor.system())
+    discord.leave(ADA)
+    discord_check.run()
+    member.refresh_from_db()
+    assert member.status == "suspended"

@@ -49,6 +49,7 @@ class DiscordSettingsForm(forms.Form):
         choices=[
             (DiscordSettings.OnLeave.WARN, _("Tell me (notification), keep their access")),
             (DiscordSettings.OnLeave.REMOVE, _("Tell me and end their access")),
+            (DiscordSettings.OnLeave.SUSPEND, _("Tell me and suspend their access")),
         ],
     )
     clear_secrets = forms.BooleanField(
