@@ -70,6 +70,14 @@ def code_misses_forgotten() -> None:
     CODE_MISSES.clear()
 
 
+@pytest.fixture(autouse=True)
+def content_options_forgotten() -> None:
+    """A server's labels and ratings are kept in memory for minutes; each test reads its own."""
+    from guestlist.plex import content_options
+
+    content_options.forget()
+
+
 @pytest.fixture
 def frozen_minute() -> Iterator[None]:
     """Keeps the clock inside one rate-limit window, so counting tests cannot straddle two."""

@@ -55,7 +55,7 @@ from guestlist.invite_requests import services as invite_requests
 from guestlist.invite_requests.representation import request_as_api
 from guestlist.invites import qr
 from guestlist.invites.services import InviteQuery
-from guestlist.members import logins, permissions, self_service
+from guestlist.members import access, logins, permissions, self_service
 from guestlist.members.allowances import allowances
 from guestlist.members.permissions import Caller
 from guestlist.members.services import MemberQuery
@@ -252,7 +252,10 @@ class ManagedListOut(PageOut):
 def me_list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = self_service.list_members(caller(request), MemberQuery(**filters.model_dump()))
     found = allowances(page.items)
-    return page_out(page, [member_detail_out(member, found[member.pk]) for member in page.items])
+    busy = access.changing_ids([member.pk for member in page.items])
+    return page_out(
+        page, [member_detail_out(member, found[member.pk], changing=member.pk in busy) for member in page.items]
+    )
 
 
 @router.put("/members/{int:member_id}/expiration", response=MemberDetailOut, summary="Set a member's expiry")

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from guestlist.invites.models import Invite
 from guestlist.invites.representation import invite_as_api
-from guestlist.members import persons
+from guestlist.members import access, persons
 from guestlist.members.allowances import Allowance
 from guestlist.members.models import Member
 from guestlist.members.representation import member_as_api
@@ -52,6 +52,37 @@ DiscordGate = Literal["", "sign_in", "member"]
 DiscordRoleId = Annotated[str, Field(pattern=r"^[0-9]{15,22}$")]
 
 
+LimitText = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^|,]+$")]
+
+
+class KindLimitsIn(StrictSchema):
+    """Limits on one kind of library; ``max_rating`` becomes every rating up to its age."""
+
+    max_rating: LimitText | None = None
+    labels: list[LimitText] = Field(default_factory=list, max_length=20)
+    exclude_labels: list[LimitText] = Field(default_factory=list, max_length=20)
+
+
+class ContentLimitsIn(StrictSchema):
+    movies: KindLimitsIn | None = None
+    television: KindLimitsIn | None = None
+    music: KindLimitsIn | None = None
+
+
+class KindLimitsOut(Schema):
+    max_rating: str | None
+    labels: list[str]
+    exclude_labels: list[str]
+    # The ratings Plex is given (a maximum as Plex understands it: a list of allowed ratings).
+    ratings: list[str]
+
+
+class ContentLimitsOut(Schema):
+    movies: KindLimitsOut | None = None
+    television: KindLimitsOut | None = None
+    music: KindLimitsOut | None = None
+
+
 class InviteFieldsIn(StrictSchema):
     """The settings an invite has whether it is being created or changed. Only the fields a
     request sends are used (``exclude_unset``): the defaults below are for the OpenAPI document."""
@@ -65,6 +96,7 @@ class InviteFieldsIn(StrictSchema):
     allow_camera_upload: StrictBool = False
     plex_home: StrictBool = False
     libraries: LibrarySelection | list[LibraryKey] | None = None
+    content_limits: ContentLimitsIn | None = None
     description: str | None = Field(default=None, max_length=500)
     # "inherit" (the owner's trial setting), "none", or a trial of N days.
     trial: TrialField | None = None
@@ -173,12 +205,25 @@ class DiscordAccountOut(Schema):
     left_at: datetime | None
 
 
+class PlexAccessOut(Schema):
+    """Plex's values where they differ from Guestlist's (only those fields)."""
+
+    library_keys: list[int] | None = None
+    allow_sync: bool | None = None
+    allow_channels: bool | None = None
+    allow_camera_upload: bool | None = None
+    content_limits: ContentLimitsOut | None = None
+
+
 class MemberDetailOut(MemberOut):
     server_id: int
     libraries: list[int]
     allow_sync: bool
     allow_channels: bool
     allow_camera_upload: bool
+    content_limits: ContentLimitsOut
+    access_changing: bool
+    plex_access: PlexAccessOut | None
     plex_home: bool
     reason: str
     removed_at: datetime | None
@@ -215,6 +260,7 @@ class InviteOut(Schema):
     allow_camera_upload: bool
     plex_home: bool
     libraries: Literal["all", "default"] | list[int]
+    content_limits: ContentLimitsOut
     is_active: bool
     badges: list[InviteBadge]
     status: InviteBadge
@@ -289,6 +335,34 @@ class MemberAccessIn(StrictSchema):
     allow_sync: StrictBool = False
     allow_channels: StrictBool = False
     allow_camera_upload: StrictBool = False
+    content_limits: ContentLimitsIn | None = None
+
+
+class BulkAccessIn(StrictSchema):
+    """The same change for several members; fields left out stay as each member has them."""
+
+    ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=500)
+    libraries: LibrarySelection | list[LibraryKey] | None = None
+    allow_sync: StrictBool | None = None
+    allow_channels: StrictBool | None = None
+    allow_camera_upload: StrictBool | None = None
+    content_limits: ContentLimitsIn | None = None
+
+
+class RefusedOut(Schema):
+    id: int
+    message: str
+
+
+class BulkAccessOut(Schema):
+    done: list[int]
+    changing: list[int]
+    refused: list[RefusedOut]
+    skipped: list[int]
+
+
+class ResolveAccessIn(StrictSchema):
+    keep: Literal["plex", "guestlist"]
 
 
 class SyncOut(Schema):
@@ -423,8 +497,11 @@ def member_servers(member: Member) -> list[dict[str, Any]]:
     ]
 
 
-def member_detail_out(member: Member, allowance: Allowance | None = None) -> dict[str, Any]:
-    """A member with role, quota and trial; lists pass each one's allowance from one batch."""
+def member_detail_out(
+    member: Member, allowance: Allowance | None = None, *, changing: bool | None = None
+) -> dict[str, Any]:
+    """A member with role, quota and trial; lists pass each one's allowance and whether an
+    access change is waiting for Plex (``access.changing_ids``) from one batch."""
     return {
         **member_out(member),
         **member_state(member, allowance),
@@ -433,6 +510,9 @@ def member_detail_out(member: Member, allowance: Allowance | None = None) -> dic
         "allow_sync": member.allow_sync,
         "allow_channels": member.allow_channels,
         "allow_camera_upload": member.allow_camera_upload,
+        "content_limits": member.content_limits or {},
+        "access_changing": access.changing(member) is not None if changing is None else changing,
+        "plex_access": member.plex_access,
         "plex_home": member.is_home,
         "reason": member.reason,
         "removed_at": member.removed_at,

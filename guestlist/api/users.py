@@ -14,6 +14,8 @@ from guestlist.api.auth import admin_auth, admin_caller
 from guestlist.api.invites import principal
 from guestlist.api.schemas import (
     AccessEndIn,
+    BulkAccessIn,
+    BulkAccessOut,
     ExpirationIn,
     MemberAccessIn,
     MemberDetailOut,
@@ -27,6 +29,7 @@ from guestlist.api.schemas import (
     PermissionsIn,
     QuotaIn,
     RedeemStatusOut,
+    ResolveAccessIn,
     StrictSchema,
     SyncOut,
     TrialActionIn,
@@ -37,7 +40,7 @@ from guestlist.api.schemas import (
 )
 from guestlist.core.errors import Invalid
 from guestlist.core.models import SiteSettings
-from guestlist.members import erasure, inactivity, self_service, services, suspension
+from guestlist.members import access, erasure, inactivity, self_service, services, suspension
 from guestlist.members.sync import import_chosen, importable_friends, sync_now
 from guestlist.plex.models import MediaServer
 from guestlist.transfer.members_csv import members_csv
@@ -249,10 +252,34 @@ def get_member(request: HttpRequest, member_id: ObjectId) -> dict[str, Any]:
     return {**member_detail_out(member), "servers": member_servers(member)}
 
 
+@router.post("/access", response=BulkAccessOut, summary="Change several members' libraries or settings at once")
+def change_access_of_many(request: HttpRequest, payload: BulkAccessIn) -> dict[str, Any]:
+    changes = payload.model_dump(exclude_unset=True, exclude={"ids"})
+    outcome = access.change_access_of_many(list(payload.ids), changes, actor=principal(request).actor)
+    return {
+        "done": [member.pk for member in outcome.done],
+        "changing": [member.pk for member in outcome.changing],
+        "refused": [{"id": member.pk, "message": error} for member, error in outcome.refused],
+        "skipped": [member.pk for member in outcome.skipped],
+    }
+
+
 @router.patch("/{int:member_id}", response=MemberDetailOut, summary="Change a member's libraries or settings")
 def change_access(request: HttpRequest, member_id: ObjectId, payload: MemberAccessIn) -> dict[str, Any]:
     member = services.get_member(member_id)
     outcome = services.change_access(member, payload.model_dump(exclude_unset=True), actor=principal(request).actor)
+    return member_detail_out(outcome.member)
+
+
+@router.post(
+    "/{int:member_id}/access/resolve",
+    response=MemberDetailOut,
+    summary="Settle a difference between Plex and Guestlist: keep Plex's or apply Guestlist's",
+)
+def resolve_access(request: HttpRequest, member_id: ObjectId, payload: ResolveAccessIn) -> dict[str, Any]:
+    member = services.get_member(member_id)
+    outcome = access.resolve_difference(member, payload.keep, actor=principal(request).actor)
+    access.raise_if_refused(outcome)
     return member_detail_out(outcome.member)
 
 

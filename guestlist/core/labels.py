@@ -26,6 +26,8 @@ MEMBER_STATUSES: dict[str, Promise] = {
     "expiring": _("Expiring soon"),
     "unlinked": _("Plex not linked yet"),
     "trial": _("Trial"),
+    "changing": _("Changing…"),
+    "differs": _("Changed in Plex"),
     "suspending": _("Suspending"),
     "suspended": _("Suspended"),
 }
@@ -104,6 +106,11 @@ AUDIT_ACTIONS: dict[str, Promise] = {
     "template.delete": _("Template deleted"),
     "member.expiry": _("Expiry changed"),
     "member.change_access": _("Access changed"),
+    "member.access_change_requested": _("Access change asked of Plex"),
+    "member.access_changed": _("Access changed (confirmed by Plex)"),
+    "member.access_differs": _("Access found changed in Plex itself"),
+    "member.plex_access_kept": _("Plex's access kept"),
+    "plex.update_share_failed": _("Plex refused an access change"),
     "member.refresh": _("Refreshed from Plex"),
     "member.remove_requested": _("Removal requested"),
     "member.removed": _("Access removed"),
@@ -257,6 +264,7 @@ ERRORS: dict[str, Promise] = {
     "too_many_steps": _("A group holds at most 20 steps."),
     "acceptance_required": _("Accept the steps that ask for it first."),
     "not_active": _("Only members with access can have it changed."),
+    "no_difference": _("Plex and Guestlist agree on this member's access."),
     "pin_expired": _("The Plex sign-in expired; start again."),
     "pin_waiting": _("Plex has not confirmed the sign-in yet; finish signing in first."),
     "server_unreachable": _(

@@ -116,6 +116,7 @@ def _cache_key(lookup: Lookup, stage: Stage) -> str:
         found.plex_home,
         found.expires_at,
         found.user_expires_in_days,
+        found.limits_words,
         found.remote_streaming,
         lookup.email_enabled,
         lookup.local_enabled,

@@ -19,7 +19,7 @@ from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.invites import bulk, onboarding
 from guestlist.invites.models import Invite, InviteTemplate
 from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT, apply_discord_fields
-from guestlist.plex import libraries
+from guestlist.plex import content_options, libraries
 from guestlist.plex.models import MediaServer
 
 SETTINGS = (
@@ -28,6 +28,7 @@ SETTINGS = (
     "user_expires_in_days",
     *BOOLEAN_FIELDS,
     "libraries",
+    "content_limits",
     "description",
     "step_set_id",
     "discord_gate",
@@ -70,6 +71,9 @@ def _apply(template: InviteTemplate, name: str, data: Mapping[str, Any]) -> None
         # checked again when an invite is made from the template.
         servers = list(MediaServer.objects.all()[:2])
         template.libraries = libraries.normalize_selection(data["libraries"], servers[0] if len(servers) == 1 else None)
+    if "content_limits" in data:
+        servers = list(MediaServer.objects.all()[:2])
+        template.content_limits = content_options.clean(data["content_limits"], servers[0] if servers else None)
     if "description" in data:
         description = data["description"] or ""
         if not isinstance(description, str) or len(description) > 500:

@@ -83,6 +83,10 @@ class Invite(models.Model):
     plex_home = models.BooleanField(default=False)
     # "all", "default", or comma-separated PMS section keys ("1,2,3"); contract.md, "Invites (admin)".
     libraries = models.CharField(max_length=512, default="default")
+    # Films / TV / music limits of the shares it makes (contract.md "Content limits"); null or {} = none.
+    # Nullable without a default so SQLite adds the column in place (a rebuilt table would lose
+    # the search triggers of invites/search_index.py).
+    content_limits = models.JSONField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     # The trial of people redeeming it: null follows the owner's setting, 0 means none,
     # N a trial of N days.
@@ -227,6 +231,7 @@ class InviteTemplate(models.Model):
     allow_channels = models.BooleanField(default=False)
     plex_home = models.BooleanField(default=False)
     libraries = models.CharField(max_length=512, default="default")
+    content_limits = models.JSONField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True)
     step_set = models.ForeignKey(StepSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="templates")
     # Discord-gated invites (contract.md "Discord-gated invites"): "" none, "sign_in" a Discord

@@ -14,7 +14,7 @@ from guestlist.core.models import SiteSettings
 from guestlist.invites import codes, status
 from guestlist.invites.models import InviteServer
 from guestlist.invites.redemption import MESSAGES
-from guestlist.plex import libraries
+from guestlist.plex import content_options, libraries
 from guestlist.plex.models import MediaServer
 
 
@@ -33,6 +33,8 @@ class PublicInvite:
     user_expires_in_days: int | None = None
     discord_gate: str = ""
     invite: InviteRow | None = None
+    # The content limits in plain words ("films up to 12, TV shows up to TV-14"); "" for none.
+    limits_words: str = ""
     # Streaming away from the owner's home (``remote_streaming``); None while unknown.
     remote_streaming: str | None = None
 
@@ -95,6 +97,7 @@ class InviteRow:
     owner_plex_pass: bool | None = None
     # Further servers (issue 20 §3): counted in the same query, read only when there are any.
     extra_servers: int = 0
+    content_limits: Any = None
     step_set_id: int | None = None
     description: str = ""
 
@@ -107,8 +110,8 @@ _ROW_SQL = (
     "SELECT i.id, i.code, i.is_active, i.expires_at, i.usage_limit, i.used_count, i.allow_sync, "
     "i.allow_channels, i.allow_camera_upload, i.plex_home, i.libraries, i.user_expires_in_days, "
     "i.server_id, i.updated_at, s.name, i.discord_gate, i.discord_role_ids, s.owner_plex_pass, "
-    "(SELECT COUNT(*) FROM invites_inviteserver x WHERE x.invite_id = i.id), i.step_set_id, i.description "
-    "FROM invites_invite i "
+    "(SELECT COUNT(*) FROM invites_inviteserver x WHERE x.invite_id = i.id), i.content_limits, i.step_set_id, "
+    "i.description FROM invites_invite i "
     "JOIN plex_mediaserver s ON s.id = i.server_id WHERE i.code = %s"
 )
 
@@ -137,6 +140,9 @@ def invite_row(code: str) -> InviteRow | None:
     roles = json.loads(values[16]) if isinstance(values[16], str) else values[16]
     values[16] = [str(role) for role in roles or []]
     values[17] = None if values[17] is None else bool(values[17])
+    if isinstance(values[19], str):
+        # SQLite hands JSON back as text; PostgreSQL's driver decodes it already.
+        values[19] = json.loads(values[19])
     return InviteRow(*values)
 
 
@@ -168,5 +174,6 @@ def describe(code: str) -> PublicInvite:
         user_expires_in_days=invite.user_expires_in_days,
         discord_gate=invite.discord_gate,
         invite=invite,
+        limits_words=content_options.words(invite.content_limits) if invite.content_limits else "",
         remote_streaming=remote_streaming(invite.owner_plex_pass),
     )

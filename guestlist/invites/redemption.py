@@ -251,6 +251,7 @@ def _claim(
                 "allow_sync": invite.allow_sync,
                 "allow_channels": invite.allow_channels,
                 "allow_camera_upload": invite.allow_camera_upload,
+                "content_limits": dict(invite.content_limits or {}),
                 "previous_status": previous_status,
             }
             if _restoring(previous_status, local, invite):
@@ -296,6 +297,8 @@ def _claim_row(
         member.allow_sync = invite.allow_sync
         member.allow_channels = invite.allow_channels
         member.allow_camera_upload = invite.allow_camera_upload
+        member.content_limits = dict(invite.content_limits or {})
+        member.plex_access = None
     member.expires_at = _member_expiry(invite, now)
     member.expiry_warned_at = None
     member.removed_at = None

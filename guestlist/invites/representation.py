@@ -38,6 +38,7 @@ def invite_as_api(invite: Invite, *, now: datetime | None = None) -> dict[str, A
         "allow_camera_upload": invite.allow_camera_upload,
         "plex_home": invite.plex_home,
         "libraries": selection_as_api(invite.libraries),
+        "content_limits": invite.content_limits or {},
         "is_active": invite.is_active,
         "badges": invite_badges,
         "status": invite_badges[0],

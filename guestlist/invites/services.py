@@ -23,7 +23,7 @@ from guestlist.invites.models import Invite, InviteServer, InviteTemplate
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
 from guestlist.notifications import notify
-from guestlist.plex import libraries
+from guestlist.plex import content_options, libraries
 from guestlist.plex.models import MediaServer
 
 MAX_USAGE_LIMIT = 100
@@ -37,6 +37,7 @@ CREATABLE_FIELDS = frozenset(
         "user_expires_in_days",
         *BOOLEAN_FIELDS,
         "libraries",
+        "content_limits",
         "description",
         "code",
         "server_id",
@@ -208,6 +209,8 @@ def _apply_fields(invite: Invite, data: Mapping[str, Any], now: datetime, *, cre
         invite.is_active = _boolean(data, "is_active")
     if "libraries" in data:
         invite.libraries = libraries.normalize_selection(data["libraries"], invite.server)
+    if "content_limits" in data:
+        invite.content_limits = content_options.clean(data["content_limits"], invite.server)
     if "trial" in data:
         invite.trial_days = clean_trial_field(data["trial"])
     if "step_set_id" in data:
@@ -311,6 +314,7 @@ def _audit_fields(invite: Invite) -> dict[str, Any]:
         "expires_at": invite.expires_at.isoformat() if invite.expires_at else None,
         "user_expires_in_days": invite.user_expires_in_days,
         "libraries": invite.libraries,
+        "content_limits": invite.content_limits or {},
         "servers": [[row.server_id, row.libraries] for row in invite.extra_servers.all()] if invite.pk else [],
         **{field: getattr(invite, field) for field in BOOLEAN_FIELDS},
         "is_active": invite.is_active,

@@ -356,6 +356,7 @@ def _link_row(row: Member, account: PlexAccount, redemption: Redemption | None, 
         "allow_sync": row.allow_sync,
         "allow_channels": row.allow_channels,
         "allow_camera_upload": row.allow_camera_upload,
+        "content_limits": row.content_limits or {},
         # A refusal puts them back to "unlinked" instead of deleting the member.
         "previous_status": Member.Status.UNLINKED,
     }

@@ -74,6 +74,11 @@ class Member(models.Model):
     allow_sync = models.BooleanField(default=False)
     allow_channels = models.BooleanField(default=False)
     allow_camera_upload = models.BooleanField(default=False)
+    # Films / TV / music limits of their share (contract.md "Content limits"); {} = none.
+    content_limits = models.JSONField(null=True, blank=True)
+    # What Plex says their share is, where it differs from the fields above (someone changed it
+    # in Plex itself); null while the two agree. Cleared by "keep Plex's" or "apply Guestlist's".
+    plex_access = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The newest moment any source (Plex's play history, plex.tv's user list, Tautulli) saw

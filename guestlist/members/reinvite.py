@@ -35,6 +35,7 @@ def reinvite(member: Member, *, actor: Actor, created_by: User | None = None, de
         "allow_camera_upload": member.allow_camera_upload,
         "plex_home": member.is_home,
         "libraries": keys or "default",
+        "content_limits": member.content_limits or {},
         "description": (description or f"Re-invite for {member}")[:500],
     }
     return create_invite(data, actor=actor, created_by=created_by)

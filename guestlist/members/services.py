@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from guestlist.core import audit
 from guestlist.core.audit import Actor
-from guestlist.core.errors import Conflict, Invalid, NotFound
-from guestlist.members import suspension
+from guestlist.core.errors import Invalid, NotFound
+from guestlist.members import access, suspension
 from guestlist.members.models import Member
 from guestlist.members.removal import end_unlinked as end_unlinked
 from guestlist.members.removal import open_removal
 from guestlist.members.removal import queue_removal as queue_removal
-from guestlist.plex import libraries, services
+from guestlist.notifications import notify
+from guestlist.plex import services
 from guestlist.plex.errors import PlexError
 from guestlist.plexwork import outbox
 from guestlist.plexwork.models import PlexOperation
@@ -289,32 +290,14 @@ def remove_member(
 
 
 def change_access(member: Member, changes: dict[str, Any], *, actor: Actor) -> RemovalOutcome:
-    """Change a member's libraries or share settings on Plex (PATCH /api/users/{id})."""
-    if member.status not in LIVE:
-        raise Conflict("Only members with access can have it changed.", code="not_active")
-    payload: dict[str, Any] = {
-        "library_keys": member.library_keys or [],
-        "allow_sync": member.allow_sync,
-        "allow_channels": member.allow_channels,
-        "allow_camera_upload": member.allow_camera_upload,
-    }
-    if "libraries" in changes:
-        selection = libraries.normalize_selection(changes["libraries"], member.server)
-        payload["library_keys"] = list(libraries.resolve_keys(selection, member.server))
-    for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
-        if field in changes:
-            if not isinstance(changes[field], bool):
-                raise Invalid(f"{field} must be true or false.")
-            payload[field] = changes[field]
-    with transaction.atomic():
-        outbox.cancel_open(member.pk, kinds=(PlexOperation.Kind.UPDATE_SHARE,))
-        op = outbox.enqueue(PlexOperation.Kind.UPDATE_SHARE, member=member, payload=payload)
-        audit.record(actor, "member.change_access", member, **payload)
-    outcome = outbox.run(op)
-    member.refresh_from_db()
-    if outcome.state == PlexOperation.State.FAILED and outcome.exc is not None:
-        raise services.as_service_error(outcome.exc)
-    return RemovalOutcome(member, outcome.done, outcome.error)
+    """Change a member's libraries, share settings or content limits on Plex (PATCH /api/users/{id}).
+
+    A refusal from Plex is raised (nothing was recorded as changed); Plex being down leaves
+    the change queued (``done`` False), retried by the outbox.
+    """
+    outcome = access.change_access(member, changes, actor=actor)
+    access.raise_if_refused(outcome)
+    return RemovalOutcome(outcome.member, outcome.state == "done", outcome.error)
 
 
 def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
@@ -338,13 +321,25 @@ def refresh_from_plex(member: Member, *, actor: Actor) -> Member:
     if match is None:
         audit.record(actor, "member.refresh", member, found=False)
         return member
-    apply_plex_user(member, match)
+    with transaction.atomic():
+        changed = apply_plex_user(member, match)
+        if changed:
+            note_difference(member, changed)
     audit.record(actor, "member.refresh", member, found=True)
     return member
 
 
-def apply_plex_user(member: Member, user: Any) -> bool:
-    """Copy what Plex says about a user onto the member; True if anything changed."""
+def note_difference(member: Member, changed: set[str]) -> None:
+    """A read of Plex found the share changed in Plex itself: audited and announced once."""
+    if "plex_access" in changed and member.plex_access:
+        audit.record(
+            Actor.job("sync"), "member.access_differs", member, plex=member.plex_access, ours=access.access_of(member)
+        )
+        notify.member_access_differs(member, plex=member.plex_access)
+
+
+def apply_plex_user(member: Member, user: Any) -> set[str]:
+    """Copy what Plex says about a user onto the member; the fields that changed."""
     key = f"plex:{user.id}"
     taken = (
         member.plex_id is None
@@ -356,7 +351,7 @@ def apply_plex_user(member: Member, user: Any) -> bool:
         member.save()
     elif changed:
         member.save(update_fields=[*changed, "updated_at"])
-    return bool(changed)
+    return changed
 
 
 def plex_changes(member: Member, user: Any, *, taken_person_keys: set[str]) -> set[str]:
@@ -384,10 +379,23 @@ def plex_changes(member: Member, user: Any, *, taken_person_keys: set[str]) -> s
         put("last_seen", user.last_seen_at)
     if user.share_id is not None:
         put("plex_share_id", user.share_id)
-        if user.library_keys is not None:
-            put("library_keys", list(user.library_keys))
-            for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
-                put(field, getattr(user, field))
+        if member.library_keys is None:
+            # Access Guestlist never set (a new import): Plex's is the member's.
+            if user.library_keys is not None:
+                put("library_keys", list(user.library_keys))
+                for field in ("allow_sync", "allow_channels", "allow_camera_upload"):
+                    put(field, getattr(user, field))
+                limits = access.plex_side(user)["content_limits"]
+                if limits != (member.content_limits or {}):
+                    member.content_limits = limits
+                    changed.add("content_limits")
+        else:
+            # Guestlist set this share: a difference was made in Plex itself. It is kept
+            # aside for the owner to settle ("keep Plex's" / "apply Guestlist's").
+            found = access.differences(member, user)
+            if found != member.plex_access:
+                member.plex_access = found
+                changed.add("plex_access")
         if member.status == Status.PENDING:
             # They show up in Plex's user list only once they accepted the share.
             member.status = Status.ACTIVE

@@ -34,7 +34,7 @@ from guestlist.core.models import AuditEvent
 from guestlist.invites.services import disable_invites_of_departed
 from guestlist.members import activity
 from guestlist.members.models import Member
-from guestlist.members.services import apply_plex_user, plex_changes
+from guestlist.members.services import apply_plex_user, note_difference, plex_changes
 from guestlist.notifications import notify
 from guestlist.plex import services
 from guestlist.plex.errors import PlexError
@@ -192,6 +192,7 @@ def _update_seen(server: MediaServer, seen: list[tuple[Member, PlexUser]], now: 
         )
         changed: list[Member] = []
         fields: set[str] = set()
+        differing: list[tuple[Member, set[str]]] = []
         for member, user in differ:
             current = fresh.get(member.pk)
             if current is None:
@@ -202,8 +203,11 @@ def _update_seen(server: MediaServer, seen: list[tuple[Member, PlexUser]], now: 
                 current.updated_at = now
                 changed.append(current)
                 fields |= names
+                differing.append((current, names))
         if changed:
             _write(changed, [*sorted(fields), "updated_at"])
+        for current, names in differing:
+            note_difference(current, names)
     return len(changed)
 
 

@@ -28,6 +28,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "member.expired",
     "member.removed",
     "member.removed_in_plex",
+    "member.access_changed",
+    "member.access_differs",
     "member.reinvite_requested",
     "member.inactive_warning",
     "member.removed_inactive",

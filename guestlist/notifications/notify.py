@@ -149,6 +149,14 @@ def member_removed_in_plex(member: Member) -> None:
     emit("member.removed_in_plex", _member_data(member))
 
 
+def member_access_changed(member: Member, *, before: dict[str, Any], after: dict[str, Any]) -> None:
+    emit("member.access_changed", _member_data(member, before=before, after=after))
+
+
+def member_access_differs(member: Member, *, plex: dict[str, Any]) -> None:
+    emit("member.access_differs", _member_data(member, plex=plex))
+
+
 def member_discord_left(member: Member, *, why: str, action: str) -> None:
     """A member of a Discord-gated invite left the owner's Discord server (``why``: left_server)
     or lost the role it asked for (lost_role); ``action``: warn, or remove (their access ends)."""

@@ -26,7 +26,8 @@ users                2: GET /api/users/ + GET /api/servers/{mid}/shared_servers 
 share                1: POST /api/servers/{mid}/shared_servers (+1 map if cold);
                      on "already sharing" +1: GET .../shared_servers, then, when adopted,
                      +1: the v2 update POST clients.plex.tv/api/v2/shared_servers/{id}
-update_share         2: GET .../shared_servers + the v2 update (+1 map if cold)
+update_share         2: GET .../shared_servers + the v2 update (+1 map if cold); 1 with the share id
+library_content      2 PMS per library: GET /library/sections/{key}/label and .../contentRating
 remove_share         1 with the share id: DELETE .../shared_servers/{id}; without it (or when
                      Plex no longer knows that id) +1: GET .../shared_servers first
 add_home_user        2: POST /api/home/users?invitedEmail= + POST .../shared_servers
@@ -65,6 +66,7 @@ from guestlist.plex.errors import (
 )
 from guestlist.plex.invitee import PlexInviteeGateway, account_from_plexapi
 from guestlist.plex.records import (
+    LibraryContent,
     LibraryInfo,
     PendingInvite,
     Pin,
@@ -80,6 +82,7 @@ from guestlist.plex.records import (
 from guestlist.plex.redaction import remember_secret
 
 __all__ = [
+    "LibraryContent",
     "LibraryInfo",
     "PendingInvite",
     "Pin",
@@ -125,6 +128,9 @@ class _ShareRow:
     allow_sync: bool
     allow_channels: bool
     allow_camera_upload: bool
+    filter_movies: str | None = None  # None: the list did not say
+    filter_television: str | None = None
+    filter_music: str | None = None
 
     def is_for(self, invitee: str) -> bool:
         wanted = invitee.strip().lower()
@@ -365,6 +371,11 @@ class PlexGateway:
                     allow_channels=row.allow_channels if row else as_bool(node.get("allowChannels")),
                     allow_camera_upload=(row.allow_camera_upload if row else as_bool(node.get("allowCameraUpload"))),
                     last_seen_at=datetime.fromtimestamp(seen, UTC) if seen else None,
+                    # plex.tv keeps a friend's filters on the friend (the user list says them);
+                    # a shares list that says them too is believed first.
+                    filter_movies=_pick(row.filter_movies if row else None, node.get("filterMovies")),
+                    filter_television=_pick(row.filter_television if row else None, node.get("filterTelevision")),
+                    filter_music=_pick(row.filter_music if row else None, node.get("filterMusic")),
                 )
             )
         return people
@@ -382,12 +393,61 @@ class PlexGateway:
             {"invited_email": invitee}, settings, lambda row: row.is_for(invitee), adopt_accepted=adopt
         )
 
-    def update_share(self, user_id: int, settings: ShareSettings) -> None:
+    def update_share(self, user_id: int | None, settings: ShareSettings, *, share_id: int | None = None) -> None:
+        """Sets the libraries, the three flags and the content limits of someone's share.
+
+        Everything in ``settings`` is sent: what it leaves at its default is taken away. With
+        the ``share_id`` Plex gave when sharing this is one request; if Plex no longer knows
+        that id (shared again by hand since), the share is looked up by ``user_id``.
+        """
         global_ids = self._global_ids(settings)
-        row = self._find_share(lambda row: row.user_id == user_id)
+        if share_id is not None:
+            try:
+                self._update_v2(share_id, global_ids, settings)
+                return
+            except PlexNotFound:
+                if user_id is None:
+                    raise
+        row = self._find_share(lambda row: user_id is not None and row.user_id == user_id)
         if row is None:
             raise PlexNotFound("This person has no share of the server on Plex.")
         self._update_v2(row.share_id, global_ids, settings)
+
+    def library_content(self, keys: list[int]) -> list[LibraryContent]:
+        """The labels and content ratings each of these libraries uses, read from the PMS.
+
+        What content limits can name: Plex's own lists behind its filter menus
+        (``/library/sections/{key}/label`` and ``…/contentRating``).
+        """
+        by_key = self._section_map()
+        found = []
+        for key in keys:
+            values: dict[str, tuple[str, ...]] = {}
+            for part in ("label", "contentRating"):
+                root = self._http.xml(
+                    "GET",
+                    f"{self._pms_url()}/library/sections/{key}/{part}",
+                    token=self._token,
+                    whose="owner",
+                    what="the library's labels and ratings",
+                )
+                titles = [] if root is None else [node.get("title", "") for node in root.iter("Directory")]
+                values[part] = tuple(dict.fromkeys(t.strip() for t in titles if t and t.strip()))
+            known = by_key.get(key)
+            found.append(
+                LibraryContent(
+                    key=key,
+                    type=known.type if known else "",
+                    labels=values["label"],
+                    ratings=values["contentRating"],
+                )
+            )
+        return found
+
+    def _pms_url(self) -> str:
+        if self._server_url is None:
+            raise PlexUnexpected("No Plex Media Server URL is configured.")
+        return self._server_url
 
     def remove_share(
         self, user_id: int | None = None, *, email: str | None = None, share_id: int | None = None
@@ -581,6 +641,9 @@ class PlexGateway:
                     allow_sync=as_bool(node.get("allowSync")),
                     allow_channels=as_bool(node.get("allowChannels")),
                     allow_camera_upload=as_bool(node.get("allowCameraUpload")),
+                    filter_movies=node.get("filterMovies"),
+                    filter_television=node.get("filterTelevision"),
+                    filter_music=node.get("filterMusic"),
                 )
             )
         return rows
@@ -608,9 +671,9 @@ class PlexGateway:
                 "allowSync": flag[settings.allow_sync],
                 "allowCameraUpload": flag[settings.allow_camera_upload],
                 "allowChannels": flag[settings.allow_channels],
-                "filterMovies": "",
-                "filterTelevision": "",
-                "filterMusic": "",
+                "filterMovies": settings.filter_movies,
+                "filterTelevision": settings.filter_television,
+                "filterMusic": settings.filter_music,
             },
         }
         try:
@@ -653,9 +716,9 @@ class PlexGateway:
                     "allowSync": settings.allow_sync,
                     "allowChannels": settings.allow_channels,
                     "allowCameraUpload": settings.allow_camera_upload,
-                    "filterMovies": "",
-                    "filterTelevision": "",
-                    "filterMusic": "",
+                    "filterMovies": settings.filter_movies,
+                    "filterTelevision": settings.filter_television,
+                    "filterMusic": settings.filter_music,
                 },
                 "librarySectionIds": global_ids,
             },
@@ -676,6 +739,10 @@ class PlexGateway:
         if user_id is None:
             raise unreadable(what)
         return user_id
+
+
+def _pick(first: str | None, second: str | None) -> str:
+    return first if first is not None else second or ""
 
 
 def _first(root: ET.Element | None, tag: str) -> ET.Element | None:

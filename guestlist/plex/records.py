@@ -41,6 +41,10 @@ class ShareSettings:
     allow_sync: bool = False
     allow_channels: bool = False
     allow_camera_upload: bool = False
+    # Plex's filter strings for films, TV and music (``content_limits.to_filter``); empty: no limit.
+    filter_movies: str = ""
+    filter_television: str = ""
+    filter_music: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,19 @@ class PlexUser:
     allow_channels: bool
     allow_camera_upload: bool
     last_seen_at: datetime | None
+    filter_movies: str = ""
+    filter_television: str = ""
+    filter_music: str = ""
+
+
+@dataclass(frozen=True)
+class LibraryContent:
+    """The labels and content ratings used in one library (what content limits can name)."""
+
+    key: int
+    type: str
+    labels: tuple[str, ...]
+    ratings: tuple[str, ...]
 
 
 @dataclass(frozen=True)

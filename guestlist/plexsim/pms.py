@@ -128,6 +128,27 @@ def sections(server: Server) -> Response:
     return render.xml(render.element("MediaContainer", {"size": len(directories)}, *directories))
 
 
+def section_values(call: Call, key: int, part: str) -> Response:
+    """The values behind a library's filter menu: its labels or its content ratings."""
+    try:
+        server = _server(call)
+        if not _viewer(call, server):
+            return render.html_error(403, "Forbidden")
+    except _Denied as denied:
+        return denied.response
+    library = next((lib for lib in server.libraries if lib.key == key), None)
+    if library is None or part not in ("label", "contentRating"):
+        return render.html_error(404, "Not Found")
+    values = library.label_values() if part == "label" else library.rating_values()
+    directories = [
+        render.element(
+            "Directory", {"fastKey": f"/library/sections/{key}/all?{part}={value}", "key": value, "title": value}
+        )
+        for value in values
+    ]
+    return render.xml(render.element("MediaContainer", {"size": len(directories)}, *directories))
+
+
 def history(call: Call, server: Server) -> Response:
     """The play history, newest first, paged by X-Plex-Container-Start/-Size like the real
     PMS; ``accountID`` and ``viewedAt>`` filter it."""
@@ -196,5 +217,6 @@ def rules() -> list[Rule]:
         route("/identity", _guarded("identity"), "GET"),
         route("/library", _guarded("library"), "GET"),
         route("/library/sections/", _guarded("sections"), "GET"),
+        route("/library/sections/<int:key>/<part>", section_values, "GET"),
         route("/status/sessions/history/all", _guarded("history"), "GET"),
     ]

@@ -223,6 +223,8 @@ class PlexSimulator:
         library_keys: tuple[int, ...] = (),
         accepted: bool = False,
         allow_sync: bool = False,
+        filter_movies: str = "",
+        filter_television: str = "",
     ) -> Share:
         """Creates a share as plex.tv would for the server's owner; `accepted=True` also
         accepts it."""
@@ -240,7 +242,9 @@ class PlexSimulator:
                 target,
                 invitee=name,
                 library_ids=ids,
-                settings=actions.SharingSettings(allow_sync=allow_sync),
+                settings=actions.SharingSettings(
+                    allow_sync=allow_sync, filter_movies=filter_movies, filter_television=filter_television
+                ),
             )
             if accepted and not created.accepted:
                 account = state.invitee_of(created)
@@ -250,6 +254,35 @@ class PlexSimulator:
                 created.pending_polls = state.settings.pending_visible_after_polls
                 actions.accept_share(state, account, created.id)
             return created
+
+    def edit_share(
+        self,
+        server: Server | str,
+        invitee: Account | str | int,
+        *,
+        library_keys: tuple[int, ...] | None = None,
+        **settings: Any,
+    ) -> Share:
+        """Changes someone's share as the owner would in Plex Web itself: ``library_keys``
+        (``()`` for every library) and Plex's own setting names (``allowSync=True``,
+        ``filterMovies="contentRating=G"``…)."""
+        with self.sim.lock:
+            state = self.sim.state
+            target = state.server(server if isinstance(server, str) else server.machine_identifier)
+            account = control.find_account(state, _ref(invitee))
+            if target is None:
+                raise LookupError(f"No simulated server {server!r}")
+            share = next(
+                (s for s in state.shares_on(target.machine_identifier) if state.share_is_for(s, account)), None
+            )
+            if share is None:
+                raise LookupError(f"{account.label()} has no share of {target.name}")
+            if library_keys is not None:
+                actions.set_libraries(
+                    share, target, [lib.global_id for lib in target.libraries if lib.key in library_keys]
+                )
+            actions.apply_settings(share, actions.settings_from(settings, share))
+            return dataclasses.replace(share)
 
     def confirm_email(self, account: Account | str | int, confirmed: bool = True) -> None:
         """The person followed (or, with False, has yet to follow) plex.tv's confirmation

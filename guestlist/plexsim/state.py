@@ -47,12 +47,33 @@ class Account:
         return self.email or self.username or self.title
 
 
+# What the simulated PMS says its libraries hold, by type: the labels and content ratings
+# its filter menus list (/library/sections/{key}/label and …/contentRating).
+SAMPLE_CONTENT: dict[str, tuple[list[str], list[str]]] = {
+    "movie": (["Family", "Horror", "Kids"], ["G", "PG", "PG-13", "R", "de/6", "de/12", "de/16"]),
+    "show": (["Anime", "Kids"], ["TV-Y", "TV-G", "TV-PG", "TV-14", "TV-MA"]),
+    "artist": (["Explicit"], []),
+}
+
+
+def _sample(kind: str, part: int) -> list[str]:
+    return list(SAMPLE_CONTENT.get(kind, ([], []))[part])
+
+
 @dataclass
 class Library:
     key: int
     global_id: int
     title: str
     type: str
+    labels: list[str] | None = None  # None: the sample for its type
+    content_ratings: list[str] | None = None
+
+    def label_values(self) -> list[str]:
+        return self.labels if self.labels is not None else _sample(self.type, 0)
+
+    def rating_values(self) -> list[str]:
+        return self.content_ratings if self.content_ratings is not None else _sample(self.type, 1)
 
 
 @dataclass

@@ -97,12 +97,7 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
         # The token's job is done: keep it no longer than needed.
         _forget_token(op, **({"accepted_at": now} if "accepted" in result else {}))
     elif op.kind == Kind.UPDATE_SHARE:
-        fields = {
-            key: op.payload[key] for key in ("allow_sync", "allow_channels", "allow_camera_upload") if key in op.payload
-        }
-        if "library_keys" in op.payload:
-            fields["library_keys"] = op.payload["library_keys"]
-        Member.objects.filter(pk=member.pk).update(**fields, updated_at=now)
+        _access_confirmed(member, op.payload, now)
     elif op.kind == Kind.SUSPEND:
         _suspended(op, member, now)
     elif op.kind == Kind.RESTORE:
@@ -122,6 +117,35 @@ def on_done(op: PlexOperation, result: dict[str, Any]) -> None:
         notify.member_ended(member, final)
         persons.hand_over(member)
         delete_if_orphaned(member.invite_id, actor=JOB_ACTOR)
+
+
+ACCESS_FLAGS = ("allow_sync", "allow_channels", "allow_camera_upload")
+ACCESS_FAILED = "Changing access failed: "
+
+
+def _access(member: Member) -> dict[str, Any]:
+    return {
+        "library_keys": [int(key) for key in (member.library_keys or [])],
+        **{flag: bool(getattr(member, flag)) for flag in ACCESS_FLAGS},
+        "content_limits": dict(member.content_limits or {}),
+    }
+
+
+def _access_confirmed(member: Member, payload: dict[str, Any], now: Any) -> None:
+    """Plex confirmed an access change (``members.access``): only now is it recorded."""
+    before = payload.get("before") or _access(member)
+    fields: dict[str, Any] = {flag: bool(payload[flag]) for flag in ACCESS_FLAGS if flag in payload}
+    if "library_keys" in payload:
+        fields["library_keys"] = [int(key) for key in payload["library_keys"]]
+    if "content_limits" in payload:
+        fields["content_limits"] = dict(payload["content_limits"] or {})
+    reason = "" if member.reason.startswith(ACCESS_FAILED) else member.reason
+    Member.objects.filter(pk=member.pk).update(**fields, plex_access=None, reason=reason, updated_at=now)
+    member.refresh_from_db()
+    after = _access(member)
+    audit.record(JOB_ACTOR, "member.access_changed", member, before=before, after=after, confirmed_by_plex=True)
+    if before != after:
+        notify.member_access_changed(member, before=before, after=after)
 
 
 def _share_fields(payload: dict[str, Any]) -> dict[str, Any]:
@@ -233,7 +257,7 @@ def on_failed(op: PlexOperation, error: str, exc: PlexError | None) -> None:
             reason="Accept the invitation in the e-mail from Plex.", updated_at=now
         )
     elif op.kind == Kind.UPDATE_SHARE:
-        Member.objects.filter(pk=_member_id(op)).update(reason=f"Changing access failed: {error}"[:200], updated_at=now)
+        Member.objects.filter(pk=_member_id(op)).update(reason=f"{ACCESS_FAILED}{error}"[:200], updated_at=now)
     elif op.kind == Kind.SUSPEND:
         _remove_instead(op, error)
     elif op.kind == Kind.RESTORE:

@@ -25,7 +25,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.lib import crypto, liveness, shutdown
 from guestlist.members.models import Member
-from guestlist.plex import services
+from guestlist.plex import content_options, services
 from guestlist.plex.errors import PlexError, PlexNotFound, PlexUnavailable
 from guestlist.plex.records import ShareSettings
 from guestlist.plexwork import effects
@@ -113,11 +113,15 @@ def process_due(limit: int = 50) -> str:
 
 
 def settings_from(payload: dict[str, Any]) -> ShareSettings:
+    filters = content_options.stored(payload.get("content_limits")).filters()
     return ShareSettings(
         library_keys=tuple(int(key) for key in payload.get("library_keys", ())),
         allow_sync=bool(payload.get("allow_sync")),
         allow_channels=bool(payload.get("allow_channels")),
         allow_camera_upload=bool(payload.get("allow_camera_upload")),
+        filter_movies=filters["movies"],
+        filter_television=filters["television"],
+        filter_music=filters["music"],
     )
 
 
@@ -248,9 +252,13 @@ def _member(op: PlexOperation) -> Member:
 
 def _update_share(op: PlexOperation) -> dict[str, Any]:
     member = _member(op)
-    if member.plex_id is None:
+    if member.plex_id is None and member.plex_share_id is None:
         raise PlexNotFound("This member's Plex account is not known yet; refresh them from Plex first.")
-    services.gateway_for(op.server).update_share(int(member.plex_id), settings_from(op.payload))
+    services.gateway_for(op.server).update_share(
+        int(member.plex_id) if member.plex_id is not None else None,
+        settings_from(op.payload),
+        share_id=int(member.plex_share_id) if member.plex_share_id else None,
+    )
     return {}
 
 

@@ -89,6 +89,7 @@ def build_export() -> dict[str, Any]:
                 "allow_camera_upload": invite.allow_camera_upload,
                 "plex_home": invite.plex_home,
                 "libraries": _libraries_out(invite.libraries, libraries.get(invite.server_id, {})),
+                "content_limits": invite.content_limits or {},
                 "is_active": invite.is_active,
                 "trial_days": invite.trial_days,
             }
@@ -109,6 +110,7 @@ def build_export() -> dict[str, Any]:
                 "allow_sync": member.allow_sync,
                 "allow_channels": member.allow_channels,
                 "allow_camera_upload": member.allow_camera_upload,
+                "content_limits": member.content_limits or {},
                 "created_at": _iso(member.created_at),
                 "last_seen": _iso(member.last_seen),
                 "expires_at": _iso(member.expires_at),
@@ -218,6 +220,7 @@ def _source(data: dict[str, Any]) -> Source:
                 allow_camera_upload=bool(item.get("allow_camera_upload")),
                 plex_home=bool(item.get("plex_home")),
                 libraries=_libraries_in(item.get("libraries", "default")),
+                content_limits=_limits_in(item.get("content_limits")),
                 description=str(item.get("description") or ""),
                 is_active=bool(item.get("is_active", True)),
                 trial_days=_int(item.get("trial_days")),
@@ -249,6 +252,7 @@ def _source(data: dict[str, Any]) -> Source:
                 allow_sync=bool(item.get("allow_sync")),
                 allow_channels=bool(item.get("allow_channels")),
                 allow_camera_upload=bool(item.get("allow_camera_upload")),
+                content_limits=_limits_in(item.get("content_limits")),
             )
         )
     for item in data["redemptions"]:
@@ -302,3 +306,8 @@ def _int(value: object) -> int | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def _limits_in(value: object) -> dict[str, object] | None:
+    """Content limits as exported (added after format version 1's first files: absent is none)."""
+    return dict(value) if isinstance(value, dict) and value else None

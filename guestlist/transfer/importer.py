@@ -35,6 +35,7 @@ from guestlist.invites.models import Invite, Redemption
 from guestlist.members.models import Member
 from guestlist.members.site_settings import EDITABLE_SETTINGS, update_site_settings
 from guestlist.members.sync import read_users
+from guestlist.plex.content_limits import from_filters
 from guestlist.plex.models import Library, MediaServer
 from guestlist.plex.records import PlexUser
 from guestlist.transfer import export, komandorr, wizarr
@@ -186,6 +187,7 @@ class Importer:
             allow_channels=record.allow_channels,
             plex_home=record.plex_home,
             libraries=libraries,
+            content_limits=record.content_limits,
             is_active=is_active,
             # The peers have no trials: an imported invite goes on giving what it gave there.
             trial_days=record.trial_days if self.source.name == "guestlist" else 0,
@@ -294,6 +296,8 @@ class Importer:
             member.allow_sync = user.allow_sync
             member.allow_channels = user.allow_channels
             member.allow_camera_upload = user.allow_camera_upload
+            limits = from_filters(user.filter_movies, user.filter_television, user.filter_music)
+            member.content_limits = limits.as_json()
             return
         elif record.pending:
             member.status = Status.PENDING
@@ -313,6 +317,8 @@ class Importer:
             value = getattr(record, name)
             if value is not None:
                 setattr(member, name, value)
+        if record.content_limits is not None:
+            member.content_limits = record.content_limits
 
     def reason_for(self, record: SourcePerson) -> str:
         # A Guestlist export carries its own words (often none); a peer's member gets a note.

@@ -45,6 +45,7 @@ class SourceInvite:
     plex_home: bool = False
     # "all", "default", or the libraries one by one.
     libraries: str | list[SourceLibrary] = "default"
+    content_limits: dict[str, object] | None = None  # as stored (contract.md "Content limits")
     description: str = ""
     is_active: bool = True
     trial_days: int | None = None
@@ -76,6 +77,7 @@ class SourcePerson:
     allow_sync: bool | None = None
     allow_channels: bool | None = None
     allow_camera_upload: bool | None = None
+    content_limits: dict[str, object] | None = None
 
 
 @dataclass

@@ -27,7 +27,7 @@ WELCOME = re.compile(r"/welcome/[^/?]+(\?.*)?$")
 
 @pytest.fixture(autouse=True)
 def shipped_steps(db: None) -> None:
-    """What migration invites/0011 seeds; a live server's tests flush the tables between tests."""
+    """What migration invites/0012 seeds; a live server's tests flush the tables between tests."""
     if not Step.objects.filter(step_set__is_default=True).exists():
         onboarding.reset_set(onboarding.default_set(), actor=Actor.system("test"))
 

@@ -29,7 +29,14 @@ ACTOR = Actor.system()
 
 def an_install_in_use(sim: PlexSimulator) -> None:
     """Two invites; Alice active, Bob removed in Plex, Carol's invitation still pending."""
-    family = new_invite(usage_limit=3, libraries="1,2", allow_sync=True, description="=family", user_expires_in_days=30)
+    family = new_invite(
+        usage_limit=3,
+        libraries="1,2",
+        allow_sync=True,
+        description="=family",
+        user_expires_in_days=30,
+        content_limits={"television": {"max_rating": "TV-14"}},
+    )
     new_invite(usage_limit=None, libraries="all", code="OPEN-HOUSE")
     for name in ("alice", "bob", "carol"):
         redeem_email(family, f"{name}@example.com")
@@ -72,6 +79,7 @@ def test_an_export_reads_back_into_an_empty_install_as_it_was(
     data = exported(first)
     assert (data["format"], data["version"]) == ("guestlist-export", 1)
     assert {m["status"] for m in data["members"]} == {"active", "removed", "pending"}
+    assert {m["content_limits"]["television"]["max_rating"] for m in data["members"]} == {"TV-14"}
     text = first.read_text()
     assert server.admin_token not in text and "token" not in text.lower()
 

@@ -15,11 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from guestlist.core.durations import EXPIRY_UNITS, MEMBERSHIP_UNITS, NEVER, as_amount_and_unit, in_days
 from guestlist.core.errors import ServiceError
 from guestlist.dashboard.forms import server_time_help, set_choices
+from guestlist.dashboard.forms.limits import add_limit_fields, limit_groups, limits_data
 from guestlist.discord import client as discord_client
 from guestlist.discord.models import DiscordSettings
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.models import StepSet
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
+from guestlist.plex import content_options
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
 
@@ -115,7 +117,16 @@ class InviteSettingsForm(forms.Form):
         set_choices(self, "libraries", library_choices(self.servers))
         named = [(str(s.pk), s.name) for s in StepSet.objects.filter(is_default=False).order_by("name")]
         set_choices(self, "step_set", [("", _("The default steps")), *named])
+        # The server's real labels and ratings (a PMS read, kept for minutes); with several
+        # servers the limits are typed, since they apply to whichever server is chosen.
+        options = content_options.read(self.servers[0]) if len(self.servers) == 1 else None
+        self.content_error = options.error if options is not None else ""
+        add_limit_fields(self, options, self.initial.get("content_limits"))
         self._discord_fields()
+
+    @property
+    def limit_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return limit_groups(self)
 
     def _discord_fields(self) -> None:
         """Shown only once Discord is connected (Settings → Discord); roles only with the bot."""
@@ -175,6 +186,7 @@ class InviteSettingsForm(forms.Form):
             "allow_camera_upload": data["allow_camera_upload"],
             "plex_home": data["plex_home"],
             "libraries": self._library_selection(),
+            "content_limits": limits_data(data),
             "description": data["description"],
             "step_set_id": int(data["step_set"]) if data.get("step_set") else None,
             **self._discord_settings(),
@@ -201,6 +213,7 @@ class InviteSettingsForm(forms.Form):
             "libraries": [f"{server_id}:{key}" for server_id in server_ids for key in chosen],
             **{name: settings.get(name, False) for name in ("allow_sync", "allow_channels", "allow_camera_upload")},
             "plex_home": settings.get("plex_home", False),
+            "content_limits": settings.get("content_limits") or {},
             "description": settings.get("description", ""),
             "step_set": str(settings.get("step_set_id") or ""),
             "discord_gate": settings.get("discord_gate", ""),

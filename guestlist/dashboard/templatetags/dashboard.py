@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from guestlist.core import labels
 from guestlist.core.templatetags.durations import duration
+from guestlist.plex import content_options
 
 register = template.Library()
 
@@ -69,6 +70,12 @@ def compact_json(value: Any) -> str:
     if not value:
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)[:400]
+
+
+@register.filter
+def limits(value: Any) -> str:
+    """Content limits in plain words ("films up to 12, TV shows up to TV-14"), "" for none."""
+    return content_options.words(value if isinstance(value, dict) else None)
 
 
 @register.filter

@@ -22,7 +22,10 @@ from guestlist.core.labels import MEMBER_FILTERS
 from guestlist.core.paging import page_count
 from guestlist.dashboard.forms.members import (
     EXTENSIONS,
+    FLAG_FIELDS,
+    FLAG_LABELS,
     AccessEndForm,
+    AccessForm,
     BulkMemberForm,
     ExpiryForm,
     MemberFilterForm,
@@ -38,12 +41,13 @@ from guestlist.dashboard.views.common import (
 )
 from guestlist.dashboard.views.member_allowances import rights_context
 from guestlist.invites.models import Redemption
-from guestlist.members import inactivity, persons, services, suspension
+from guestlist.members import access, inactivity, persons, services, suspension
 from guestlist.members.allowances import allowances
 from guestlist.members.erasure import is_erased
 from guestlist.members.models import Member
 from guestlist.members.reinvite import reinvite
 from guestlist.members.sync import sync_now
+from guestlist.plex import content_options
 from guestlist.plex.models import Library
 from guestlist.plexwork.models import PlexOperation
 
@@ -52,8 +56,12 @@ LIVE = ("pending", "active")
 RENEWABLE = (*LIVE, "suspending", "suspended")
 
 
-def member_badges(member: Member, now: datetime) -> list[str]:
+def member_badges(member: Member, now: datetime, *, changing: bool = False) -> list[str]:
     badges = [member.status]
+    if changing:
+        badges.append("changing")
+    if member.plex_access and member.status in LIVE:
+        badges.append("differs")
     if member.status in LIVE and member.expires_at and member.expires_at <= now + services.EXPIRING_WITHIN:
         badges.append("expiring")
     if member.in_trial:
@@ -102,12 +110,15 @@ def member_list(request: HttpRequest) -> HttpResponse:
     ).aggregate(**{name: Count("id", filter=services.status_q(name, now)) for name in MEMBER_FILTERS})
     pages = page_count(page.total, page.page_size)
     rights = allowances(page.items, now=now)
+    busy = access.changing_ids([member.pk for member in page.items])
     context = {
         "nav": "members",
         "form": form,
         "query": query,
         "tabs": [(name, label, counts[name]) for name, label in MEMBER_FILTERS.items()],
-        "rows": [(member, member_badges(member, now), rights[member.pk]) for member in page.items],
+        "rows": [
+            (member, member_badges(member, now, changing=member.pk in busy), rights[member.pk]) for member in page.items
+        ],
         "total": page.total,
         "page": page.page,
         "pages": pages,
@@ -139,6 +150,11 @@ def member_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select at least one member and an action."))
         return _back(request, "members")
     action = form.cleaned_data["action"]
+    if action == "access":
+        # The change needs its own form (libraries, permissions, limits): a page of its own.
+        query = QueryDict(mutable=True)
+        query.setlist("ids", [str(pk) for pk in form.cleaned_data["ids"]])
+        return redirect(reverse("members-access") + "?" + query.urlencode())
     period = extension(action)
     try:
         outcome = services.act_on_members(
@@ -203,7 +219,7 @@ def member_sync(request: HttpRequest) -> HttpResponse:
 def _expiry_context(member: Member, form: ExpiryForm | None = None) -> dict[str, Any]:
     return {
         "member": member,
-        "badges": member_badges(member, timezone.now()),
+        "badges": member_badges(member, timezone.now(), changing=access.changing(member) is not None),
         "expiry_form": form
         or ExpiryForm(initial={"expires_at": timezone.localtime(member.expires_at) if member.expires_at else None}),
         "extensions": [(f"extend_{name}", label) for name, (label, _days) in EXTENSIONS.items()],
@@ -211,16 +227,41 @@ def _expiry_context(member: Member, form: ExpiryForm | None = None) -> dict[str,
     }
 
 
+def _access_context(member: Member) -> dict[str, Any]:
+    keys = member.library_keys or []
+    titles = dict(Library.objects.filter(server=member.server).values_list("key", "title"))
+    theirs = member.plex_access or {}
+    return {
+        "member": member,
+        "live": member.status in LIVE,
+        "libraries": [titles.get(key, f"#{key}") for key in keys],
+        "all_libraries": member.library_keys == [],
+        "limits_words": content_options.words(member.content_limits),
+        "changing": access.changing(member),
+        "plex_access": theirs
+        and {
+            "libraries": ", ".join(titles.get(key, f"#{key}") for key in theirs["library_keys"])
+            if theirs.get("library_keys")
+            else (_("All libraries") if "library_keys" in theirs else None),
+            "flags": [(FLAG_LABELS[flag], theirs[flag]) for flag in FLAG_FIELDS if flag in theirs],
+            "limits_words": content_options.words(theirs["content_limits"]) or _("no limits")
+            if "content_limits" in theirs
+            else None,
+        },
+    }
+
+
 @dashboard_view
 @require_GET
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
     member = _member_or_404(member_id)
-    keys = member.library_keys or []
+    if is_htmx(request) and request.headers.get("HX-Target") == "member-access":
+        # The access box polls itself while a change waits for Plex.
+        return render(request, "dashboard/members/detail.html#access", _access_context(member))
     context = {
         "nav": "members",
         **_expiry_context(member),
-        "libraries": list(Library.objects.filter(server=member.server, key__in=keys)) if keys else [],
-        "all_libraries": member.library_keys == [],
+        **_access_context(member),
         "redemptions": list(Redemption.objects.filter(member=member).order_by("-created_at")[:50]),
         "events": list(search_events(AuditQuery(object_type="member", object_id=str(member.pk)))[:50]),
         "operations": list(PlexOperation.objects.filter(member=member).order_by("-created_at")[:20]),
@@ -353,6 +394,122 @@ def member_refresh(request: HttpRequest, member_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Refreshed %(name)s from Plex.") % {"name": member})
     return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+def member_access(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Change one member's libraries, permissions and content limits on Plex."""
+    member = _member_or_404(member_id)
+    if member.status not in LIVE:
+        messages.error(request, _("Only members with access can have it changed."))
+        return redirect("member-detail", member_id=member.pk)
+    form = AccessForm(request.POST or None, server=member.server, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = access.change_access(member, form.changes(), actor=actor(request))
+        except ServiceError as exc:
+            report(request, exc)
+        else:
+            _say_outcome(request, [outcome.member] if outcome.state == "done" else [], outcome)
+            return redirect("member-detail", member_id=member.pk)
+    return render(request, "dashboard/members/access.html", {"nav": "members", "member": member, "form": form})
+
+
+def _say_outcome(request: HttpRequest, done: list[Member], outcome: access.AccessOutcome) -> None:
+    name = {"name": outcome.member}
+    if outcome.state == "done":
+        messages.success(request, _("Plex confirmed the new access of %(name)s.") % name)
+    elif outcome.state == "changing":
+        messages.warning(request, _("Plex is not answering; the change for %(name)s waits and will be retried.") % name)
+    else:
+        messages.error(
+            request,
+            _("Plex refused the change for %(name)s; nothing was changed. %(error)s")
+            % {**name, "error": outcome.error},
+        )
+
+
+@dashboard_view
+@require_POST
+def member_access_resolve(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A difference made in Plex itself: keep Plex's, or set Plex back to Guestlist's."""
+    member = _member_or_404(member_id)
+    keep: access.Keep = "plex" if request.POST.get("keep") == "plex" else "guestlist"
+    try:
+        outcome = access.resolve_difference(member, keep, actor=actor(request))
+    except ServiceError as exc:
+        report(request, exc)
+    else:
+        if keep == "plex":
+            messages.success(request, _("Guestlist now records what Plex has for %(name)s.") % {"name": member})
+        else:
+            _say_outcome(request, [], outcome)
+    return redirect("member-detail", member_id=member.pk)
+
+
+@dashboard_view
+def members_access(request: HttpRequest) -> HttpResponse:
+    """The same access change for a selection of members (the list's bulk action)."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = [int(value) for value in source.getlist("ids") if value.isdigit()][: access.MAX_BULK]
+    chosen = list(Member.objects.filter(pk__in=ids).select_related("server").order_by("username", "email"))
+    if not chosen:
+        messages.error(request, _("Select at least one member."))
+        return redirect("members")
+    form = AccessForm(request.POST if request.method == "POST" else None, server=chosen[0].server, bulk=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = access.change_access_of_many([m.pk for m in chosen], form.changes(), actor=actor(request))
+        except ServiceError as exc:
+            report(request, exc)
+        else:
+            _say_bulk(request, outcome)
+            return redirect("members")
+    return render(
+        request, "dashboard/members/access.html", {"nav": "members", "chosen": chosen, "form": form, "bulk": True}
+    )
+
+
+def _say_bulk(request: HttpRequest, outcome: access.BulkAccessOutcome) -> None:
+    if outcome.done:
+        count = len(outcome.done)
+        messages.success(
+            request,
+            ngettext(
+                "Plex confirmed the new access of %(n)s member.",
+                "Plex confirmed the new access of %(n)s members.",
+                count,
+            )
+            % {"n": count},
+        )
+    if outcome.changing:
+        count = len(outcome.changing)
+        messages.warning(
+            request,
+            ngettext(
+                "Plex is not answering for %(n)s member; the change waits and will be retried.",
+                "Plex is not answering for %(n)s members; the change waits and will be retried.",
+                count,
+            )
+            % {"n": count},
+        )
+    for member, error in outcome.refused:
+        messages.error(
+            request,
+            _("Plex refused the change for %(name)s; nothing was changed. %(error)s")
+            % {"name": member, "error": error},
+        )
+    if outcome.skipped:
+        count = len(outcome.skipped)
+        messages.info(
+            request,
+            ngettext(
+                "%(n)s selected member has no access and was left alone.",
+                "%(n)s selected members have no access and were left alone.",
+                count,
+            )
+            % {"n": count},
+        )
 
 
 @dashboard_view

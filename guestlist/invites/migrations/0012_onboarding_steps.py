@@ -30,7 +30,7 @@ def seed_default_set(apps: object, schema_editor: object) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invites", "0010_discord_gate"),
+        ("invites", "0011_content_limits"),
     ]
 
     operations = [
