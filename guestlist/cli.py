@@ -318,11 +318,14 @@ def cmd_inactive(args: argparse.Namespace) -> int:
         ("waiting", plan.waiting),
     ):
         for entry in entries:
-            seen = entry.member.last_seen.date().isoformat() if entry.member.last_seen else "never"
+            seen = entry.last_seen.date().isoformat() if entry.last_seen else "never"
             due = entry.removal_due.date().isoformat()
-            print(f"{title}\t{entry.member.pk}\t{entry.member}\tlast seen {seen}\taccess ends {due}")
+            servers = ", ".join(row.server.name for row in entry.rows)
+            print(f"{title}\t{entry.member.pk}\t{entry.member}\tlast seen {seen}\taccess ends {due}\t{servers}")
     for member in plan.exempt:
         print(f"exempt\t{member.pk}\t{member}")
+    for member in plan.held:
+        print(f"held\t{member.pk}\t{member}")
     if args.dry_run:
         print(f"Dry run: {len(plan.warn)} would be warned, {len(plan.remove)} would lose access; nothing changed.")
     else:

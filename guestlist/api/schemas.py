@@ -298,8 +298,14 @@ class InviteListOut(PageOut):
     counts: InviteCounts
 
 
+class MemberListItemOut(MemberOut):
+    # With persons=true: the newest last seen (and its title) across the person's members.
+    person_last_seen: datetime | None = None
+    person_last_title: str | None = None
+
+
 class MemberListOut(PageOut):
-    items: list[MemberOut]
+    items: list[MemberListItemOut]
 
 
 class DayCount(Schema):

@@ -63,7 +63,15 @@ class MemberFilters(Schema):
 @router.get("/", response=MemberListOut, summary="List members")
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     page = services.list_members(services.MemberQuery(**filters.model_dump()))
-    return page_out(page, [member_out(member) for member in page.items])
+    items = [
+        {
+            **member_out(member),
+            "person_last_seen": getattr(member, "person_last_seen", None),
+            "person_last_title": getattr(member, "person_last_title", None),
+        }
+        for member in page.items
+    ]
+    return page_out(page, items)
 
 
 class SyncIn(StrictSchema):
@@ -156,6 +164,9 @@ class InactivityEntryOut(Schema):
     idle_since: datetime
     warned_at: datetime | None
     removal_due: datetime
+    # The person's latest last seen on any server, and the members (one per server) it acts on.
+    last_seen: datetime | None
+    member_ids: list[int]
 
 
 class PausedServerOut(Schema):
@@ -174,6 +185,7 @@ class InactivityPreviewOut(Schema):
     waiting: list[InactivityEntryOut]
     exempt: list[MemberOut]
     paused: list[PausedServerOut]
+    held: list[MemberOut]
 
 
 def _entries(entries: list[inactivity.Planned]) -> list[dict[str, Any]]:
@@ -183,6 +195,8 @@ def _entries(entries: list[inactivity.Planned]) -> list[dict[str, Any]]:
             "idle_since": entry.idle_since,
             "warned_at": entry.warned_at,
             "removal_due": entry.removal_due,
+            "last_seen": entry.last_seen,
+            "member_ids": [row.pk for row in entry.rows],
         }
         for entry in entries
     ]
@@ -200,6 +214,7 @@ def inactivity_preview(request: HttpRequest) -> dict[str, Any]:
         "warn": _entries(plan.warn),
         "waiting": _entries(plan.waiting),
         "exempt": [member_out(member) for member in plan.exempt],
+        "held": [member_out(member) for member in plan.held],
         "paused": [
             {"server_id": servers.get(name, 0), "server": name, "kind": why.kind, "reason": why.reason}
             for name, why in plan.paused.items()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from guestlist.core import audit
@@ -91,13 +91,33 @@ MEMBER_SORTS: dict[str, tuple[Any, ...]] = {
     "last_seen": (F("last_seen").asc(nulls_first=True), "created_at", "id"),
     "-last_seen": (F("last_seen").desc(nulls_last=True), "-created_at", "-id"),
 }
+# The same, for lists of persons: by the newest last seen across their servers.
+PERSON_SORTS: dict[str, tuple[Any, ...]] = {
+    **MEMBER_SORTS,
+    "last_seen": (F("person_last_seen").asc(nulls_first=True), "created_at", "id"),
+    "-last_seen": (F("person_last_seen").desc(nulls_last=True), "-created_at", "-id"),
+}
 MAX_NOT_SEEN_DAYS = 36500
 
 
-def not_seen_q(days: int, now: datetime) -> Q:
+def not_seen_q(days: int, now: datetime, *, field: str = "last_seen") -> Q:
     """Not seen for ``days``: seen before then, or never seen and joined before then."""
     since = now - timedelta(days=days)
-    return Q(last_seen__lt=since) | Q(last_seen__isnull=True, created_at__lt=since)
+    return Q(**{f"{field}__lt": since}) | Q(**{f"{field}__isnull": True, "created_at__lt": since})
+
+
+def _latest_of_person(column: str) -> Subquery:
+    """``column`` of the person's row (any server) seen most recently, for a person row."""
+    rows = Member.objects.filter(Q(pk=OuterRef("pk")) | Q(primary_id=OuterRef("pk")), last_seen__isnull=False)
+    return Subquery(rows.order_by("-last_seen", "pk").values(column)[:1])
+
+
+def with_person_last_seen(members: QuerySet[Member]) -> QuerySet[Member]:
+    """Person rows with ``person_last_seen`` / ``person_last_title``: the newest play on any
+    of the person's servers (issue 20: a person who watches in 4K is seen, HD or not)."""
+    return members.annotate(
+        person_last_seen=_latest_of_person("last_seen"), person_last_title=_latest_of_person("last_title")
+    )
 
 
 def member_queryset(query: MemberQuery) -> QuerySet[Member]:
@@ -109,12 +129,13 @@ def member_queryset(query: MemberQuery) -> QuerySet[Member]:
         members = members.filter(Q(email__icontains=term) | Q(username__icontains=term))
     if query.invite_id is not None:
         members = members.filter(invite_id=query.invite_id)
+    if query.persons:
+        members = with_person_last_seen(members.filter(primary__isnull=True))
     if query.not_seen_days is not None:
         if not 0 <= query.not_seen_days <= MAX_NOT_SEEN_DAYS:
             raise Invalid(f"not_seen_days must be a whole number from 0 to {MAX_NOT_SEEN_DAYS}.")
-        members = members.filter(not_seen_q(query.not_seen_days, timezone.now()))
-    if query.persons:
-        members = members.filter(primary__isnull=True)
+        seen = "person_last_seen" if query.persons else "last_seen"
+        members = members.filter(not_seen_q(query.not_seen_days, timezone.now(), field=seen))
     return members
 
 
@@ -138,7 +159,8 @@ def list_members(query: MemberQuery) -> MemberPage:
     # Pages past the end are empty; the bound keeps the offset inside what databases take.
     page = max(1, min(query.page, MAX_PAGE))
     offset = (page - 1) * page_size
-    items = list(members.select_related("invite").order_by(*MEMBER_SORTS[query.sort])[offset : offset + page_size])
+    sorts = PERSON_SORTS if query.persons else MEMBER_SORTS
+    items = list(members.select_related("invite").order_by(*sorts[query.sort])[offset : offset + page_size])
     if query.persons:
         attach_server_rows(items)
     return MemberPage(items=items, total=members.count(), page=page, page_size=page_size)

@@ -119,17 +119,32 @@ def member_ended(member: Member, final_status: str) -> None:
 INACTIVE_REASON = "inactive"
 
 
-def member_inactive_warning(member: Member, *, last_seen: Any, removal_due: Any) -> None:
-    """Once per member and warning (the day it was given), however often the job runs."""
+def member_inactive_warning(
+    member: Member, *, last_seen: Any, removal_due: Any, rows: list[Member] | None = None
+) -> None:
+    """Once per person and warning (the day it was given), however often the job runs and
+    however many servers they have: ``rows`` are all the servers the warning is about
+    (``member`` is the first of them)."""
+    rows = rows or [member]
     warned = member.inactivity_warned_at.date().isoformat() if member.inactivity_warned_at else "none"
     emit(
         "member.inactive_warning",
-        _member_data(member, removal_due=removal_due),
+        _member_data(member, removal_due=removal_due, servers=[_server(row.server) for row in rows]),
         key=f"member.inactive_warning:{member.pk}:{warned}",
     )
     if member.email and mail.member_mails_enabled(mail.INACTIVE):
-        context = {**_mail_context(member), "last_seen": last_seen, "removal_due": removal_due}
+        context = {
+            **_mail_context(member),
+            "server_name": server_names(rows),
+            "last_seen": last_seen,
+            "removal_due": removal_due,
+        }
         mail.queue_mail(mail.INACTIVE, member.email, context, key=f"inactive:{member.pk}:{warned}")
+
+
+def server_names(rows: list[Member]) -> str:
+    """The names of a person's servers for one mail about all of them ("4K, HD")."""
+    return ", ".join(dict.fromkeys(row.server.name for row in rows))
 
 
 def member_suspended(member: Member, *, cause: str) -> None:

@@ -16,6 +16,7 @@ from guestlist.plex import services as plex_services
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
 from tests.conftest import OWNER_PLEX_TOKEN
+from tests.notifications.conftest import smtp  # noqa: F401 - the real SMTP server fixture, shared
 
 HD_NAME = "Guestlist HD"
 HD_MACHINE_ID = "guestlist-hd-machine"
