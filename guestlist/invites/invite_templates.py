@@ -1,8 +1,9 @@
 """Invite templates: named presets of invite settings, picked in the create form (Komandorr roadmap).
 
 A template holds the same settings an invite does, minus what belongs to one invite only
-(its code, its server). Creating an invite from a template passes every setting explicitly,
-so the owner's defaults never leak into a template's invites.
+(its code). It names no server, or several servers each with its libraries (issue 20:
+``servers``, a "4K + HD" preset). Creating an invite from a template passes every setting
+explicitly, so the owner's defaults never leak into a template's invites.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.invites import bulk, onboarding
 from guestlist.invites.models import Invite, InviteTemplate
-from guestlist.invites.services import BOOLEAN_FIELDS, MAX_DAYS, MAX_USAGE_LIMIT, apply_discord_fields
+from guestlist.invites.services import (
+    BOOLEAN_FIELDS,
+    MAX_DAYS,
+    MAX_USAGE_LIMIT,
+    apply_discord_fields,
+    server_choices,
+)
 from guestlist.plex import content_options, libraries
 from guestlist.plex.models import MediaServer
 
@@ -28,6 +35,7 @@ SETTINGS = (
     "user_expires_in_days",
     *BOOLEAN_FIELDS,
     "libraries",
+    "servers",
     "content_limits",
     "description",
     "step_set_id",
@@ -71,6 +79,14 @@ def _apply(template: InviteTemplate, name: str, data: Mapping[str, Any]) -> None
         # checked again when an invite is made from the template.
         servers = list(MediaServer.objects.all()[:2])
         template.libraries = libraries.normalize_selection(data["libraries"], servers[0] if len(servers) == 1 else None)
+    if data.get("servers"):
+        if "libraries" in data:
+            raise _invalid("servers", "Send either servers, or libraries, not both.")
+        choices = server_choices(data["servers"])
+        template.servers = [{"server_id": choice.server.pk, "libraries": choice.libraries} for choice in choices]
+        template.libraries = choices[0].libraries
+    elif "servers" in data:
+        template.servers = None
     if "content_limits" in data:
         servers = list(MediaServer.objects.all()[:2])
         template.content_limits = content_options.clean(data["content_limits"], servers[0] if servers else None)
@@ -119,8 +135,19 @@ def get_template(template_id: int) -> InviteTemplate:
 
 
 def template_settings(template: InviteTemplate) -> dict[str, Any]:
-    """Every setting of the template, ready for ``invites.services.create_invite``."""
-    return {name: getattr(template, name) for name in SETTINGS}
+    """Every setting of the template, ready for ``invites.services.create_invite``: with
+    several servers, ``servers`` (each with its libraries) instead of ``libraries``; a
+    server disconnected since is left out."""
+    settings = {name: getattr(template, name) for name in SETTINGS if name != "servers"}
+    connected = set(MediaServer.objects.values_list("pk", flat=True)) if template.servers else set()
+    named = [entry for entry in template.servers or [] if entry.get("server_id") in connected]
+    if named:
+        del settings["libraries"]
+        settings["servers"] = [
+            {"server_id": entry["server_id"], "libraries": libraries.selection_as_api(str(entry["libraries"]))}
+            for entry in named
+        ]
+    return settings
 
 
 def create_invites_saving_template(

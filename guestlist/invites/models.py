@@ -231,6 +231,9 @@ class InviteTemplate(models.Model):
     allow_channels = models.BooleanField(default=False)
     plex_home = models.BooleanField(default=False)
     libraries = models.CharField(max_length=512, default="default")
+    # Several servers (issue 20): [{"server_id": N, "libraries": stored selection}, ...], the
+    # first first; null or empty: the template names no server and ``libraries`` applies.
+    servers = models.JSONField(null=True, blank=True)
     content_limits = models.JSONField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True)
     step_set = models.ForeignKey(StepSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="templates")

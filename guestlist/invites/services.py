@@ -130,7 +130,7 @@ def invite_servers(invite: Invite) -> list[ServerChoice]:
     return [ServerChoice(invite.server, invite.libraries), *extra]
 
 
-def _server_choices(value: object) -> list[ServerChoice]:
+def server_choices(value: object) -> list[ServerChoice]:
     """The ``servers`` field: a non-empty list of {"server_id": N, "libraries": ...}, each server once."""
     if not isinstance(value, list) or not value:
         raise _invalid("servers", 'servers must be a list of {"server_id": N, "libraries": ...}, at least one.')
@@ -169,7 +169,7 @@ def _servers_given(data: Mapping[str, Any]) -> list[ServerChoice] | None:
         return None
     if data.get("server_id") is not None or "libraries" in data:
         raise _invalid("servers", "Send either servers, or server_id and libraries, not both.")
-    return _server_choices(data["servers"])
+    return server_choices(data["servers"])
 
 
 def _expiry(data: Mapping[str, Any], now: datetime, *, creating: bool) -> tuple[bool, datetime | None]:

@@ -101,5 +101,10 @@ def resolve_keys(stored: str, server: MediaServer) -> tuple[int, ...]:
     return tuple(library.key for library in _resolve(stored, present_libraries(server.pk)))
 
 
+def keys_of(stored: str, server_id: int) -> list[int]:
+    """The keys a stored selection stands for now (as ``titles``, from the cached libraries)."""
+    return [library.key for library in _resolve(stored, present_libraries(server_id))]
+
+
 def titles(stored: str, server_id: int) -> list[str]:
     return [library.title for library in _resolve(stored, present_libraries(server_id))]

@@ -21,7 +21,7 @@ from guestlist.discord.models import DiscordSettings
 from guestlist.invites.bulk import MAX_BULK
 from guestlist.invites.models import StepSet
 from guestlist.invites.services import MAX_DAYS, MAX_USAGE_LIMIT
-from guestlist.plex import content_options
+from guestlist.plex import content_options, libraries
 from guestlist.plex.libraries import ALL, DEFAULT
 from guestlist.plex.models import Library, MediaServer
 
@@ -201,16 +201,30 @@ class InviteSettingsForm(forms.Form):
 
     @staticmethod
     def initial_for(settings: dict[str, Any], server_ids: list[int]) -> dict[str, Any]:
-        """Form values showing stored settings (an invite, a template or the defaults)."""
+        """Form values showing stored settings (an invite, a template or the defaults).
+
+        With ``servers`` in ``settings`` (``[{"server_id", "libraries"}, ...]`` as the services
+        take them), the server boxes and each server's libraries are ticked."""
         amount, unit = as_amount_and_unit(settings.get("user_expires_in_days"))
-        selection = str(settings.get("libraries") or DEFAULT)
-        mode, chosen = (selection, []) if selection in (ALL, DEFAULT) else ("specific", selection.split(","))
+        named = [
+            (int(entry["server_id"]), _stored_selection(entry.get("libraries")))
+            for entry in settings.get("servers") or []
+        ]
+        if named:
+            mode, ticks = _several_servers_selection(named)
+            initial_servers = [server_id for server_id, _stored in named]
+        else:
+            selection = str(settings.get("libraries") or DEFAULT)
+            mode, chosen = (selection, []) if selection in (ALL, DEFAULT) else ("specific", selection.split(","))
+            ticks = [f"{server_id}:{key}" for server_id in server_ids for key in chosen]
+            initial_servers = []
         return {
+            "server": initial_servers,
             "usage_limit": settings.get("usage_limit"),
             "membership_amount": amount,
             "membership_unit": unit,
             "libraries_mode": mode,
-            "libraries": [f"{server_id}:{key}" for server_id in server_ids for key in chosen],
+            "libraries": ticks,
             **{name: settings.get(name, False) for name in ("allow_sync", "allow_channels", "allow_camera_upload")},
             "plex_home": settings.get("plex_home", False),
             "content_limits": settings.get("content_limits") or {},
@@ -219,6 +233,75 @@ class InviteSettingsForm(forms.Form):
             "discord_gate": settings.get("discord_gate", ""),
             "discord_role_ids": list(settings.get("discord_role_ids") or []),
         }
+
+
+def _stored_selection(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(str(key) for key in value)
+    return str(value or DEFAULT)
+
+
+def _several_servers_selection(named: list[tuple[int, str]]) -> tuple[str, list[str]]:
+    """One libraries mode for servers whose stored selections may differ: their common mode,
+    else "specific" with each server's libraries ticked (all, or its default ones, spelt out)."""
+    modes = {stored if stored in (ALL, DEFAULT) else "specific" for _server_id, stored in named}
+    if len(modes) == 1 and modes != {"specific"}:
+        return modes.pop(), []
+    ticks = []
+    for server_id, stored in named:
+        keys = libraries.keys_of(stored, server_id) if stored in (ALL, DEFAULT) else stored.split(",")
+        ticks.extend(f"{server_id}:{key}" for key in keys)
+    return "specific", ticks
+
+
+class ServersForm(InviteSettingsForm):
+    """The server boxes, shown while several servers are connected (issue 20 §3): an
+    invite (or template) for one or more of them, each with the libraries ticked for it."""
+
+    server = forms.ModelMultipleChoiceField(
+        label=_("Servers"),
+        queryset=MediaServer.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick several to give access to each of them with one invite."),
+    )
+    # A template may name no server (its libraries then apply to whichever server is used).
+    servers_required = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(self.servers) < 2:
+            del self.fields["server"]
+
+    def chosen_servers(self) -> list[MediaServer]:
+        if "server" in self.fields:
+            return sorted(self.cleaned_data.get("server") or [], key=lambda server: server.pk)
+        return self.servers[:1]
+
+    def chosen_server(self) -> MediaServer | None:
+        chosen = self.chosen_servers()
+        return chosen[0] if len(chosen) == 1 else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "server" in self.fields and not data.get("server"):
+            if self.servers_required:
+                self.add_error("server", _("Choose the server to invite people to."))
+        elif "server" in self.fields and data.get("libraries_mode") == "specific":
+            ticked = {value.partition(":")[0] for value in data.get("libraries") or []}
+            for server in data["server"]:
+                if str(server.pk) not in ticked:
+                    self.add_error("libraries", _("Tick at least one library of %(server)s.") % {"server": server.name})
+        return data
+
+    def servers_data(self) -> list[dict[str, Any]] | None:
+        """The ``servers`` field for the services, or None when no server boxes were shown."""
+        if "server" not in self.fields:
+            return None
+        return [
+            {"server_id": server.pk, "libraries": self._library_selection_on(server)}
+            for server in self.chosen_servers()
+        ]
 
 
 class ExpiryAmountMixin(forms.Form):
@@ -234,15 +317,8 @@ class ExpiryAmountMixin(forms.Form):
         return data
 
 
-class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
+class InviteCreateForm(ExpiryAmountMixin, ServersForm):
     # With several servers connected: one or more of them ("4K + HD"), all in one invite.
-    server = forms.ModelMultipleChoiceField(
-        label=_("Servers"),
-        queryset=MediaServer.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Tick several to give access to each of them with one invite."),
-    )
     code = forms.CharField(
         label=_("Custom code"),
         required=False,
@@ -262,29 +338,8 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
 
     field_order = ["server", "usage_limit", "expires_amount", "expires_unit"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if len(self.servers) < 2:
-            del self.fields["server"]
-
-    def chosen_servers(self) -> list[MediaServer]:
-        if "server" in self.fields:
-            return sorted(self.cleaned_data.get("server") or [], key=lambda server: server.pk)
-        return self.servers[:1]
-
-    def chosen_server(self) -> MediaServer | None:
-        chosen = self.chosen_servers()
-        return chosen[0] if len(chosen) == 1 else None
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if "server" in self.fields and not data.get("server"):
-            self.add_error("server", _("Choose the server to invite people to."))
-        elif "server" in self.fields and data.get("libraries_mode") == "specific":
-            ticked = {value.partition(":")[0] for value in data.get("libraries") or []}
-            for server in data["server"]:
-                if str(server.pk) not in ticked:
-                    self.add_error("libraries", _("Tick at least one library of %(server)s.") % {"server": server.name})
         if (data.get("count") or 1) > 1 and data.get("code"):
             self.add_error("code", _("A custom code fits one invite only; leave it empty to create several."))
         return data
@@ -300,9 +355,7 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
             data["code"] = self.cleaned_data["code"]
         chosen = self.chosen_servers()
         if len(chosen) > 1:
-            data["servers"] = [
-                {"server_id": server.pk, "libraries": self._library_selection_on(server)} for server in chosen
-            ]
+            data["servers"] = self.servers_data()
             del data["libraries"]
         elif chosen and "server" in self.fields:
             data["server_id"] = chosen[0].pk
@@ -310,26 +363,35 @@ class InviteCreateForm(ExpiryAmountMixin, InviteSettingsForm):
 
     def template_settings(self) -> dict[str, Any]:
         data = self.invite_settings()
+        if len(self.chosen_servers()) > 1:
+            # The template keeps every server with its libraries (issue 20).
+            data["servers"] = self.servers_data()
+            del data["libraries"]
+        data["expires_in_days"] = self._days("expires_amount", "expires_unit")
+        return data
+
+
+class InviteTemplateForm(ExpiryAmountMixin, ServersForm):
+    name = forms.CharField(label=_("Template name"), max_length=100)
+
+    field_order = ["name", "server", "usage_limit", "expires_amount", "expires_unit"]
+    servers_required = False
+
+    def template_settings(self) -> dict[str, Any]:
+        data = self.invite_settings()
+        # Several servers ticked: the template names them, each with its libraries; none or
+        # one: it names no server, and its libraries apply to whichever server is used.
         chosen = self.chosen_servers()
+        data["servers"] = self.servers_data() if len(chosen) > 1 else []
         if len(chosen) > 1:
-            # A template names no server: it keeps the first server's libraries.
+            del data["libraries"]
+        elif len(chosen) == 1 and "server" in self.fields:
             data["libraries"] = self._library_selection_on(chosen[0])
         data["expires_in_days"] = self._days("expires_amount", "expires_unit")
         return data
 
 
-class InviteTemplateForm(ExpiryAmountMixin, InviteSettingsForm):
-    name = forms.CharField(label=_("Template name"), max_length=100)
-
-    field_order = ["name", "usage_limit", "expires_amount", "expires_unit"]
-
-    def template_settings(self) -> dict[str, Any]:
-        data = self.invite_settings()
-        data["expires_in_days"] = self._days("expires_amount", "expires_unit")
-        return data
-
-
-class InviteEditForm(InviteSettingsForm):
+class InviteEditForm(ServersForm):
     expires_at = forms.DateTimeField(
         label=_("Expires at"),
         required=False,
@@ -337,7 +399,7 @@ class InviteEditForm(InviteSettingsForm):
         help_text=_("Leave empty to never expire. An invite past this moment cannot be used."),
     )
 
-    field_order = ["usage_limit", "expires_at"]
+    field_order = ["server", "usage_limit", "expires_at"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -346,6 +408,11 @@ class InviteEditForm(InviteSettingsForm):
     def changes(self) -> dict[str, Any]:
         data = self.invite_settings()
         data["expires_at"] = self.cleaned_data["expires_at"]
+        servers = self.servers_data()
+        if servers is not None:
+            # Every server with its libraries (issue 20): ticking one off drops it from the invite.
+            data["servers"] = servers
+            del data["libraries"]
         return data
 
 

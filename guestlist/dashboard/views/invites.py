@@ -266,12 +266,17 @@ def invite_detail(request: HttpRequest, invite_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invite_edit(request: HttpRequest, invite_id: int) -> HttpResponse:
     invite = _invite_or_404(invite_id)
-    servers = [invite.server]
+    # Every connected server is offered, the invite's ticked with their libraries (issue 20).
+    servers = list(MediaServer.objects.all())
     initial = InviteSettingsForm.initial_for(
         {
             "usage_limit": invite.usage_limit,
             "user_expires_in_days": invite.user_expires_in_days,
             "libraries": invite.libraries,
+            "servers": [
+                {"server_id": choice.server.pk, "libraries": choice.libraries}
+                for choice in services.invite_servers(invite)
+            ],
             **{name: getattr(invite, name) for name in services.BOOLEAN_FIELDS},
             "description": invite.description,
             "step_set_id": invite.step_set_id,
