@@ -105,21 +105,33 @@ def flag_expiring(*, now: datetime | None = None) -> int:
     """Mark live members whose access ends within the owner's warning window, once each.
 
     ``expiry_warned_at`` is the flag the notifications read; changing a member's expiry
-    clears it, so a new date is announced again.
+    clears it, so a new date is announced again. A person on several servers (issue 20) whose
+    shares end the same day gets one notice about all of them, not one per server.
     """
     now = now or timezone.now()
     window = timedelta(days=SiteSettings.load().expiry_warning_days)
     flagged = 0
     candidates = Member.objects.filter(
         status__in=LIVE_STATUSES, expires_at__gt=now, expires_at__lte=now + window, expiry_warned_at__isnull=True
-    )
+    ).select_related("server")
+    groups: dict[tuple[int, str], list[Member]] = {}
     for member in candidates.order_by("expires_at", "id")[:1000]:
+        day = member.expires_at.date().isoformat() if member.expires_at else ""
+        groups.setdefault((member.primary_id or member.pk, day), []).append(member)
+    for rows in groups.values():
+        rows.sort(key=lambda row: (row.primary_id is not None, row.server_id, row.pk))
         with transaction.atomic():
-            if Member.objects.filter(pk=member.pk, expiry_warned_at__isnull=True).update(expiry_warned_at=now):
-                expires_at = member.expires_at.isoformat() if member.expires_at else None
-                audit.record(JOB_ACTOR, "member.expiring_soon", member, expires_at=expires_at)
-                notify.member_expiring_soon(member)
-                flagged += 1
+            claimed = [
+                row
+                for row in rows
+                if Member.objects.filter(pk=row.pk, expiry_warned_at__isnull=True).update(expiry_warned_at=now)
+            ]
+            for row in claimed:
+                expires_at = row.expires_at.isoformat() if row.expires_at else None
+                audit.record(JOB_ACTOR, "member.expiring_soon", row, expires_at=expires_at)
+            if claimed:
+                notify.member_expiring_soon(claimed[0], rows=claimed)
+                flagged += len(claimed)
     return flagged
 
 

@@ -90,14 +90,24 @@ def member_joined(member: Member, *, redemption_id: int) -> None:
         mail.queue_mail(mail.WELCOME, member.email, context, key=f"welcome:{redemption_id}")
 
 
-def member_expiring_soon(member: Member) -> None:
-    """Once per member and expiry date, however often the job runs or how many instances do."""
+def member_expiring_soon(member: Member, *, rows: list[Member] | None = None) -> None:
+    """Once per member and expiry date, however often the job runs or how many instances do.
+
+    ``rows``: all of the person's servers whose access ends that day (``member`` first):
+    one event and one mail for them all (issue 20)."""
     if member.expires_at is None:
         return
+    rows = rows or [member]
     day = member.expires_at.date().isoformat()
-    emit("member.expiring_soon", _member_data(member), key=f"member.expiring_soon:{member.pk}:{day}")
+    servers = [{**(_server(row.server) or {}), "member_id": row.pk, "expires_at": row.expires_at} for row in rows]
+    emit(
+        "member.expiring_soon",
+        _member_data(member, servers=servers),
+        key=f"member.expiring_soon:{member.pk}:{day}",
+    )
     if member.email and mail.member_mails_enabled(mail.REMINDER):
-        mail.queue_mail(mail.REMINDER, member.email, _mail_context(member), key=f"reminder:{member.pk}:{day}")
+        context = {**_mail_context(member), "server_name": server_names(rows)}
+        mail.queue_mail(mail.REMINDER, member.email, context, key=f"reminder:{member.pk}:{day}")
 
 
 def member_ended(member: Member, final_status: str) -> None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from guestlist.core.audit import Actor
 from guestlist.members import expiry, services
 from guestlist.members.models import Member
 from guestlist.members.sync import sync_now
+from guestlist.notifications.models import Event
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
 from tests.conftest import MACHINE_ID
 from tests.lifecycle.conftest import later
+from tests.notifications.conftest import MailBox, send_due, use_smtp
 from tests.servers.conftest import HD_MACHINE_ID, both_servers_invite, redeem_with_plex, shares_on
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +77,25 @@ def test_sync_notices_a_share_removed_by_hand_on_one_server_only(
     assert outcome.removed == 1
     assert rows()["Guestlist HD"].status == Member.Status.REMOVED
     assert rows()["Guestlist Test"].status == Member.Status.ACTIVE
+
+
+def test_a_person_on_two_servers_gets_one_ends_soon_notice(
+    sim: PlexSimulator, server: MediaServer, hd_server: MediaServer, api: Client, smtp: MailBox
+) -> None:
+    use_smtp(api, smtp)
+    redeem_with_plex(sim, both_servers_invite(server, hd_server, user_expires_in_days=3))
+    send_due()
+    smtp.messages.clear()
+
+    assert expiry.flag_expiring() == 2  # both servers' members are flagged...
+    assert expiry.flag_expiring() == 0
+    send_due()
+
+    # ...with one event and one mail about both.
+    events = Event.objects.filter(type="member.expiring_soon")
+    assert events.count() == 1
+    assert [entry["name"] for entry in events.get().payload["data"]["servers"]] == ["Guestlist Test", "Guestlist HD"]
+    message = smtp.only()
+    assert message["To"] == "guest@example.com"
+    assert message["Subject"] == "Your access to Guestlist Test, Guestlist HD ends soon"
+    assert all(row.expiry_warned_at is not None for row in rows().values())
