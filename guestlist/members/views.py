@@ -29,7 +29,7 @@ from guestlist.invites import qr, status, welcome
 from guestlist.invites.models import Invite
 from guestlist.invites.qr import invite_url
 from guestlist.invites.services import InviteQuery
-from guestlist.members import permissions, self_service
+from guestlist.members import permissions, persons, self_service
 from guestlist.members.allowances import allowances
 from guestlist.members.forms import (
     PERMISSION_LABELS,
@@ -116,6 +116,8 @@ def home(request: HttpRequest, caller: Caller) -> HttpResponse:
         **_nav(caller, "me"),
         "caller": caller,
         "member": caller.member,
+        # Each of their servers and its share (issue 20), when they have more than one.
+        "servers": persons.rows_of(caller.member) if caller.member is not None else [],
         "view": view,
         "quota": view.quota,
         "rows": rows,

@@ -8,8 +8,10 @@ import re
 import pytest
 from django.test import Client
 
+from guestlist.core.audit import Actor
 from guestlist.invites import welcome
 from guestlist.invites.models import Invite
+from guestlist.members.logins import ensure_user
 from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
 from guestlist.plexsim import PlexSimulator
@@ -109,3 +111,21 @@ def test_the_public_invite_page_names_both_servers(client: Client, server: Media
 
     assert "Guestlist Test + Guestlist HD" in page
     assert "Movies HD (Guestlist HD)" in page
+
+
+def test_the_member_area_shows_each_of_the_persons_servers(
+    sim: PlexSimulator, server: MediaServer, hd_server: MediaServer
+) -> None:
+    redeem_with_plex(sim, both_servers_invite(server, hd_server, user_expires_in_days=30))
+    person = Member.objects.get(primary__isnull=True)
+    hd = Member.objects.get(server=hd_server)
+    Member.objects.filter(pk=hd.pk).update(status=Member.Status.SUSPENDED)
+    friend = Client()
+    friend.force_login(ensure_user(person, actor=Actor.system("test")))
+
+    page = friend.get("/me/").content.decode()
+
+    listed = page.split("data-servers")[1].split("</ul>")[0]
+    assert f'data-server="{server.pk}"' in listed and "Guestlist Test" in listed
+    assert f'data-server="{hd_server.pk}"' in listed and "Guestlist HD" in listed
+    assert 'class="badge active"' in listed and 'class="badge suspended"' in listed
