@@ -92,8 +92,16 @@ def build_export() -> dict[str, Any]:
                 "content_limits": invite.content_limits or {},
                 "is_active": invite.is_active,
                 "trial_days": invite.trial_days,
+                # Issue 20: the further servers of a "4K + HD" invite, each with its libraries.
+                "more_servers": [
+                    {
+                        "server": servers[row.server_id].machine_identifier,
+                        "libraries": _libraries_out(row.libraries, libraries.get(row.server_id, {})),
+                    }
+                    for row in invite.extra_servers.all()
+                ],
             }
-            for invite in Invite.objects.order_by("id")
+            for invite in Invite.objects.prefetch_related("extra_servers").order_by("id")
         ],
         "members": [
             {
@@ -117,6 +125,8 @@ def build_export() -> dict[str, Any]:
                 "removed_at": _iso(member.removed_at),
                 "reason": member.reason,
                 "notes": member.notes,
+                # Issue 20: a person's rows share person_key; this one is their person row.
+                "person_row": member.primary_id is None,
             }
             for member in members
         ],
@@ -224,15 +234,33 @@ def _source(data: dict[str, Any]) -> Source:
                 description=str(item.get("description") or ""),
                 is_active=bool(item.get("is_active", True)),
                 trial_days=_int(item.get("trial_days")),
+                server=str(item.get("server") or ""),
+                more_servers=[
+                    (str(more["server"]), _libraries_in(more.get("libraries", "default")))
+                    for more in item.get("more_servers") or []
+                ],
             )
         )
+    seen_keys: set[str] = set()
+    heads: set[str] = set()
     for item in data["members"]:
         status = str(item.get("status") or "")
         ended = status in ENDED
+        key = str(item["person_key"])
+        server = str(item.get("server") or "")
+        # A person on several servers has a row per server (issue 20): uses name the person
+        # row by its key; the others get a ref of their own.
+        person_row = bool(item.get("person_row", key not in seen_keys))
+        ref = key if person_row and key not in heads else f"{key}@{server}"
+        if ref == key:
+            heads.add(key)
+        seen_keys.add(key)
         source.people.append(
             SourcePerson(
-                ref=str(item["person_key"]),
-                person_key=str(item["person_key"]),
+                ref=ref,
+                server=server,
+                person_row=person_row,
+                person_key=key,
                 email=str(item.get("email") or ""),
                 username=str(item.get("username") or ""),
                 plex_id=_int(item.get("plex_id")),

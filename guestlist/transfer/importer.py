@@ -31,7 +31,7 @@ from guestlist.core.models import SiteSettings
 from guestlist.invite_requests import services as request_services
 from guestlist.invite_requests.models import InviteRequest
 from guestlist.invites.codes import looks_like_code, normalize
-from guestlist.invites.models import Invite, Redemption
+from guestlist.invites.models import Invite, InviteServer, Redemption
 from guestlist.members.models import Member
 from guestlist.members.site_settings import EDITABLE_SETTINGS, update_site_settings
 from guestlist.members.sync import read_users
@@ -82,13 +82,26 @@ def run_import(
     target = server or pick_server()
     source = read_source(kind, path)
     users = read_users(target)  # before the transaction: never hold one across a Plex call
+    # A Guestlist export of several servers (issue 20): rows of another server connected here
+    # go to it, checked against its own users.
+    more = {
+        other.machine_identifier: (other, read_users(other))
+        for other in MediaServer.objects.exclude(pk=target.pk).filter(machine_identifier__in=named_servers(source))
+    }
     if dry_run:
-        return Importer(source, target, users, actor=actor, write=False).run()
+        return Importer(source, target, users, actor=actor, write=False, more=more).run()
     with transaction.atomic():
-        summary = Importer(source, target, users, actor=actor, write=True).run()
+        summary = Importer(source, target, users, actor=actor, write=True, more=more).run()
         if summary.changes_anything:
             audit.record(actor, "transfer.import", None, label=f"{kind} import", **_audit_details(summary))
     return summary
+
+
+def named_servers(source: Source) -> set[str]:
+    """The servers (machine identifiers) a Guestlist export's rows name."""
+    named = {person.server for person in source.people} | {invite.server for invite in source.invites}
+    named |= {machine for invite in source.invites for machine, _libraries in invite.more_servers}
+    return named - {""}
 
 
 def _audit_details(summary: ImportSummary) -> dict[str, object]:
@@ -116,6 +129,16 @@ class _Person:
     person_key: str = ""
     plex_id: int | None = None
     email: str = ""
+    server_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A server rows are imported into, with its Plex users and libraries."""
+
+    server: MediaServer
+    users: list[PlexUser]
+    libraries: list[Library]
 
 
 @dataclass
@@ -126,10 +149,15 @@ class Importer:
     actor: Actor
     write: bool
     now: datetime = field(default_factory=timezone.now)
+    # Further connected servers a Guestlist export names (machine identifier: server, users).
+    more: dict[str, tuple[MediaServer, list[PlexUser]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.summary = ImportSummary(self.source.name, self.server.name, dry_run=not self.write)
         self.libraries = list(Library.objects.filter(server=self.server, is_present=True))
+        self.places = {self.server.machine_identifier: _Place(self.server, self.users, self.libraries)}
+        for machine, (server, users) in self.more.items():
+            self.places[machine] = _Place(server, users, list(Library.objects.filter(server=server, is_present=True)))
         self.invites: dict[str, Invite] = {}  # code → the invite this run brings in
         self.people: dict[str, _Person] = {}  # SourcePerson.ref → what became of them
         self.label = SOURCE_LABELS.get(self.source.name, self.source.name)
@@ -142,11 +170,16 @@ class Importer:
             self.bring_invite(invite)
         for person in self.source.people:
             self.bring_person(person)
+        self.link_persons()
         self.bring_uses()
         if self.source.settings is not None:
             self.bring_settings(self.source.settings)
         self.bring_requests()
         return self.summary
+
+    def place(self, machine: str) -> _Place:
+        """Where a row of ``machine`` goes: that server when it is connected, else the import's."""
+        return self.places.get(machine) or self.places[self.server.machine_identifier]
 
     # Invites
 
@@ -162,13 +195,17 @@ class Importer:
         if Invite.objects.filter(code=code).exists():
             self.summary.skip("invites", what, "an invite with this code is already in Guestlist")
             return
-        libraries, unmatched = self.match_libraries(record.libraries, what)
+        place = self.place(record.server)
+        libraries, unmatched = self.match_libraries(record.libraries, what, place)
+        more = self.more_servers(record, what, place)
+        if any(missing for _server, _libraries, missing in more):
+            unmatched = [*unmatched, *(name for _server, _libraries, missing in more for name in missing)]
         is_active = record.is_active
         if unmatched:
             is_active = False
             self.summary.table("invites").notes.append(
                 f"{code} is imported disabled: {', '.join(unmatched)} could not be matched to a library of "
-                f"{self.server.name}; check its libraries, then enable it."
+                f"{place.server.name}; check its libraries, then enable it."
             )
         usage_limit = record.usage_limit
         if usage_limit is not None and not 1 <= usage_limit <= 32767:
@@ -176,7 +213,7 @@ class Importer:
             usage_limit = None
         invite = Invite(
             code=code,
-            server=self.server,
+            server=place.server,
             description=record.description[:500],
             created_by_label=(record.created_by or self.label)[:150],
             expires_at=record.expires_at,
@@ -196,20 +233,41 @@ class Importer:
             invite.save()
             if record.created_at is not None:
                 Invite.objects.filter(pk=invite.pk).update(created_at=record.created_at)
+            InviteServer.objects.bulk_create(
+                InviteServer(invite=invite, server=server, libraries=selection) for server, selection, _missing in more
+            )
         self.invites[code] = invite
         self.summary.table("invites").imported += 1
 
-    def match_libraries(self, wanted: str | list[SourceLibrary], what: str) -> tuple[str, list[str]]:
+    def more_servers(self, record: SourceInvite, what: str, place: _Place) -> list[tuple[MediaServer, str, list[str]]]:
+        """An exported invite's further servers that are connected here, with their libraries
+        matched (and those that did not match); the others are reported and left out."""
+        found: list[tuple[MediaServer, str, list[str]]] = []
+        for machine, wanted in record.more_servers:
+            other = self.places.get(machine)
+            if other is None or other.server.pk == place.server.pk or any(s.pk == other.server.pk for s, *_ in found):
+                self.summary.table("invites").notes.append(
+                    f"{what}: its further server {machine} is not connected here (or named twice); left out."
+                )
+                continue
+            selection, missing = self.match_libraries(wanted, what, other)
+            found.append((other.server, selection, missing))
+        return found
+
+    def match_libraries(
+        self, wanted: str | list[SourceLibrary], what: str, place: _Place | None = None
+    ) -> tuple[str, list[str]]:
         if isinstance(wanted, str):
             return wanted, []
+        place = place or self.place("")
         keys: list[int] = []
         unmatched: list[str] = []
         for library in wanted:
-            found = match_library(library, self.libraries)
+            found = match_library(library, place.libraries)
             name = describe_library(library)
             if found is None:
                 unmatched.append(name)
-                self.summary.skip("libraries", f"{name} of {what}", f"no library of {self.server.name} matches it")
+                self.summary.skip("libraries", f"{name} of {what}", f"no library of {place.server.name} matches it")
             else:
                 keys.append(found.key)
                 self.summary.table("libraries").imported += 1
@@ -221,7 +279,8 @@ class Importer:
 
     def bring_person(self, record: SourcePerson) -> None:
         what = f"{record.ref} ({record.email or record.username or record.plex_id or '?'})"
-        user = find_plex_user(record, self.users)
+        place = self.place(record.server)
+        user = find_plex_user(record, place.users)
         plex_id = record.plex_id if record.plex_id is not None else (user.id if user else None)
         email = (record.email or (user.email if user else "")).strip()
         if record.person_key:
@@ -234,20 +293,23 @@ class Importer:
             self.summary.skip("members", what, "no Plex id and no e-mail, and Plex does not know the username")
             return
         if any(
-            seen.person_key == person_key
-            or (plex_id is not None and seen.plex_id == plex_id)
-            or (email and seen.email.casefold() == email.casefold())
+            seen.server_id == place.server.pk
+            and (
+                seen.person_key == person_key
+                or (plex_id is not None and seen.plex_id == plex_id)
+                or (email and seen.email.casefold() == email.casefold())
+            )
             for seen in self.people.values()
         ):
             self.summary.skip("members", what, "the file has this person twice; the first one is kept")
             return
-        existing = self.existing_member(person_key, plex_id, email)
+        existing = self.existing_member(person_key, plex_id, email, place.server)
         if existing is not None:
             self.summary.skip("members", what, f"already a member in Guestlist (#{existing.pk})")
-            self.people[record.ref] = _Person(record, None, person_key, plex_id, email)
+            self.people[record.ref] = _Person(record, None, person_key, plex_id, email, place.server.pk)
             return
         member = Member(
-            server=self.server,
+            server=place.server,
             person_key=person_key,
             email=email[:254],
             username=(record.username or (user.username or user.title if user else ""))[:200],
@@ -258,7 +320,7 @@ class Importer:
             notes=record.notes,
             last_seen=latest(record.last_seen, user.last_seen_at if user else None),
         )
-        self.decide_status(member, record, user)
+        self.decide_status(member, record, user, place.server)
         if record.invite_code and member.invite is None:
             self.summary.table("members").notes.append(
                 f"{member} came through {normalize(record.invite_code)}, which was not imported; "
@@ -269,7 +331,7 @@ class Importer:
             joined = record.created_at or record.redeemed_at
             if joined is not None:
                 Member.objects.filter(pk=member.pk).update(created_at=joined)
-        self.people[record.ref] = _Person(record, member, person_key, plex_id, email)
+        self.people[record.ref] = _Person(record, member, person_key, plex_id, email, place.server.pk)
         self.summary.table("members").imported += 1
         if member.status in (Status.ACTIVE, Status.PENDING):
             self.summary.active += 1
@@ -281,7 +343,10 @@ class Importer:
         else:
             self.summary.removed += 1
 
-    def decide_status(self, member: Member, record: SourcePerson, user: PlexUser | None) -> None:
+    def decide_status(
+        self, member: Member, record: SourcePerson, user: PlexUser | None, server: MediaServer | None = None
+    ) -> None:
+        server = server or self.server
         has_access = user is not None and (user.share_id is not None or user.home)
         if record.ended_status:
             member.status = record.ended_status
@@ -306,9 +371,9 @@ class Importer:
             member.status = Status.REMOVED
             member.removed_at = self.now
             member.reason = (
-                f"no access to {self.server.name} on Plex at import from {self.label}"
+                f"no access to {server.name} on Plex at import from {self.label}"
                 if user is not None
-                else f"not among {self.server.name}'s Plex users at import from {self.label}"
+                else f"not among {server.name}'s Plex users at import from {self.label}"
             )[:200]
         if record.is_home is not None:
             member.is_home = record.is_home
@@ -324,13 +389,43 @@ class Importer:
         # A Guestlist export carries its own words (often none); a peer's member gets a note.
         return (record.reason if self.source.name == "guestlist" else f"imported from {self.label}")[:200]
 
-    def existing_member(self, person_key: str, plex_id: int | None, email: str) -> Member | None:
-        found = Member.objects.filter(server=self.server, person_key=person_key).first()
+    def existing_member(
+        self, person_key: str, plex_id: int | None, email: str, server: MediaServer | None = None
+    ) -> Member | None:
+        server = server or self.server
+        found = Member.objects.filter(server=server, person_key=person_key).first()
         if found is None and plex_id is not None:
-            found = Member.objects.filter(server=self.server, plex_id=plex_id).first()
+            found = Member.objects.filter(server=server, plex_id=plex_id).first()
         if found is None and email:
-            found = Member.objects.filter(server=self.server, email__iexact=email).first()
+            found = Member.objects.filter(server=server, email__iexact=email).first()
         return found
+
+    def link_persons(self) -> None:
+        """One person's rows on several servers (issue 20): the export's person row stays the
+        person row, the others point to it (``Member.primary``), as on the install exported."""
+        rows: dict[str, list[_Person]] = {}
+        for person in self.people.values():
+            if person.member is not None:
+                rows.setdefault(person.person_key, []).append(person)
+        for group in rows.values():
+            head = next((person for person in group if person.record.person_row), group[0]).member
+            if head is None:
+                continue
+            if len(group) == 1:
+                # A single row joins a person already here on another server, if there is one.
+                before = Member.objects.filter(person_key=head.person_key, primary__isnull=True).exclude(
+                    server=head.server
+                )
+                earlier = before.exclude(pk=head.pk).order_by("pk").first() if self.write else None
+                if earlier is not None:
+                    head.primary = earlier
+                    Member.objects.filter(pk=head.pk).update(primary=earlier)
+                continue
+            for person in group:
+                if person.member is not None and person.member is not head:
+                    person.member.primary = head
+                    if self.write:
+                        Member.objects.filter(pk=person.member.pk).update(primary=head)
 
     # Uses of invites (redemptions)
 

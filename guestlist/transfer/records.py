@@ -49,6 +49,10 @@ class SourceInvite:
     description: str = ""
     is_active: bool = True
     trial_days: int | None = None
+    # A Guestlist export's server (machine identifier) and further servers with their
+    # libraries (issue 20); a server connected here is kept, else the import's server is used.
+    server: str = ""
+    more_servers: list[tuple[str, str | list[SourceLibrary]]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,6 +82,10 @@ class SourcePerson:
     allow_channels: bool | None = None
     allow_camera_upload: bool | None = None
     content_limits: dict[str, object] | None = None
+    # A Guestlist export's server of this row and whether it is the person's person row
+    # (issue 20: one row per server, linked by Member.primary).
+    server: str = ""
+    person_row: bool = True
 
 
 @dataclass
