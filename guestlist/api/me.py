@@ -30,6 +30,7 @@ from guestlist.api.schemas import (
     InviteUpdateIn,
     MemberDetailOut,
     MemberOut,
+    MemberServerOut,
     MemberStatusFilter,
     ObjectId,
     PageNumber,
@@ -47,6 +48,7 @@ from guestlist.api.schemas import (
     invite_out,
     member_detail_out,
     member_out,
+    member_servers,
     page_out,
 )
 from guestlist.core import ratelimit
@@ -75,6 +77,8 @@ class MeOut(Schema):
     local_account: bool
     permissions: list[str]
     member: MemberOut | None
+    # Each of the person's servers and its share (issue 20); one entry with one server.
+    servers: list[MemberServerOut]
     quota: QuotaOut
     trial: TrialOut | None
     extension_request: ExtensionOut | None
@@ -115,6 +119,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "local_account": bool(user is not None and user.has_usable_password() and not who.staff),
         "permissions": [perm for perm in permissions.ALL if who.has(perm)],
         "member": member_out(member) if member is not None else None,
+        "servers": member_servers(member) if member is not None else [],
         "quota": view.quota.as_api(),
         "trial": self_service.trial_state(member) if member is not None and member.trial_ends_at is not None else None,
         "extension_request": self_service.extension_out(view.last_extension)

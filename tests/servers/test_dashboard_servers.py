@@ -129,3 +129,8 @@ def test_the_member_area_shows_each_of_the_persons_servers(
     assert f'data-server="{server.pk}"' in listed and "Guestlist Test" in listed
     assert f'data-server="{hd_server.pk}"' in listed and "Guestlist HD" in listed
     assert 'class="badge active"' in listed and 'class="badge suspended"' in listed
+    answer = friend.get("/api/me").json()
+    assert [(entry["server_name"], entry["status"]) for entry in answer["servers"]] == [
+        ("Guestlist Test", "active"),
+        ("Guestlist HD", "suspended"),
+    ]

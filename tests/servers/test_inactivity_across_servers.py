@@ -70,8 +70,8 @@ def test_a_friend_who_watches_on_one_server_keeps_the_other(
 def test_a_friend_idle_on_both_is_warned_once_and_then_loses_both(
     sim: PlexSimulator, server: MediaServer, hd_server: MediaServer, api: Client, smtp: MailBox
 ) -> None:
-    use_smtp(api, smtp)
     friend_on_both(sim, server, hd_server)
+    use_smtp(api, smtp)  # after joining: only the warning is mailed here
     sim.add_play("guest", "Long ago in HD", at=time.time() - 40 * 86400, server=HD_MACHINE_ID)
     fresh_data(sim)
     rule()
