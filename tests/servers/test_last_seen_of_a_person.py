@@ -63,7 +63,7 @@ def test_the_api_sorts_and_filters_persons_by_their_newest_last_seen(seen: dict[
     assert mine["person_last_title"] == "New HD film" and hd_seen is not None
     assert mine["person_last_seen"].startswith(hd_seen.date().isoformat())
     assert mine["last_seen"] != mine["person_last_seen"]  # the member object stays this server's
-    assert api.get("/api/users/", {"persons": "true", "not_seen_days": 30}).json()["items"] == []
+    assert api.get("/api/users/", {"persons": "true", "not_seen_days": "30"}).json()["items"] == []
     # Per server (without persons), the 4K member alone was not seen for 30 days.
     per_row = api.get("/api/users/", {"not_seen_days": 30}).json()["items"]
     assert [item["id"] for item in per_row] == [person.pk]

@@ -247,7 +247,7 @@ def _several_servers_selection(named: list[tuple[int, str]]) -> tuple[str, list[
     modes = {stored if stored in (ALL, DEFAULT) else "specific" for _server_id, stored in named}
     if len(modes) == 1 and modes != {"specific"}:
         return modes.pop(), []
-    ticks = []
+    ticks: list[str] = []
     for server_id, stored in named:
         keys = libraries.keys_of(stored, server_id) if stored in (ALL, DEFAULT) else stored.split(",")
         ticks.extend(f"{server_id}:{key}" for key in keys)
