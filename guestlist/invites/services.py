@@ -586,6 +586,9 @@ def _page_of_search(base: QuerySet[Invite], query: InviteQuery, now: datetime, p
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)
 
 
+DEEP_PAGE_OFFSET = 1000
+
+
 def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> InvitePage:
     """A page of invites; ``created_by_id`` narrows it to one account's (the member area)."""
     if query.status not in status.FILTERS:
@@ -617,9 +620,13 @@ def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> Inv
     counts = status_counts(base, now, narrowed=narrowed, narrowing=narrowing if narrowed else "")
     filtered = base.filter(status.filter_q(query.status, now)) if query.status != "all" else base
     offset = (query.page - 1) * page_size
-    items = list(
-        filtered.select_related("server")
-        .prefetch_related("extra_servers")
-        .order_by("-created_at", "-id")[offset : offset + page_size]
-    )
+    newest_first = filtered.order_by("-created_at", "-id")
+    if offset >= DEEP_PAGE_OFFSET:
+        # Deep pages: skip rows in the index alone (PostgreSQL reads no table row it skips,
+        # SQLite none of their columns), then read the page's rows by key.
+        newest_first = Invite.objects.filter(
+            pk__in=list(newest_first.values_list("pk", flat=True)[offset : offset + page_size])
+        ).order_by("-created_at", "-id")
+        offset = 0
+    items = list(newest_first.select_related("server").prefetch_related("extra_servers")[offset : offset + page_size])
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)
