@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invites', '0012_onboarding_steps'),
+        ('invites', '0013_tab_count_stamp'),
     ]
 
     operations = [
