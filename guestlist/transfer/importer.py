@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -253,7 +254,7 @@ class Importer:
                 self.step_sets[name] = made
                 transaction.on_commit(guide.forget_cached_steps)
 
-    def bring_default_steps(self, steps: list[dict[str, object]], what: str) -> None:
+    def bring_default_steps(self, steps: list[dict[str, Any]], what: str) -> None:
         table = self.summary.table("step_sets")
         ours = onboarding.default_set() if self.write else StepSet.objects.filter(is_default=True).first()
         present = [step_fields(step) for step in Step.objects.filter(step_set=ours)] if ours is not None else []
@@ -269,9 +270,9 @@ class Importer:
             ours.save(update_fields=["updated_at"])  # part of the cached invite page's key
             transaction.on_commit(guide.forget_cached_steps)
 
-    def clean_steps(self, value: object, what: str) -> list[dict[str, object]]:
+    def clean_steps(self, value: object, what: str) -> list[dict[str, Any]]:
         """The file's steps, checked as the step editor checks them; a bad step is left out."""
-        kept: list[dict[str, object]] = []
+        kept: list[dict[str, Any]] = []
         counts = {"before": 0, "after": 0}
         for number, item in enumerate(value if isinstance(value, list) else [], start=1):
             try:
@@ -663,7 +664,7 @@ def latest(*moments: datetime | None) -> datetime | None:
 
 # Steps as the export file holds them; what a freshly installed default set holds.
 STEP_FIELDS = ("group", "shipped", "title", "body", "requires_acceptance", "acceptance_label", "buttons")
-SHIPPED_STEPS: list[dict[str, object]] = [
+SHIPPED_STEPS: list[dict[str, Any]] = [
     {
         "group": "after",
         "shipped": key,
@@ -677,17 +678,17 @@ SHIPPED_STEPS: list[dict[str, object]] = [
 ]
 
 
-def step_fields(step: Step) -> dict[str, object]:
+def step_fields(step: Step) -> dict[str, Any]:
     return {name: getattr(step, name) for name in STEP_FIELDS}
 
 
-def _ordered(steps: list[dict[str, object]]) -> list[str]:
+def _ordered(steps: list[dict[str, Any]]) -> list[str]:
     """Steps compared by content in their order (positions are renumbered on import)."""
     by_group = sorted(steps, key=lambda step: 0 if step["group"] == "before" else 1)
     return [json.dumps({name: step.get(name) for name in STEP_FIELDS}, sort_keys=True) for step in by_group]
 
 
-def _step_in(item: object) -> dict[str, object]:
+def _step_in(item: object) -> dict[str, Any]:
     """One step of the file, checked like the step editor's input (raises ``Invalid``)."""
     if not isinstance(item, dict):
         raise Invalid("not a step")
