@@ -107,10 +107,11 @@ def test_with_two_servers_the_owner_ticks_the_server_on_the_request_page(
 
 
 def test_a_member_with_manage_users_ticks_the_server_too(
-    client: Client, server: MediaServer, hd_server: MediaServer, make_member: MakeMember
+    client: Client, server: MediaServer, make_member: MakeMember, hd_server: MediaServer
 ) -> None:
-    asked = a_waiting_request(client)
+    # The member joins first, while one server is connected (make_member's invite names none).
     manager = make_member("alice", perms=["manage_users"])
+    asked = a_waiting_request(client)
     assert manager.get("/me/requests").content.decode().count(f'name="a{asked.pk}-servers"') == 2
 
     manager.form(f"/me/requests/{asked.pk}/approve", {f"a{asked.pk}-template": ""})

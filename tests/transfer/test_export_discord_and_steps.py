@@ -92,7 +92,7 @@ def test_discord_accounts_gates_step_sets_and_templates_survive_an_export_and_im
     assert cli.main(["export", str(second)]) == 0
     assert exported(second) == exported(first)
     rules = StepSet.objects.get(name="House rules")
-    rule = Step.objects.get(step_set=rules)
+    rule = Step.objects.get(step_set=rules, group="before")
     assert rule.requires_acceptance and rule.buttons[0]["url"] == "https://discord.example/invite"
     assert Invite.objects.get(code=gated["code"]).step_set == rules
     assert InviteTemplate.objects.get(name="Friends").step_set == rules
