@@ -39,12 +39,14 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
     from guestlist.invites.search_index import ensure_search_indexes
+    from guestlist.invites.tab_counts import ensure_count_triggers
 
     make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)
     # Search indexes that could not be made at migration time (pg_trgm installed later) or
     # were lost since (an SQLite table rebuilt by a migration drops its triggers).
     ensure_search_indexes()
+    ensure_count_triggers()
     ensure_site_settings()
     token = issue_setup_token()
     if token:

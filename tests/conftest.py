@@ -78,6 +78,14 @@ def content_options_forgotten() -> None:
     content_options.forget()
 
 
+@pytest.fixture(autouse=True)
+def tab_counts_forgotten() -> None:
+    """The invite list's tab counts are kept in memory until an invite changes; each test counts its own."""
+    from guestlist.invites import tab_counts
+
+    tab_counts.forget()
+
+
 @pytest.fixture
 def frozen_minute() -> Iterator[None]:
     """Keeps the clock inside one rate-limit window, so counting tests cannot straddle two."""

@@ -245,3 +245,16 @@ class InviteTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InviteCountStamp(models.Model):
+    """One row whose ``stamp`` changes whenever an invite's list tab may have changed.
+
+    Database triggers (``guestlist.invites.tab_counts``) write a new random value on every
+    insert, delete, and update of the columns the tabs read, whoever writes (the ORM, a bulk
+    UPDATE, another process), so the cached tab counts know when they are stale."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.stamp)

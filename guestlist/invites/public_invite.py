@@ -155,8 +155,14 @@ def describe(code: str) -> PublicInvite:
     if reason is None and not SiteSettings.current().signup_enabled:
         reason = "signup_disabled"
     names, titles = [invite.server_name], list(libraries.titles(invite.libraries, invite.server_id))
-    extra = InviteServer.objects.filter(invite_id=invite.id) if invite.extra_servers else InviteServer.objects.none()
-    for name, selection, server_id in extra.values_list("server__name", "libraries", "server_id"):
+    # Most invites name one server: no second query, and no ORM query built for nothing
+    # (building one costs this hot path more than running the row's own).
+    extra = (
+        InviteServer.objects.filter(invite_id=invite.id).values_list("server__name", "libraries", "server_id")
+        if invite.extra_servers
+        else ()
+    )
+    for name, selection, server_id in extra:
         # An invite for several servers ("4K + HD") names each, and each one's libraries.
         names.append(name)
         titles += [f"{title} ({name})" for title in libraries.titles(selection, server_id)]

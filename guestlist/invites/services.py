@@ -18,7 +18,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes, discord_gate, onboarding, search_index, status
+from guestlist.invites import codes, discord_gate, onboarding, search_index, status, tab_counts
 from guestlist.invites.models import Invite, InviteServer, InviteTemplate
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
@@ -512,18 +512,31 @@ def invite_queryset(query: InviteQuery, *, created_by_id: int | None = None) -> 
     return invites
 
 
-def status_counts(base: QuerySet[Invite], now: datetime, *, narrowed: bool) -> dict[str, int]:
+def status_counts(
+    base: QuerySet[Invite], now: datetime, *, narrowed: bool, narrowing: str | None = None
+) -> dict[str, int]:
     """Every filter tab's count in one query.
 
     Over the whole table, one scalar subquery per tab lets each use its own index instead
     of one scan evaluating six predicates per row; once a search narrowed the rows, a single
-    pass with conditional counts is cheaper.
+    pass with conditional counts is cheaper. With a ``narrowing`` (a key naming the filter
+    that made ``base``; "" for the whole table) the counts are kept until an invite changes
+    or expires (``tab_counts``).
     """
+    # Inside a transaction the counts must see its own writes, which PostgreSQL's stamp only
+    # records at commit: count afresh there (tests run inside one; requests do not).
+    use_cache = narrowing is not None and not connection.in_atomic_block
+    stamp = tab_counts.read_stamp() if use_cache else None
+    kept = tab_counts.cached(now, stamp, narrowing or "")
+    if kept is not None:
+        return kept
     if narrowed:
-        return base.aggregate(
+        found = base.aggregate(
             **{name: Count("id", filter=status.filter_q(name, now)) for name in status.FILTERS if name != "all"},
             all=Count("id"),
         )
+        tab_counts.keep(now, stamp, found, narrowing or "")
+        return found
     parts: list[str] = []
     params: list[Any] = []
     for name in status.FILTERS:
@@ -535,7 +548,9 @@ def status_counts(base: QuerySet[Invite], now: datetime, *, narrowed: bool) -> d
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {name: int(value) for name, value in zip(status.FILTERS, row, strict=True)}
+    counts = {name: int(value) for name, value in zip(status.FILTERS, row, strict=True)}
+    tab_counts.keep(now, stamp, counts)
+    return counts
 
 
 class _Hit(NamedTuple):
@@ -571,6 +586,9 @@ def _page_of_search(base: QuerySet[Invite], query: InviteQuery, now: datetime, p
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)
 
 
+DEEP_PAGE_OFFSET = 1000
+
+
 def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> InvitePage:
     """A page of invites; ``created_by_id`` narrows it to one account's (the member area)."""
     if query.status not in status.FILTERS:
@@ -592,12 +610,23 @@ def list_invites(query: InviteQuery, *, created_by_id: int | None = None) -> Inv
         or query.created_before
         or created_by_id is not None
     )
-    counts = status_counts(base, now, narrowed=narrowed)
+    # A search's counts are not kept (it has its own path above); filters by creator and dates
+    # are, under a key naming them, since paging through a filtered list repeats them.
+    narrowing = (
+        None
+        if query.search.strip()
+        else repr((created_by_id, query.created_by.strip().lower(), query.created_after, query.created_before))
+    )
+    counts = status_counts(base, now, narrowed=narrowed, narrowing=narrowing if narrowed else "")
     filtered = base.filter(status.filter_q(query.status, now)) if query.status != "all" else base
     offset = (query.page - 1) * page_size
-    items = list(
-        filtered.select_related("server")
-        .prefetch_related("extra_servers")
-        .order_by("-created_at", "-id")[offset : offset + page_size]
-    )
+    newest_first = filtered.order_by("-created_at", "-id")
+    if offset >= DEEP_PAGE_OFFSET:
+        # Deep pages: skip rows in the index alone (PostgreSQL reads no table row it skips,
+        # SQLite none of their columns), then read the page's rows by key.
+        newest_first = Invite.objects.filter(
+            pk__in=list(newest_first.values_list("pk", flat=True)[offset : offset + page_size])
+        ).order_by("-created_at", "-id")
+        offset = 0
+    items = list(newest_first.select_related("server").prefetch_related("extra_servers")[offset : offset + page_size])
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)

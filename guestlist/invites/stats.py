@@ -53,7 +53,7 @@ def _as_date(value: date | str) -> date:
 
 def invite_stats() -> dict[str, Any]:
     now = timezone.now()
-    invites = status_counts(Invite.objects.all(), now, narrowed=False)
+    invites = status_counts(Invite.objects.all(), now, narrowed=False, narrowing="")
     invites["total"] = invites["all"]
     members = Member.objects.aggregate(
         total=Count("id"),
