@@ -50,8 +50,11 @@ ERROR_DESCRIPTIONS = {
     410: "The invite or PIN exists but cannot be used (`disabled`, `expired`, `used_up`, `pin_expired`, ...).",
     422: "Bad or missing fields (`invalid`); `details` names them.",
     429: "Too many requests (`rate_limited`); `Retry-After` says when to try again.",
-    502: "Plex refused for good (`plex_refused`, `plex_pass_required`).",
-    503: "Plex could not be reached or was busy (`plex_unavailable`); `Retry-After` when a retry makes sense.",
+    502: "Plex (or Discord) refused for good (`plex_refused`, `plex_pass_required`, `discord_refused`).",
+    503: (
+        "Plex (or Discord) could not be reached or was busy (`plex_unavailable`, `discord_unavailable`); "
+        "`Retry-After` when a retry makes sense."
+    ),
 }
 PLEX = (502, 503)
 # What each operation may answer beyond the rules in ``document_errors`` (which every
@@ -75,6 +78,8 @@ EXTRA_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/me/plex-link"): (429, *PLEX),
     ("post", "/api/me/plex-link/check"): (404, 410, 429, *PLEX),
     ("post", "/api/steps/sets"): (404,),
+    # Discord's answers: 422 discord_not_configured, 502 discord_refused, 503 discord_unavailable.
+    ("get", "/api/discord/roles"): (422, 502, 503),
 }
 ERROR_SCHEMA = {
     "title": "ErrorOut",

@@ -63,6 +63,8 @@ class RequestFilters(Schema):
 class ApproveIn(StrictSchema):
     template_id: ObjectId | None = None
     send_mail: StrictBool = True
+    # The server(s) the invite shares; optional while one server is connected.
+    server_ids: list[ObjectId] | None = Field(default=None, max_length=20)
 
 
 class DeclineIn(StrictSchema):
@@ -137,7 +139,11 @@ def get_request(request: HttpRequest, request_id: ObjectId) -> dict[str, Any]:
 @router.post("/{int:request_id}/approve", response=RequestOut, summary="Approve: create the invite, mail it")
 def approve(request: HttpRequest, request_id: ObjectId, payload: ApproveIn) -> dict[str, Any]:
     decision = services.approve(
-        _caller(request), request_id, template_id=payload.template_id, send_mail=payload.send_mail
+        _caller(request),
+        request_id,
+        template_id=payload.template_id,
+        send_mail=payload.send_mail,
+        server_ids=payload.server_ids,
     )
     return request_as_api(decision.request)
 

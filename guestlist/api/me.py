@@ -302,7 +302,11 @@ def me_get_request(request: HttpRequest, request_id: ObjectId) -> dict[str, Any]
 @router.post("/requests/{int:request_id}/approve", response=RequestOut, summary="Approve an invite request")
 def me_approve_request(request: HttpRequest, request_id: ObjectId, payload: ApproveIn) -> dict[str, Any]:
     decision = invite_requests.approve(
-        caller(request), request_id, template_id=payload.template_id, send_mail=payload.send_mail
+        caller(request),
+        request_id,
+        template_id=payload.template_id,
+        send_mail=payload.send_mail,
+        server_ids=payload.server_ids,
     )
     return request_as_api(decision.request)
 

@@ -167,6 +167,13 @@ class ExtensionOut(Schema):
     days: int | None
 
 
+class DiscordAccountOut(Schema):
+    id: str
+    username: str
+    # When the re-check found them out of the owner's Discord server or without the role.
+    left_at: datetime | None
+
+
 class MemberOut(Schema):
     id: int
     email: str
@@ -184,6 +191,8 @@ class MemberOut(Schema):
     # The server of this row, and the person row it belongs to (its own id for a person row).
     server_id: int
     person_id: int
+    # The Discord account their Discord-gated invite's sign-in tied to them (issue 22).
+    discord: DiscordAccountOut | None = None
 
 
 class MemberServerOut(Schema):
@@ -196,13 +205,6 @@ class MemberServerOut(Schema):
     libraries: list[int]
     expires_at: datetime | None
     reason: str
-
-
-class DiscordAccountOut(Schema):
-    id: str
-    username: str
-    # When the re-check found them out of the owner's Discord server or without the role.
-    left_at: datetime | None
 
 
 class PlexAccessOut(Schema):
@@ -234,7 +236,6 @@ class MemberDetailOut(MemberOut):
     quota: QuotaOut
     trial: TrialOut
     extension_request: ExtensionOut | None
-    discord: DiscordAccountOut | None
     # What ending their access does ("default": the owner's setting), and while suspended,
     # since when and which libraries a renewal gives back.
     access_end: AccessEndChoice
@@ -522,11 +523,6 @@ def member_detail_out(
         "plex_home": member.is_home,
         "reason": member.reason,
         "removed_at": member.removed_at,
-        "discord": (
-            {"id": member.discord_id, "username": member.discord_username, "left_at": member.discord_left_at}
-            if member.discord_id
-            else None
-        ),
         **suspension_out(member),
     }
 

@@ -305,6 +305,7 @@ FIELD_ERRORS: dict[str, Promise] = {
     "usage_limit": _("The usage limit cannot be lower than the uses already made."),
     "code": _("A custom code needs 8 to 32 letters, digits, - or _."),
     "libraries": _("Choose libraries the server has."),
+    "server_ids": _("Choose the server (or servers) the invite shares."),
 }
 
 # What services write into a member's ``reason``, and the start of what they write when

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guestlist.invite_requests.services import MAX_ANSWER, MAX_EMAIL, MAX_MESSAGE, MAX_NAME
 from guestlist.invites.models import InviteTemplate
+from guestlist.plex.models import MediaServer
 
 # A field people never see (hidden by the stylesheet, skipped by keyboards and screen readers)
 # and bots that fill every input do: a request that fills it is answered as if it was received.
@@ -42,10 +43,20 @@ class RequestForm(forms.Form):
 
 class ApproveForm(forms.Form):
     template = forms.TypedChoiceField(label=_("Invite template"), coerce=int, empty_value=None, required=False)
+    # Shown only with several servers connected: templates name no server, so the decider picks.
+    servers = forms.ModelMultipleChoiceField(
+        label=_("Servers"),
+        queryset=MediaServer.objects.order_by("pk"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick several to give access to each of them with one invite."),
+        error_messages={"required": _("Choose the server (or servers) the invite shares.")},
+    )
     send_mail = forms.BooleanField(label=_("Send the invite by e-mail"), required=False, initial=True)
 
     def __init__(self, *args: Any, mail_ready: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if MediaServer.objects.count() < 2:
+            del self.fields["servers"]
         choices: list[tuple[Any, Any]] = [("", _("The default invite (your defaults, single use)"))]
         choices += [(template.pk, template.name) for template in InviteTemplate.objects.all()]
         field = self.fields["template"]
@@ -56,6 +67,18 @@ class ApproveForm(forms.Form):
             self.fields["send_mail"].disabled = True
             self.fields["send_mail"].initial = False
             self.fields["send_mail"].help_text = _("Set up the SMTP server in Settings → Notifications to mail it.")
+
+    def server_ids(self) -> list[int] | None:
+        """The ticked servers' ids, or None when only one server is connected (the service takes it)."""
+        if "servers" not in self.fields:
+            return None
+        return sorted(server.pk for server in self.cleaned_data.get("servers") or [])
+
+    def problem(self) -> str:
+        """One sentence for the message shown after the redirect."""
+        if "servers" in self.errors:
+            return str(self.errors["servers"][0])
+        return str(_("Pick one of the templates."))
 
 
 class DeclineForm(forms.Form):

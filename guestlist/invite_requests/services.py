@@ -24,9 +24,10 @@ from guestlist.core.errors import Conflict, Forbidden, Invalid, NotFound
 from guestlist.invite_requests.models import InviteRequest, RequestSettings
 from guestlist.invites.invite_templates import get_template, template_settings
 from guestlist.invites.models import Invite
-from guestlist.invites.services import create_invite
+from guestlist.invites.services import create_invite, invite_servers
 from guestlist.members.permissions import MANAGE_USERS, Caller
 from guestlist.notifications import mail, notify
+from guestlist.plex.models import MediaServer
 
 MAX_QUESTIONS = 5
 MAX_QUESTION = 200
@@ -35,6 +36,7 @@ MAX_EMAIL = 254
 MAX_MESSAGE = 2000
 MAX_ANSWER = 1000
 MAX_PAGE_SIZE = 200
+MAX_SERVERS = 20
 STATUSES = ("pending", "approved", "declined")
 STATUS_FILTERS = ("all", *STATUSES)
 
@@ -222,14 +224,65 @@ class Decision:
     mailed: bool
 
 
-def approve(caller: Caller, request_id: int, *, template_id: int | None = None, send_mail: bool = True) -> Decision:
-    """Approve: a single-use invite with the template's settings (else the owner's defaults), mailed
-    to the requester when asked and the SMTP server is set up; its link is on their status page."""
+def _server_fields(server_ids: object, template_libraries: object) -> dict[str, Any]:
+    """Which server(s) the approved invite shares, as ``create_invite`` fields: the ones the
+    decider chose, else the only connected one. Templates name no server (they keep one set of
+    libraries), so with several servers connected the decider must choose."""
+    if server_ids is None or server_ids == []:
+        if MediaServer.objects.count() > 1:
+            raise Invalid(
+                "Several Plex servers are connected: choose the server (or servers) the invite shares.",
+                details=[{"field": "server_ids", "message": "required"}],
+            )
+        return {}  # none: create_invite says to connect one; one: it takes that one
+    if not isinstance(server_ids, list) or not all(
+        isinstance(item, int) and not isinstance(item, bool) for item in server_ids
+    ):
+        raise _invalid("server_ids", "server_ids is a list of server ids.")
+    chosen = list(dict.fromkeys(server_ids))
+    if len(chosen) > MAX_SERVERS:
+        raise _invalid("server_ids", f"An invite can name at most {MAX_SERVERS} servers.")
+    known = set(MediaServer.objects.filter(pk__in=chosen).values_list("pk", flat=True))
+    missing = [str(item) for item in chosen if item not in known]
+    if missing:
+        raise _invalid("server_ids", f"There is no server with id {', '.join(missing)}.")
+    if len(chosen) == 1:
+        return {"server_id": chosen[0]}
+    # The template's libraries hold on each server (its section keys must exist there).
+    return {"servers": [{"server_id": item, "libraries": template_libraries} for item in chosen]}
+
+
+def approve(
+    caller: Caller,
+    request_id: int,
+    *,
+    template_id: int | None = None,
+    send_mail: bool = True,
+    server_ids: list[int] | None = None,
+) -> Decision:
+    """Approve: a single-use invite with the template's settings (else the owner's defaults), on
+    the chosen server(s) (else the only one), mailed to the requester when asked and the SMTP
+    server is set up; its link is on their status page."""
     _may_decide(caller)
     template = get_template(template_id) if template_id is not None else None
+    data: dict[str, Any] = template_settings(template) if template is not None else {}
+    # A template may name its servers, each with its libraries (issue 20): used when the
+    # decider chooses none; a chosen server the template names keeps the template's libraries.
+    named = {entry["server_id"]: entry["libraries"] for entry in data.pop("servers", None) or []}
+    if named and not server_ids:
+        servers: dict[str, Any] = {"servers": [{"server_id": key, "libraries": value} for key, value in named.items()]}
+    else:
+        libraries = data.get("libraries") or next(iter(named.values()), "default")
+        servers = _server_fields(server_ids, libraries)
+        for entry in servers.get("servers", []):
+            entry["libraries"] = named.get(entry["server_id"], entry["libraries"])
+        if "server_id" in servers:
+            data["libraries"] = named.get(servers["server_id"], libraries)
+    if "servers" in servers:
+        data.pop("libraries", None)
+    data.update(servers)
     with transaction.atomic():
         request = _claim(request_id, InviteRequest.Status.APPROVED, caller)
-        data: dict[str, Any] = template_settings(template) if template is not None else {}
         # One person asked: whatever the template says about uses, this invite admits one.
         data["usage_limit"] = 1
         data["description"] = f"Invite request {request.pk}: {request.name}"[:500]
@@ -246,6 +299,7 @@ def approve(caller: Caller, request_id: int, *, template_id: int | None = None, 
             label=f"request {request.pk}",
             invite=invite.code,
             template=template.name if template is not None else None,
+            servers=[choice.server.name for choice in invite_servers(invite)],
             mailed=request.mailed,
         )
     return Decision(request, invite, request.mailed)

@@ -120,6 +120,8 @@ def _scrub_notifications(identifiers: set[str], name: str) -> None:
 
 def _identifiers(member: Member) -> set[str]:
     found = {member.email, member.email.lower(), member.username, member.person_key, member.thumb}
+    # Event payloads carry the member's Discord account too (members.representation).
+    found |= {member.discord_id, member.discord_username}
     if member.plex_id is not None:
         found.add(str(member.plex_id))
     return {value for value in found if value}

@@ -24,4 +24,12 @@ def member_as_api(member: Member, *, message: str | None = None) -> dict[str, An
         "message": message or None,
         "server_id": member.server_id,
         "person_id": member.primary_id or member.pk,
+        "discord": discord_account(member),
     }
+
+
+def discord_account(member: Member) -> dict[str, Any] | None:
+    """The Discord account a gated invite's sign-in tied to the member (issue 22): never a token."""
+    if not member.discord_id:
+        return None
+    return {"id": member.discord_id, "username": member.discord_username, "left_at": member.discord_left_at}

@@ -365,13 +365,14 @@ def request_decide(request: HttpRequest, caller: Caller, request_id: int, decisi
         if decision == "approve":
             form = ApproveForm(request.POST, mail_ready=ready, prefix=f"a{request_id}")
             if not form.is_valid():
-                messages.error(request, _("Pick one of the templates."))
+                messages.error(request, form.problem())
                 return redirect("me-requests")
             done = invite_requests.approve(
                 caller,
                 request_id,
                 template_id=form.cleaned_data["template"],
                 send_mail=bool(form.cleaned_data.get("send_mail")),
+                server_ids=form.server_ids(),
             )
             assert done.invite is not None  # noqa: S101 - an approval always makes one
             link = invite_url(done.invite.code)

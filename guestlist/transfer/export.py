@@ -24,12 +24,20 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.models import SiteSettings
 from guestlist.invite_requests.models import InviteRequest, RequestSettings
-from guestlist.invites.models import Invite, Redemption
+from guestlist.invites.models import Invite, InviteTemplate, Redemption, Step, StepSet
 from guestlist.members.models import Member
 from guestlist.members.site_settings import EDITABLE_SETTINGS
 from guestlist.plex.models import Library, MediaServer
 from guestlist.transfer.peerdb import parse_datetime
-from guestlist.transfer.records import ImportFileError, Source, SourceInvite, SourceLibrary, SourcePerson, SourceUse
+from guestlist.transfer.records import (
+    ImportFileError,
+    Source,
+    SourceInvite,
+    SourceLibrary,
+    SourcePerson,
+    SourceTemplate,
+    SourceUse,
+)
 
 FORMAT = "guestlist-export"
 VERSION = 1
@@ -55,6 +63,13 @@ def build_export() -> dict[str, Any]:
     site = SiteSettings.load()
     request_settings = RequestSettings.load()
     members = list(Member.objects.select_related("invite").order_by("id"))
+    step_sets = list(StepSet.objects.order_by("-is_default", "id"))
+    # The default set is named by null (each install has its own default).
+    set_names = {step_set.pk: step_set.name for step_set in step_sets if not step_set.is_default}
+    steps: dict[int, list[Step]] = {}
+    for step in Step.objects.order_by("step_set_id", "group", "position", "id"):
+        steps.setdefault(step.step_set_id, []).append(step)
+    first_server = min(servers, default=0)
     keys = {member.pk: member.person_key for member in members}
     return {
         "format": FORMAT,
@@ -100,6 +115,9 @@ def build_export() -> dict[str, Any]:
                     }
                     for row in invite.extra_servers.all()
                 ],
+                "discord_gate": invite.discord_gate,
+                "discord_role_ids": list(invite.discord_role_ids or []),
+                "step_set": set_names.get(invite.step_set_id or -1),
             }
             for invite in Invite.objects.prefetch_related("extra_servers").order_by("id")
         ],
@@ -127,6 +145,12 @@ def build_export() -> dict[str, Any]:
                 "notes": member.notes,
                 # Issue 20: a person's rows share person_key; this one is their person row.
                 "person_row": member.primary_id is None,
+                # The Discord account a gated invite tied to them, and what the re-check holds them to.
+                "discord_id": member.discord_id,
+                "discord_username": member.discord_username,
+                "discord_gate": member.discord_gate,
+                "discord_role_ids": list(member.discord_role_ids or []),
+                "discord_left_at": _iso(member.discord_left_at),
             }
             for member in members
         ],
@@ -142,6 +166,37 @@ def build_export() -> dict[str, Any]:
                 "error": redemption.error,
             }
             for redemption in Redemption.objects.order_by("id")
+        ],
+        # Issue 16: the onboarding step sets (the default one and the named ones) and the templates
+        # (which pick a set too); invites and templates name their set, null for the default.
+        "step_sets": [
+            {
+                "name": step_set.name,
+                "is_default": step_set.is_default,
+                "steps": [_step_out(step) for step in steps.get(step_set.pk, [])],
+            }
+            for step_set in step_sets
+        ],
+        "invite_templates": [
+            {
+                "name": template.name,
+                "description": template.description,
+                "usage_limit": template.usage_limit,
+                "expires_in_days": template.expires_in_days,
+                "user_expires_in_days": template.user_expires_in_days,
+                "allow_sync": template.allow_sync,
+                "allow_channels": template.allow_channels,
+                "allow_camera_upload": template.allow_camera_upload,
+                "plex_home": template.plex_home,
+                # A template names no server: its section keys are read on the first server.
+                "libraries": _libraries_out(template.libraries, libraries.get(first_server, {})),
+                "content_limits": template.content_limits or {},
+                "discord_gate": template.discord_gate,
+                "discord_role_ids": list(template.discord_role_ids or []),
+                "step_set": set_names.get(template.step_set_id or -1),
+                "created_at": _iso(template.created_at),
+            }
+            for template in InviteTemplate.objects.order_by("id")
         ],
         # Issue 22: who asked for an invite, and the answer (never the client address or the status link).
         "invite_request_settings": {"enabled": request_settings.enabled, "questions": request_settings.questions},
@@ -239,6 +294,9 @@ def _source(data: dict[str, Any]) -> Source:
                     (str(more["server"]), _libraries_in(more.get("libraries", "default")))
                     for more in item.get("more_servers") or []
                 ],
+                discord_gate=_discord_gate(item.get("discord_gate")),
+                discord_role_ids=_snowflakes(item.get("discord_role_ids")),
+                step_set=_set_name(item.get("step_set")),
             )
         )
     seen_keys: set[str] = set()
@@ -281,6 +339,11 @@ def _source(data: dict[str, Any]) -> Source:
                 allow_channels=bool(item.get("allow_channels")),
                 allow_camera_upload=bool(item.get("allow_camera_upload")),
                 content_limits=_limits_in(item.get("content_limits")),
+                discord_id=_snowflake(item.get("discord_id")),
+                discord_username=str(item.get("discord_username") or "")[:100],
+                discord_gate=_discord_gate(item.get("discord_gate")),
+                discord_role_ids=_snowflakes(item.get("discord_role_ids")),
+                discord_left_at=parse_datetime(item.get("discord_left_at")),
             )
         )
     for item in data["redemptions"]:
@@ -298,11 +361,48 @@ def _source(data: dict[str, Any]) -> Source:
         )
     settings = data.get("settings")
     source.settings = dict(settings) if isinstance(settings, dict) else None
+    step_sets = data.get("step_sets")
+    if isinstance(step_sets, list):
+        source.step_sets = [dict(item) for item in step_sets if isinstance(item, dict)]
+    for number, item in enumerate(data.get("invite_templates") or [], start=1):
+        source.templates.append(
+            SourceTemplate(
+                ref=f"template {number}",
+                name=str(item["name"]),
+                description=str(item.get("description") or ""),
+                usage_limit=_int(item.get("usage_limit")),
+                expires_in_days=_int(item.get("expires_in_days")),
+                user_expires_in_days=_int(item.get("user_expires_in_days")),
+                allow_sync=bool(item.get("allow_sync")),
+                allow_channels=bool(item.get("allow_channels")),
+                allow_camera_upload=bool(item.get("allow_camera_upload")),
+                plex_home=bool(item.get("plex_home")),
+                libraries=_libraries_in(item.get("libraries", "default")),
+                content_limits=_limits_in(item.get("content_limits")),
+                discord_gate=_discord_gate(item.get("discord_gate")),
+                discord_role_ids=_snowflakes(item.get("discord_role_ids")),
+                step_set=_set_name(item.get("step_set")),
+                created_at=parse_datetime(item.get("created_at")),
+            )
+        )
     requests = data.get("invite_requests")
     source.requests = [dict(item) for item in requests if isinstance(item, dict)] if isinstance(requests, list) else []
     request_settings = data.get("invite_request_settings")
     source.request_settings = dict(request_settings) if isinstance(request_settings, dict) else None
     return source
+
+
+def _step_out(step: Step) -> dict[str, Any]:
+    return {
+        "group": step.group,
+        "position": step.position,
+        "shipped": step.shipped,
+        "title": step.title,
+        "body": step.body,
+        "requires_acceptance": step.requires_acceptance,
+        "acceptance_label": step.acceptance_label,
+        "buttons": step.buttons,
+    }
 
 
 def _libraries_out(stored: str, present: dict[int, Library]) -> str | list[dict[str, Any]]:
@@ -339,3 +439,37 @@ def _iso(moment: datetime | None) -> str | None:
 def _limits_in(value: object) -> dict[str, object] | None:
     """Content limits as exported (added after format version 1's first files: absent is none)."""
     return dict(value) if isinstance(value, dict) and value else None
+
+
+# Discord fields (issue 22; files written before them have none). Discord ids are snowflakes:
+# anything else in a file is dropped rather than trusted.
+DISCORD_GATES = ("", "sign_in", "member")
+MAX_DISCORD_ROLES = 50
+
+
+def _snowflake(value: object) -> str:
+    text = str(value or "").strip()
+    return text if text.isdigit() and len(text) <= 32 else ""
+
+
+def _snowflakes(value: object) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [found for found in (_snowflake(item) for item in value) if found][:MAX_DISCORD_ROLES]
+
+
+def _discord_gate(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if value not in DISCORD_GATES:
+        raise ValueError(f"discord_gate {value!r}")
+    return str(value)
+
+
+def _set_name(value: object) -> str | None:
+    """An invite's or template's step set: a named set, or None for the default."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"step_set {value!r}")
+    return value

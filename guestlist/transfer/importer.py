@@ -16,10 +16,12 @@ that cannot be matched is imported disabled, with the libraries that did match, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,10 +30,12 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid
 from guestlist.core.models import SiteSettings
+from guestlist.discord.models import DiscordSettings
 from guestlist.invite_requests import services as request_services
 from guestlist.invite_requests.models import InviteRequest
+from guestlist.invites import guide, onboarding
 from guestlist.invites.codes import looks_like_code, normalize
-from guestlist.invites.models import Invite, InviteServer, Redemption
+from guestlist.invites.models import Invite, InviteServer, InviteTemplate, Redemption, Step, StepSet
 from guestlist.members.models import Member
 from guestlist.members.site_settings import EDITABLE_SETTINGS, update_site_settings
 from guestlist.members.sync import read_users
@@ -40,7 +44,14 @@ from guestlist.plex.models import Library, MediaServer
 from guestlist.plex.records import PlexUser
 from guestlist.transfer import export, komandorr, wizarr
 from guestlist.transfer.peerdb import parse_datetime
-from guestlist.transfer.records import ImportSummary, Source, SourceInvite, SourceLibrary, SourcePerson
+from guestlist.transfer.records import (
+    ImportSummary,
+    Source,
+    SourceInvite,
+    SourceLibrary,
+    SourcePerson,
+    SourceTemplate,
+)
 
 Status = Member.Status
 SOURCES = ("wizarr", "komandorr", "guestlist")
@@ -159,6 +170,8 @@ class Importer:
         for machine, (server, users) in self.more.items():
             self.places[machine] = _Place(server, users, list(Library.objects.filter(server=server, is_present=True)))
         self.invites: dict[str, Invite] = {}  # code → the invite this run brings in
+        # A named set of the file → ours (None in a dry run: the set would be made).
+        self.step_sets: dict[str, StepSet | None] = {}
         self.people: dict[str, _Person] = {}  # SourcePerson.ref → what became of them
         self.label = SOURCE_LABELS.get(self.source.name, self.source.name)
 
@@ -166,6 +179,9 @@ class Importer:
         self.summary.notes.extend(self.source.notes)
         for table, what, why in self.source.skipped:
             self.summary.skip(table, what, why)
+        self.bring_step_sets()
+        for template in self.source.templates:
+            self.bring_template(template)
         for invite in self.source.invites:
             self.bring_invite(invite)
         for person in self.source.people:
@@ -228,7 +244,16 @@ class Importer:
             is_active=is_active,
             # The peers have no trials: an imported invite goes on giving what it gave there.
             trial_days=record.trial_days if self.source.name == "guestlist" else 0,
+            discord_gate=record.discord_gate,
+            discord_role_ids=record.discord_role_ids if record.discord_gate == "member" else [],
+            step_set=self.step_set_for(record.step_set, "invites", code),
         )
+        if record.discord_gate and not self.discord_ready(record.discord_gate):
+            # Kept gated (an import never opens an invite wider), but nobody can pass the gate yet.
+            self.summary.table("invites").notes.append(
+                f"{code} asks redeemers to sign in with Discord: connect Discord (Settings → Discord) "
+                "before it can be redeemed."
+            )
         if self.write:
             invite.save()
             if record.created_at is not None:
@@ -253,6 +278,124 @@ class Importer:
             selection, missing = self.match_libraries(wanted, what, other)
             found.append((other.server, selection, missing))
         return found
+
+    # Onboarding step sets and invite templates (Guestlist exports only; issue 16)
+
+    def bring_step_sets(self) -> None:
+        """Named sets are added unless one of that name exists; the default set takes the file's
+        steps only while ours is still Guestlist's shipped one (an owner's own steps are kept)."""
+        table = self.summary.table("step_sets")
+        for number, item in enumerate(self.source.step_sets, start=1):
+            name = str(item.get("name") or "").strip()[:100]
+            what = f"step set {number} ({name or '?'})"
+            steps = self.clean_steps(item.get("steps"), what)
+            if item.get("is_default"):
+                self.bring_default_steps(steps, what)
+                continue
+            if not name:
+                table.skip(what, "no name")
+                continue
+            found = StepSet.objects.filter(name=name, is_default=False).first()
+            if found is not None or StepSet.objects.filter(name=name).exists():
+                table.skip(what, "a step set with this name is already in Guestlist")
+                if found is not None:
+                    self.step_sets[name] = found
+                continue
+            table.imported += 1
+            self.step_sets[name] = None
+            if self.write:
+                made = StepSet.objects.create(name=name)
+                Step.objects.bulk_create(Step(step_set=made, **fields) for fields in steps)
+                self.step_sets[name] = made
+                transaction.on_commit(guide.forget_cached_steps)
+
+    def bring_default_steps(self, steps: list[dict[str, Any]], what: str) -> None:
+        table = self.summary.table("step_sets")
+        ours = onboarding.default_set() if self.write else StepSet.objects.filter(is_default=True).first()
+        present = [step_fields(step) for step in Step.objects.filter(step_set=ours)] if ours is not None else []
+        if _ordered(present) == _ordered(steps):
+            return  # already as in the file
+        if _ordered(present) != _ordered(SHIPPED_STEPS):
+            table.skip(what, "the default step set here has steps of its own; they were kept")
+            return
+        table.imported += 1
+        if self.write and ours is not None:
+            Step.objects.filter(step_set=ours).delete()
+            Step.objects.bulk_create(Step(step_set=ours, **fields) for fields in steps)
+            ours.save(update_fields=["updated_at"])  # part of the cached invite page's key
+            transaction.on_commit(guide.forget_cached_steps)
+
+    def clean_steps(self, value: object, what: str) -> list[dict[str, Any]]:
+        """The file's steps, checked as the step editor checks them; a bad step is left out."""
+        kept: list[dict[str, Any]] = []
+        counts = {"before": 0, "after": 0}
+        for number, item in enumerate(value if isinstance(value, list) else [], start=1):
+            try:
+                fields = _step_in(item)
+            except Invalid as exc:
+                self.summary.skip("step_sets", f"step {number} of {what}", exc.message)
+                continue
+            group = str(fields["group"])
+            if counts[group] >= onboarding.MAX_STEPS_PER_GROUP:
+                self.summary.skip("step_sets", f"step {number} of {what}", "too many steps in its group")
+                continue
+            fields["position"] = counts[group]
+            counts[group] += 1
+            kept.append(fields)
+        return kept
+
+    def step_set_for(self, name: str | None, table: str, what: str) -> StepSet | None:
+        if name is None:
+            return None
+        if name in self.step_sets:
+            return self.step_sets[name]
+        found = StepSet.objects.filter(name=name, is_default=False).first()
+        if found is None:
+            self.summary.table(table).notes.append(f"{what}: its step set {name!r} is not here; it uses the default.")
+        return found
+
+    def bring_template(self, record: SourceTemplate) -> None:
+        what = f"{record.ref} ({record.name})"
+        name = record.name.strip()
+        if not name or len(name) > 100:
+            self.summary.skip("templates", what, "no name of at most 100 characters")
+            return
+        if InviteTemplate.objects.filter(name=name).exists():
+            self.summary.skip("templates", what, "a template with this name is already in Guestlist")
+            return
+        libraries, unmatched = self.match_libraries(record.libraries, what)
+        if unmatched:
+            self.summary.table("templates").notes.append(
+                f"{name}: {', '.join(unmatched)} could not be matched to a library of {self.server.name}; "
+                "check its libraries."
+            )
+        template = InviteTemplate(
+            name=name,
+            description=record.description[:500],
+            usage_limit=record.usage_limit if record.usage_limit is None or 1 <= record.usage_limit <= 100 else 1,
+            expires_in_days=record.expires_in_days,
+            user_expires_in_days=record.user_expires_in_days,
+            allow_sync=record.allow_sync,
+            allow_channels=record.allow_channels,
+            allow_camera_upload=record.allow_camera_upload,
+            plex_home=record.plex_home,
+            libraries=libraries,
+            content_limits=record.content_limits,
+            discord_gate=record.discord_gate,
+            discord_role_ids=record.discord_role_ids if record.discord_gate == "member" else [],
+            step_set=self.step_set_for(record.step_set, "templates", name),
+        )
+        if self.write:
+            template.save()
+            if record.created_at is not None:
+                InviteTemplate.objects.filter(pk=template.pk).update(created_at=record.created_at)
+        self.summary.table("templates").imported += 1
+
+    def discord_ready(self, gate: str) -> bool:
+        settings = DiscordSettings.objects.filter(pk=1).first()  # load() would write the row
+        if settings is None:
+            return False
+        return settings.ready if gate == "member" else settings.sign_in_ready
 
     def match_libraries(
         self, wanted: str | list[SourceLibrary], what: str, place: _Place | None = None
@@ -319,6 +462,11 @@ class Importer:
             expires_at=record.expires_at,
             notes=record.notes,
             last_seen=latest(record.last_seen, user.last_seen_at if user else None),
+            discord_id=record.discord_id,
+            discord_username=record.discord_username if record.discord_id else "",
+            discord_gate=record.discord_gate,
+            discord_role_ids=record.discord_role_ids,
+            discord_left_at=record.discord_left_at,
         )
         self.decide_status(member, record, user, place.server)
         if record.invite_code and member.invite is None:
@@ -607,3 +755,61 @@ def find_plex_user(record: SourcePerson, users: list[PlexUser]) -> PlexUser | No
 def latest(*moments: datetime | None) -> datetime | None:
     known = [moment for moment in moments if moment is not None]
     return max(known) if known else None
+
+
+# Steps as the export file holds them; what a freshly installed default set holds.
+STEP_FIELDS = ("group", "shipped", "title", "body", "requires_acceptance", "acceptance_label", "buttons")
+SHIPPED_STEPS: list[dict[str, Any]] = [
+    {
+        "group": "after",
+        "shipped": key,
+        "title": "",
+        "body": "",
+        "requires_acceptance": False,
+        "acceptance_label": "",
+        "buttons": [{"kind": kind, "label": "", "url": ""} for kind in onboarding.SHIPPED[key].buttons],
+    }
+    for key in onboarding.SHIPPED_ORDER
+]
+
+
+def step_fields(step: Step) -> dict[str, Any]:
+    return {name: getattr(step, name) for name in STEP_FIELDS}
+
+
+def _ordered(steps: list[dict[str, Any]]) -> list[str]:
+    """Steps compared by content in their order (positions are renumbered on import)."""
+    by_group = sorted(steps, key=lambda step: 0 if step["group"] == "before" else 1)
+    return [json.dumps({name: step.get(name) for name in STEP_FIELDS}, sort_keys=True) for step in by_group]
+
+
+def _step_in(item: object) -> dict[str, Any]:
+    """One step of the file, checked like the step editor's input (raises ``Invalid``)."""
+    if not isinstance(item, dict):
+        raise Invalid("not a step")
+    group = item.get("group")
+    if group not in ("before", "after"):
+        raise Invalid("its group is not before or after")
+    shipped = str(item.get("shipped") or "")
+    if shipped and shipped not in onboarding.SHIPPED:
+        shipped = ""  # a shipped step this version does not know: its own words stay
+    title = item.get("title") or ""
+    body = item.get("body") or ""
+    label = item.get("acceptance_label") or ""
+    if not isinstance(title, str) or len(title) > onboarding.MAX_TITLE:
+        raise Invalid("its title is not text of at most 200 characters")
+    if not isinstance(body, str) or len(body) > onboarding.MAX_BODY:
+        raise Invalid("its text is too long")
+    if not isinstance(label, str) or len(label) > onboarding.MAX_TITLE:
+        raise Invalid("its acceptance label is not text of at most 200 characters")
+    if not (title.strip() or shipped):
+        raise Invalid("no title")
+    return {
+        "group": group,
+        "shipped": shipped,
+        "title": title.strip(),
+        "body": body,
+        "requires_acceptance": bool(item.get("requires_acceptance")),
+        "acceptance_label": label.strip(),
+        "buttons": onboarding.clean_buttons(item.get("buttons")),
+    }

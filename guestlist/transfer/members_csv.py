@@ -21,6 +21,8 @@ CSV_COLUMNS = (
     "expires_at",
     "last_seen",
     "last_title",
+    "discord_id",
+    "discord_username",
 )
 
 
@@ -45,6 +47,8 @@ def members_csv(*, actor: Actor) -> str:
                     member.expires_at.isoformat() if member.expires_at else "",
                     member.last_seen.isoformat() if member.last_seen else "",
                     member.last_title,
+                    member.discord_id,
+                    member.discord_username,
                 )
             ]
         )

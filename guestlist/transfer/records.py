@@ -53,6 +53,9 @@ class SourceInvite:
     # libraries (issue 20); a server connected here is kept, else the import's server is used.
     server: str = ""
     more_servers: list[tuple[str, str | list[SourceLibrary]]] = field(default_factory=list)
+    discord_gate: str = ""  # "", "sign_in" or "member" (Guestlist exports only)
+    discord_role_ids: list[str] = field(default_factory=list)
+    step_set: str | None = None  # a named step set, None for the default (Guestlist exports only)
 
 
 @dataclass
@@ -86,6 +89,34 @@ class SourcePerson:
     # (issue 20: one row per server, linked by Member.primary).
     server: str = ""
     person_row: bool = True
+    # The Discord account a gated invite tied to them (Guestlist exports only; never a token).
+    discord_id: str = ""
+    discord_username: str = ""
+    discord_gate: str = ""
+    discord_role_ids: list[str] = field(default_factory=list)
+    discord_left_at: datetime | None = None
+
+
+@dataclass
+class SourceTemplate:
+    """An invite template (Guestlist exports only): an invite's settings under a name."""
+
+    ref: str
+    name: str
+    description: str = ""
+    usage_limit: int | None = 1
+    expires_in_days: int | None = None
+    user_expires_in_days: int | None = None
+    allow_sync: bool = False
+    allow_channels: bool = False
+    allow_camera_upload: bool = False
+    plex_home: bool = False
+    libraries: str | list[SourceLibrary] = "default"
+    content_limits: dict[str, object] | None = None
+    discord_gate: str = ""
+    discord_role_ids: list[str] = field(default_factory=list)
+    step_set: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -109,6 +140,9 @@ class Source:
     people: list[SourcePerson] = field(default_factory=list)
     uses: list[SourceUse] = field(default_factory=list)
     settings: dict[str, Any] | None = None
+    # Onboarding step sets as exported, and invite templates (Guestlist exports only; issue 16).
+    step_sets: list[dict[str, Any]] = field(default_factory=list)
+    templates: list[SourceTemplate] = field(default_factory=list)
     # Invite requests and their page's settings (Guestlist exports only; issue 22), as exported.
     requests: list[dict[str, Any]] = field(default_factory=list)
     request_settings: dict[str, Any] | None = None
@@ -133,7 +167,7 @@ class TableSummary:
         }
 
 
-TABLES = ("invites", "members", "redemptions", "libraries", "settings", "requests")
+TABLES = ("invites", "members", "redemptions", "libraries", "settings", "requests", "step_sets", "templates")
 
 
 @dataclass

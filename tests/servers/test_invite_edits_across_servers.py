@@ -7,11 +7,14 @@ import pytest
 from django.test import Client
 
 from guestlist.core.audit import Actor
+from guestlist.invite_requests.models import InviteRequest
 from guestlist.invites import invite_templates
 from guestlist.invites.models import Invite, InviteTemplate
 from guestlist.invites.services import create_invite, invite_servers
 from guestlist.plex.models import MediaServer
 from tests.dashboard.test_invites_views import advanced
+from tests.invite_requests.test_approving_on_several_servers import a_waiting_request, approve
+from tests.invite_requests.test_requests import ask
 from tests.servers.conftest import both_servers_invite
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +140,23 @@ def test_the_template_page_edits_a_templates_servers(
     assert response.status_code == 302, response.content.decode()[:2000]
     template.refresh_from_db()
     assert (template.name, template.servers, template.libraries) == ("HD only", None, "all")
+
+
+def test_approving_a_request_with_a_template_of_both_servers_needs_no_server_choice(
+    client: Client, api: Client, server: MediaServer, hd_server: MediaServer
+) -> None:
+    both = [{"server_id": server.pk, "libraries": [2]}, {"server_id": hd_server.pk, "libraries": "all"}]
+    settings = {"servers": both}
+    template = invite_templates.create_template("4K + HD", settings, actor=Actor.system())
+    asked = a_waiting_request(client)
+
+    answer = approve(api, asked, template_id=template.pk)
+
+    assert answer.status_code == 200, answer.content
+    made = Invite.objects.get(pk=answer.json()["invite_id"])
+    assert stored(made) == [("Guestlist Test", "2"), ("Guestlist HD", "all")]
+    # A server the decider picks keeps the template's libraries for it.
+    ask(client, email="second@example.com")
+    second = InviteRequest.objects.get(email="second@example.com")
+    only_4k = approve(api, second, template_id=template.pk, server_ids=[server.pk])
+    assert stored(Invite.objects.get(pk=only_4k.json()["invite_id"])) == [("Guestlist Test", "2")]

@@ -169,3 +169,26 @@ def test_a_name_cannot_smuggle_markup_into_a_step(api: Client, server: MediaServ
     html = browser().get(f"/invite/{invite['code']}").content.decode()
     assert "<script>alert(1)" not in html
     assert 'href="javascript' not in html
+
+
+def test_the_owners_invite_page_names_its_step_set_and_shows_what_each_redeemer_accepted(
+    api: Client, server: MediaServer, owner_client: Client
+) -> None:
+    plain = make_invite(api)
+    page = owner_client.get(f"/invites/{plain['id']}").content.decode()
+    assert f'data-step-set="{default_set(api)["id"]}"' in page and "The default steps" in page
+
+    named = api.post("/api/steps/sets", data={"name": "Strict house"}, content_type="application/json").json()
+    rules = house_rules(api, named["id"])
+    invite = make_invite(api, step_set_id=named["id"])
+    client = browser()
+    page_url = f"/invite/{invite['code']}?step=2&accepted={rules['id']}"
+    sent = submit(
+        client, page_url, f"/invite/{invite['code']}/email", email="guest@example.com", accepted=str(rules["id"])
+    )
+    assert sent.status_code == 303, sent.content
+
+    owner_page = owner_client.get(f"/invites/{invite['id']}").content.decode()
+    assert f'data-step-set="{named["id"]}"' in owner_page and "Strict house" in owner_page
+    assert f'href="/settings/steps/{named["id"]}"' in owner_page
+    assert "Accepted “House rules”" in owner_page, "the redemption history shows the acceptance"

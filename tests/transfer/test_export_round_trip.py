@@ -130,7 +130,8 @@ def test_the_members_csv_lists_everyone_with_spreadsheet_safe_cells(
     rows = list(csv.DictReader(io.StringIO(answer.content.decode())))
     assert [row["email"] for row in rows] == ["alice@example.com", "bob@example.com", "carol@example.com"]
     assert list(rows[0]) == [
-        "id", "status", "email", "username", "plex_id", "invite", "joined", "expires_at", "last_seen", "last_title"
+        "id", "status", "email", "username", "plex_id", "invite", "joined", "expires_at", "last_seen", "last_title",
+        "discord_id", "discord_username",
     ]  # fmt: skip
     assert rows[0]["username"] == "'=HYPERLINK(1)"
     assert rows[0]["status"] == "active" and rows[1]["status"] == "removed"

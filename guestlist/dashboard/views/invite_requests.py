@@ -67,7 +67,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     form = ApproveForm(request.POST, mail_ready=services.mail_ready())
     if not form.is_valid():
-        messages.error(request, _("Pick one of the templates."))
+        messages.error(request, form.problem())
         return redirect("request-detail", request_id=request_id)
     try:
         decision = services.approve(
@@ -75,6 +75,7 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
             request_id,
             template_id=form.cleaned_data["template"],
             send_mail=bool(form.cleaned_data.get("send_mail")),
+            server_ids=form.server_ids(),
         )
     except ServiceError as exc:
         report(request, exc)

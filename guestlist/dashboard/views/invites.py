@@ -35,7 +35,7 @@ from guestlist.dashboard.views.common import (
     is_htmx,
     report,
 )
-from guestlist.invites import bulk, invite_templates, qr, services, status
+from guestlist.invites import bulk, invite_templates, onboarding, qr, services, status
 from guestlist.invites.models import Invite, InviteTemplate, Redemption
 from guestlist.members.models import Member
 from guestlist.notifications import services as notification_services
@@ -256,6 +256,8 @@ def invite_detail(request: HttpRequest, invite_id: int) -> HttpResponse:
             for choice in services.invite_servers(invite)
         ],
         "library_mode": invite.libraries if invite.libraries in (libraries.ALL, libraries.DEFAULT) else "specific",
+        # The onboarding steps its redeemers see (issue 16): its own set, else the default one.
+        "step_set": invite.step_set or onboarding.default_set(),
         "send_form": SendInviteForm(initial={"language": translation.get_language()}),
         "mail_ready": notification_services.mail_server().configured,
     }
