@@ -195,6 +195,15 @@ def build_export() -> dict[str, Any]:
                 "discord_role_ids": list(template.discord_role_ids or []),
                 "step_set": set_names.get(template.step_set_id or -1),
                 "created_at": _iso(template.created_at),
+                # Issue 20: the servers a template names, each with its libraries ([] for none).
+                "servers": [
+                    {
+                        "server": servers[entry["server_id"]].machine_identifier,
+                        "libraries": _libraries_out(str(entry["libraries"]), libraries.get(entry["server_id"], {})),
+                    }
+                    for entry in template.servers or []
+                    if entry.get("server_id") in servers
+                ],
             }
             for template in InviteTemplate.objects.order_by("id")
         ],
@@ -383,6 +392,10 @@ def _source(data: dict[str, Any]) -> Source:
                 discord_role_ids=_snowflakes(item.get("discord_role_ids")),
                 step_set=_set_name(item.get("step_set")),
                 created_at=parse_datetime(item.get("created_at")),
+                servers=[
+                    (str(named["server"]), _libraries_in(named.get("libraries", "default")))
+                    for named in item.get("servers") or []
+                ],
             )
         )
     requests = data.get("invite_requests")

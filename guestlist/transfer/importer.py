@@ -112,6 +112,7 @@ def named_servers(source: Source) -> set[str]:
     """The servers (machine identifiers) a Guestlist export's rows name."""
     named = {person.server for person in source.people} | {invite.server for invite in source.invites}
     named |= {machine for invite in source.invites for machine, _libraries in invite.more_servers}
+    named |= {machine for template in source.templates for machine, _libraries in template.servers}
     return named - {""}
 
 
@@ -384,12 +385,26 @@ class Importer:
             discord_gate=record.discord_gate,
             discord_role_ids=record.discord_role_ids if record.discord_gate == "member" else [],
             step_set=self.step_set_for(record.step_set, "templates", name),
+            servers=self.template_servers(record, what),
         )
         if self.write:
             template.save()
             if record.created_at is not None:
                 InviteTemplate.objects.filter(pk=template.pk).update(created_at=record.created_at)
         self.summary.table("templates").imported += 1
+
+    def template_servers(self, record: SourceTemplate, what: str) -> list[dict[str, object]] | None:
+        """The servers a template names that are connected here, with their libraries matched;
+        fewer than two left: it names none (its libraries apply to whichever server is used)."""
+        kept: list[dict[str, object]] = []
+        for machine, wanted in record.servers:
+            place = self.places.get(machine)
+            if place is None:
+                self.summary.table("templates").notes.append(f"{what}: its server {machine} is not connected here.")
+                continue
+            selection, _unmatched = self.match_libraries(wanted, what, place)
+            kept.append({"server_id": place.server.pk, "libraries": selection})
+        return kept if len(kept) > 1 else None
 
     def discord_ready(self, gate: str) -> bool:
         settings = DiscordSettings.objects.filter(pk=1).first()  # load() would write the row

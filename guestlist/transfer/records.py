@@ -117,6 +117,8 @@ class SourceTemplate:
     discord_role_ids: list[str] = field(default_factory=list)
     step_set: str | None = None
     created_at: datetime | None = None
+    # The servers it names (machine identifier, libraries; issue 20); empty: none.
+    servers: list[tuple[str, str | list[SourceLibrary]]] = field(default_factory=list)
 
 
 @dataclass

@@ -11,7 +11,8 @@ import pytest
 
 from guestlist import cli
 from guestlist.core.audit import Actor
-from guestlist.invites.models import Invite, InviteServer
+from guestlist.invites import invite_templates
+from guestlist.invites.models import Invite, InviteServer, InviteTemplate
 from guestlist.members import sync
 from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
@@ -38,6 +39,8 @@ def test_an_export_of_two_servers_reads_back_as_it_was(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     invite = both_servers_invite(server, hd_server, code="FOUR-K-AND-HD")
+    both = [{"server_id": server.pk, "libraries": [2]}, {"server_id": hd_server.pk, "libraries": "all"}]
+    invite_templates.create_template("4K + HD", {"servers": both}, actor=Actor.system())
     redeem_with_plex(sim, invite)
     sync.sync_now(actor=Actor.system())  # Plex's details (the avatar), as an install in use has them
     before = people()
@@ -49,6 +52,7 @@ def test_an_export_of_two_servers_reads_back_as_it_was(
     assert sorted(member["person_row"] for member in data["members"]) == [False, True]
 
     wipe()
+    InviteTemplate.objects.all().delete()
     assert not InviteServer.objects.exists()
     assert cli.main(["import", "guestlist", str(first), "--server", str(server.pk)]) == 0
     assert "members: 2 imported" in capsys.readouterr().out
@@ -57,6 +61,10 @@ def test_an_export_of_two_servers_reads_back_as_it_was(
     assert again.server_id == server.pk and again.libraries == "1,2"
     assert [(row.server_id, row.libraries) for row in again.extra_servers.all()] == [(hd_server.pk, "all")]
     assert people() == before
+    assert InviteTemplate.objects.get(name="4K + HD").servers == [
+        {"server_id": server.pk, "libraries": "2"},
+        {"server_id": hd_server.pk, "libraries": "all"},
+    ]
     second = tmp_path / "again.json"
     assert cli.main(["export", str(second)]) == 0
     assert member_differences(exported(second), exported(first)) == []
