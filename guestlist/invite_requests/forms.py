@@ -43,13 +43,14 @@ class RequestForm(forms.Form):
 
 class ApproveForm(forms.Form):
     template = forms.TypedChoiceField(label=_("Invite template"), coerce=int, empty_value=None, required=False)
-    # Shown only with several servers connected: templates name no server, so the decider picks.
+    # Shown only with several servers connected; required unless the chosen template names
+    # its servers (issue 20), which the approval then uses.
     servers = forms.ModelMultipleChoiceField(
         label=_("Servers"),
         queryset=MediaServer.objects.order_by("pk"),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick several to give access to each of them with one invite."),
-        error_messages={"required": _("Choose the server (or servers) the invite shares.")},
     )
     send_mail = forms.BooleanField(label=_("Send the invite by e-mail"), required=False, initial=True)
 
@@ -67,6 +68,16 @@ class ApproveForm(forms.Form):
             self.fields["send_mail"].disabled = True
             self.fields["send_mail"].initial = False
             self.fields["send_mail"].help_text = _("Set up the SMTP server in Settings → Notifications to mail it.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        template_id = data.get("template")
+        names_servers = template_id is not None and bool(
+            InviteTemplate.objects.filter(pk=template_id).values_list("servers", flat=True).first()
+        )
+        if "servers" in self.fields and not data.get("servers") and not names_servers:
+            self.add_error("servers", _("Choose the server (or servers) the invite shares."))
+        return data
 
     def server_ids(self) -> list[int] | None:
         """The ticked servers' ids, or None when only one server is connected (the service takes it)."""

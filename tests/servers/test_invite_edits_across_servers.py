@@ -160,3 +160,17 @@ def test_approving_a_request_with_a_template_of_both_servers_needs_no_server_cho
     second = InviteRequest.objects.get(email="second@example.com")
     only_4k = approve(api, second, template_id=template.pk, server_ids=[server.pk])
     assert stored(Invite.objects.get(pk=only_4k.json()["invite_id"])) == [("Guestlist Test", "2")]
+
+
+def test_on_the_request_page_a_template_of_both_servers_needs_no_ticked_server(
+    client: Client, owner_client: Client, server: MediaServer, hd_server: MediaServer
+) -> None:
+    both = [{"server_id": server.pk, "libraries": "all"}, {"server_id": hd_server.pk, "libraries": "all"}]
+    template = invite_templates.create_template("4K + HD", {"servers": both}, actor=Actor.system())
+    asked = a_waiting_request(client)
+
+    owner_client.post(f"/requests/{asked.pk}/approve", {"template": str(template.pk)})
+
+    asked.refresh_from_db()
+    assert asked.status == "approved" and asked.invite is not None
+    assert stored(asked.invite) == [("Guestlist Test", "all"), ("Guestlist HD", "all")]
