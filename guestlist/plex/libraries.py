@@ -95,15 +95,15 @@ def _resolve(stored: str, present: tuple[PresentLibrary, ...]) -> list[PresentLi
     return [library for library in present if library.key in wanted]
 
 
+def keys_of(stored: str, server_id: int) -> list[int]:
+    """The keys a stored selection stands for (as ``titles``, from the cached libraries)."""
+    return [library.key for library in _resolve(stored, present_libraries(server_id))]
+
+
 def resolve_keys(stored: str, server: MediaServer) -> tuple[int, ...]:
     """The PMS keys an invite grants right now (``default`` and ``all`` follow the server)."""
     forget_cached_libraries()  # a redemption must see the libraries as they are now
-    return tuple(library.key for library in _resolve(stored, present_libraries(server.pk)))
-
-
-def keys_of(stored: str, server_id: int) -> list[int]:
-    """The keys a stored selection stands for now (as ``titles``, from the cached libraries)."""
-    return [library.key for library in _resolve(stored, present_libraries(server_id))]
+    return tuple(keys_of(stored, server.pk))
 
 
 def titles(stored: str, server_id: int) -> list[str]:
