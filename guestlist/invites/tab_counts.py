@@ -139,7 +139,7 @@ def ensure_count_triggers(connection: Any = None) -> None:
 
 
 def trigger_names(connection: Any = None) -> set[str]:
-    """The count triggers this database has now (for the tests and ``guestlist doctor``)."""
+    """The count triggers this database has now (checked by the foundation tests)."""
     connection = connection or default_connection
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
