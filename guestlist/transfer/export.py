@@ -276,6 +276,30 @@ def read(path: Path) -> Source:
         raise ImportFileError(f"{path.name} is a damaged Guestlist export ({type(exc).__name__}: {exc}).") from exc
 
 
+def _settings_in(item: dict[str, Any]) -> dict[str, Any]:
+    """The settings an exported invite and an exported template share, read back."""
+    return {
+        "created_at": parse_datetime(item.get("created_at")),
+        "description": str(item.get("description") or ""),
+        "usage_limit": _int(item.get("usage_limit")),
+        "user_expires_in_days": _int(item.get("user_expires_in_days")),
+        "allow_sync": bool(item.get("allow_sync")),
+        "allow_channels": bool(item.get("allow_channels")),
+        "allow_camera_upload": bool(item.get("allow_camera_upload")),
+        "plex_home": bool(item.get("plex_home")),
+        "libraries": _libraries_in(item.get("libraries", "default")),
+        "content_limits": _limits_in(item.get("content_limits")),
+        "discord_gate": _discord_gate(item.get("discord_gate")),
+        "discord_role_ids": _snowflakes(item.get("discord_role_ids")),
+        "step_set": _set_name(item.get("step_set")),
+    }
+
+
+def _servers_in(named: Any) -> list[tuple[str, str | list[SourceLibrary]]]:
+    """Servers named by machine identifier, each with its libraries (an invite's further ones, a template's)."""
+    return [(str(entry["server"]), _libraries_in(entry.get("libraries", "default"))) for entry in named or []]
+
+
 def _source(data: dict[str, Any]) -> Source:
     source = Source("guestlist")
     for number, item in enumerate(data["invites"], start=1):
@@ -283,29 +307,14 @@ def _source(data: dict[str, Any]) -> Source:
             SourceInvite(
                 ref=f"invite {number}",
                 code=str(item["code"]),
-                created_at=parse_datetime(item.get("created_at")),
+                **_settings_in(item),
                 created_by=str(item.get("created_by") or ""),
                 expires_at=parse_datetime(item.get("expires_at")),
-                usage_limit=_int(item.get("usage_limit")),
                 used_count=int(item.get("used_count") or 0),
-                user_expires_in_days=_int(item.get("user_expires_in_days")),
-                allow_sync=bool(item.get("allow_sync")),
-                allow_channels=bool(item.get("allow_channels")),
-                allow_camera_upload=bool(item.get("allow_camera_upload")),
-                plex_home=bool(item.get("plex_home")),
-                libraries=_libraries_in(item.get("libraries", "default")),
-                content_limits=_limits_in(item.get("content_limits")),
-                description=str(item.get("description") or ""),
                 is_active=bool(item.get("is_active", True)),
                 trial_days=_int(item.get("trial_days")),
                 server=str(item.get("server") or ""),
-                more_servers=[
-                    (str(more["server"]), _libraries_in(more.get("libraries", "default")))
-                    for more in item.get("more_servers") or []
-                ],
-                discord_gate=_discord_gate(item.get("discord_gate")),
-                discord_role_ids=_snowflakes(item.get("discord_role_ids")),
-                step_set=_set_name(item.get("step_set")),
+                more_servers=_servers_in(item.get("more_servers")),
             )
         )
     seen_keys: set[str] = set()
@@ -378,24 +387,9 @@ def _source(data: dict[str, Any]) -> Source:
             SourceTemplate(
                 ref=f"template {number}",
                 name=str(item["name"]),
-                description=str(item.get("description") or ""),
-                usage_limit=_int(item.get("usage_limit")),
+                **_settings_in(item),
                 expires_in_days=_int(item.get("expires_in_days")),
-                user_expires_in_days=_int(item.get("user_expires_in_days")),
-                allow_sync=bool(item.get("allow_sync")),
-                allow_channels=bool(item.get("allow_channels")),
-                allow_camera_upload=bool(item.get("allow_camera_upload")),
-                plex_home=bool(item.get("plex_home")),
-                libraries=_libraries_in(item.get("libraries", "default")),
-                content_limits=_limits_in(item.get("content_limits")),
-                discord_gate=_discord_gate(item.get("discord_gate")),
-                discord_role_ids=_snowflakes(item.get("discord_role_ids")),
-                step_set=_set_name(item.get("step_set")),
-                created_at=parse_datetime(item.get("created_at")),
-                servers=[
-                    (str(named["server"]), _libraries_in(named.get("libraries", "default")))
-                    for named in item.get("servers") or []
-                ],
+                servers=_servers_in(item.get("servers")),
             )
         )
     requests = data.get("invite_requests")
