@@ -19,6 +19,7 @@ os.environ["PLEXAPI_CONFIG_PATH"] = os.devnull
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 
 from guestlist.accounts import services as accounts
 from guestlist.core.audit import Actor
@@ -76,6 +77,16 @@ def content_options_forgotten() -> None:
     from guestlist.plex import content_options
 
     content_options.forget()
+
+
+@pytest.fixture(autouse=True)
+def language_reset() -> Iterator[None]:
+    """A request in German leaves German active in the test's thread (Django's locale middleware
+    activates it and nothing resets it); the next test's job-made mails would then come out in
+    German. Every test starts from the default language, as the job runner always does."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
