@@ -38,8 +38,8 @@ def prepare(*, announce: Callable[[str], None] = print) -> None:
     # Model modules load only once Django is set up (``serve`` does that first).
     from guestlist.accounts.setup import issue_setup_token
     from guestlist.core.services import ensure_site_settings
+    from guestlist.invites.kept_counts import ensure_count_triggers
     from guestlist.invites.search_index import ensure_search_indexes
-    from guestlist.invites.tab_counts import ensure_count_triggers
 
     make_private(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)

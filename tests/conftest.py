@@ -90,11 +90,11 @@ def language_reset() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def tab_counts_forgotten() -> None:
+def kept_counts_forgotten() -> None:
     """The invite list's tab counts are kept in memory until an invite changes; each test counts its own."""
-    from guestlist.invites import tab_counts
+    from guestlist.invites import kept_counts
 
-    tab_counts.forget()
+    kept_counts.forget()
 
 
 @pytest.fixture

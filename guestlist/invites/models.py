@@ -251,11 +251,12 @@ class InviteTemplate(models.Model):
 
 
 class InviteCountStamp(models.Model):
-    """One row whose ``stamp`` changes whenever an invite's list tab may have changed.
+    """One row whose ``stamp`` changes whenever a kept count may have changed: an invite's list
+    tab, a member's status, a redemption.
 
-    Database triggers (``guestlist.invites.tab_counts``) write a new random value on every
-    insert, delete, and update of the columns the tabs read, whoever writes (the ORM, a bulk
-    UPDATE, another process), so the cached tab counts know when they are stale."""
+    Database triggers (``guestlist.invites.kept_counts``) write a new random value on every
+    insert, delete, and update of the columns the counts read, whoever writes (the ORM, a bulk
+    UPDATE, another process), so the kept tab counts and statistics know when they are stale."""
 
     stamp = models.BigIntegerField(default=0)
 

@@ -18,7 +18,7 @@ from guestlist.core import audit
 from guestlist.core.audit import Actor
 from guestlist.core.errors import Conflict, Invalid, NotFound
 from guestlist.core.models import SiteSettings
-from guestlist.invites import codes, discord_gate, onboarding, search_index, status, tab_counts
+from guestlist.invites import codes, discord_gate, kept_counts, onboarding, search_index, status
 from guestlist.invites.models import Invite, InviteServer, InviteTemplate
 from guestlist.invites.qr import forget_qr
 from guestlist.members.models import Member
@@ -521,13 +521,13 @@ def status_counts(
     of one scan evaluating six predicates per row; once a search narrowed the rows, a single
     pass with conditional counts is cheaper. With a ``narrowing`` (a key naming the filter
     that made ``base``; "" for the whole table) the counts are kept until an invite changes
-    or expires (``tab_counts``).
+    or expires (``kept_counts``).
     """
     # Inside a transaction the counts must see its own writes, which PostgreSQL's stamp only
     # records at commit: count afresh there (tests run inside one; requests do not).
     use_cache = narrowing is not None and not connection.in_atomic_block
-    stamp = tab_counts.read_stamp() if use_cache else None
-    kept = tab_counts.cached(now, stamp, narrowing or "")
+    stamp = kept_counts.read_stamp() if use_cache else None
+    kept: dict[str, int] | None = kept_counts.cached(now, stamp, narrowing or "")
     if kept is not None:
         return kept
     if narrowed:
@@ -535,7 +535,7 @@ def status_counts(
             **{name: Count("id", filter=status.filter_q(name, now)) for name in status.FILTERS if name != "all"},
             all=Count("id"),
         )
-        tab_counts.keep(now, stamp, found, narrowing or "")
+        kept_counts.keep(now, stamp, found, narrowing or "")
         return found
     parts: list[str] = []
     params: list[Any] = []
@@ -549,7 +549,7 @@ def status_counts(
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
     counts = {name: int(value) for name, value in zip(status.FILTERS, row, strict=True)}
-    tab_counts.keep(now, stamp, counts)
+    kept_counts.keep(now, stamp, counts)
     return counts
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import CharField, Count, Func, Q
+from django.db.models import Case, CharField, Count, Func, When
 from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
+from guestlist.invites import kept_counts
 from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import status_counts
-from guestlist.members.models import Member
+from guestlist.members.models import LIVE_STATUSES, Member
 
 LIVE_REDEMPTION_STATES = (Redemption.State.PENDING, Redemption.State.DONE)
 CHART_DAYS = 90
@@ -20,23 +21,33 @@ CHART_DAYS = 90
 
 def redemptions_per_day(days: int = CHART_DAYS, *, today: date | None = None) -> list[dict[str, Any]]:
     """One entry per UTC day, oldest first, ending today; days without redemptions count 0."""
+    return _redemptions(days, today)[1]
+
+
+def _redemptions(days: int = CHART_DAYS, today: date | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """All live redemptions, and those of each of the last ``days`` UTC days, in one pass."""
     today = today or timezone.now().astimezone(UTC).date()
     first = today - timedelta(days=days - 1)
     rows = (
-        # A plain range on created_at (not ``__date``) lets the index pick the window; on SQLite the
-        # date cast is a Python function, so it should only ever see the rows inside it.
-        Redemption.objects.filter(
-            state__in=LIVE_REDEMPTION_STATES, created_at__gte=datetime.combine(first, time.min, tzinfo=UTC)
+        # Older redemptions share one group (no day); a comparison on created_at rather than
+        # ``__date`` keeps SQLite's date cast, a Python function, off every older row.
+        Redemption.objects.filter(state__in=LIVE_REDEMPTION_STATES)
+        .annotate(
+            day=Case(
+                When(created_at__gte=datetime.combine(first, time.min, tzinfo=UTC), then=_utc_day("created_at")),
+                default=None,
+            )
         )
-        .annotate(day=_utc_day("created_at"))
+        .order_by()
         .values("day")
         .annotate(count=Count("id"))
     )
-    by_day = {_as_date(row["day"]): row["count"] for row in rows}
-    return [
+    by_day = {_as_date(row["day"]) if row["day"] is not None else None: row["count"] for row in rows}
+    per_day = [
         {"date": (first + timedelta(days=offset)).isoformat(), "count": by_day.get(first + timedelta(days=offset), 0)}
         for offset in range(days)
     ]
+    return sum(by_day.values()), per_day
 
 
 def _utc_day(field: str) -> Func:
@@ -52,26 +63,32 @@ def _as_date(value: date | str) -> date:
 
 
 def invite_stats() -> dict[str, Any]:
+    """The dashboard's and the API's statistics, kept until something they count changes
+    (``kept_counts``: the stamp, the next invite expiry, the end of the UTC day)."""
     now = timezone.now()
+    # Inside a transaction its own writes count, which PostgreSQL's stamp records only at commit.
+    stamp = None if connection.in_atomic_block else kept_counts.read_stamp()
+    kept = kept_counts.cached(now, stamp, kept_counts.STATISTICS)
+    if kept is not None:
+        return cast(dict[str, Any], kept)
     invites = status_counts(Invite.objects.all(), now, narrowed=False, narrowing="")
-    invites["total"] = invites["all"]
-    members = Member.objects.aggregate(
-        total=Count("id"),
-        active=Count("id", filter=Q(status__in=("pending", "active"))),
-        expired=Count("id", filter=Q(status="expired")),
-        removed=Count("id", filter=Q(status="removed")),
-    )
-    return {
-        "total_invites": invites["total"],
+    # One GROUP BY over the status index (PostgreSQL reads it alone) rather than four counts of every row.
+    members = dict(Member.objects.order_by().values_list("status").annotate(count=Count("*")))
+    redemptions, per_day = _redemptions(today=now.astimezone(UTC).date())
+    found = {
+        "total_invites": invites["all"],
         "active_invites": invites["active"],
         "redeemed_invites": invites["redeemed"],
         "expired_invites": invites["expired"],
         "used_up_invites": invites["used_up"],
         "disabled_invites": invites["disabled"],
-        "total_redemptions": Redemption.objects.filter(state__in=LIVE_REDEMPTION_STATES).count(),
-        "total_users": members["total"],
-        "active_users": members["active"],
-        "expired_users": members["expired"],
-        "removed_users": members["removed"],
-        "redemptions_per_day": redemptions_per_day(),
+        "total_redemptions": redemptions,
+        "total_users": sum(members.values()),
+        "active_users": sum(members.get(live, 0) for live in LIVE_STATUSES),
+        "expired_users": members.get("expired", 0),
+        "removed_users": members.get("removed", 0),
+        "redemptions_per_day": per_day,
     }
+    tomorrow = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time.min, tzinfo=UTC)
+    kept_counts.keep(now, stamp, found, kept_counts.STATISTICS, until=tomorrow)
+    return found

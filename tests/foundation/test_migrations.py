@@ -23,8 +23,8 @@ def test_every_migration_runs_backwards_and_forwards() -> None:
 @pytest.mark.django_db
 def test_the_tab_count_triggers_are_there_after_every_migration() -> None:
     # SQLite drops a table's triggers when a migration rebuilds it: a later migration that
-    # rebuilds invites_invite must make them again (``tab_counts.ensure_count_triggers``), or
+    # rebuilds invites_invite must make them again (``kept_counts.ensure_count_triggers``), or
     # the invite list's cached counts would go stale.
-    from guestlist.invites import tab_counts
+    from guestlist.invites import kept_counts
 
-    assert tab_counts.trigger_names() == tab_counts.expected_trigger_names()
+    assert kept_counts.trigger_names() == kept_counts.expected_trigger_names()

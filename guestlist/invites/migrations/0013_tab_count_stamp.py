@@ -1,5 +1,5 @@
 """The stamp row and triggers that tell the cached tab counts an invite changed
-(``guestlist.invites.tab_counts``)."""
+(``guestlist.invites.kept_counts``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.db.migrations.state import StateApps
 
 
 def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    from guestlist.invites.tab_counts import ensure_count_triggers
+    from guestlist.invites.kept_counts import ensure_count_triggers
 
-    ensure_count_triggers(schema_editor.connection)
+    ensure_count_triggers(schema_editor.connection, tables=("invites_invite",))
 
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:

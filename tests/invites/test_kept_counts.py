@@ -1,5 +1,6 @@
-"""The list's tab counts are kept between requests and are never stale: any write that can
-move an invite between tabs changes the stamp the triggers keep, and an expiry ends them."""
+"""The list's tab counts and the statistics are kept between requests and are never stale: any
+write that can change a count (an invite between tabs, a member's status, a redemption) changes
+the stamp the triggers keep, and an expiry or the end of the day ends them."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from guestlist.invites import tab_counts
-from guestlist.invites.models import Invite
+from guestlist.invites import kept_counts
+from guestlist.invites.models import Invite, Redemption
 from guestlist.invites.services import status_counts
+from guestlist.members.models import Member
 from guestlist.plex.models import MediaServer
 from tests.invites.test_redeem_email import make_invite, redeem
 
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def stamp_row() -> None:
     # A transactional test's flush empties every table, the stamp's row too; a start makes it again.
-    tab_counts.ensure_count_triggers()
+    kept_counts.ensure_count_triggers()
 
 
 def tabs(api: Client) -> dict[str, int]:
@@ -94,3 +96,42 @@ def test_paging_through_one_creators_invites_counts_them_once(api: Client, serve
     Invite.objects.update(is_active=False)
     assert api.get(f"/api/invites/?created_by={creator}").json()["counts"]["disabled"] == 1
     assert api.get("/api/invites/?created_by=somebody-else").json()["counts"]["all"] == 0
+
+
+def statistics(api: Client) -> dict[str, Any]:
+    response = api.get("/api/invites/stats")
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def test_the_statistics_are_counted_once_until_a_member_or_a_redemption_changes(
+    api: Client, server: MediaServer, sim: Any
+) -> None:
+    invite = make_invite(api, usage_limit=5)
+    redeem(Client(), invite["code"], "rosa@example.com")
+    first = statistics(api)
+    assert first["total_redemptions"] == 1 and first["total_users"] == 1 and first["active_users"] == 1
+    assert first["redemptions_per_day"][-1]["count"] == 1
+
+    with CaptureQueriesContext(connection) as queries:
+        assert statistics(api) == first
+    assert not [query for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+
+    Member.objects.update(status="expired")  # as the expiry job does, with no invite touched
+    assert statistics(api)["active_users"] == 0 and statistics(api)["expired_users"] == 1
+
+    Redemption.objects.update(created_at=timezone.now() - timedelta(days=200))
+    moved = statistics(api)
+    assert moved["total_redemptions"] == 1, "older than the chart, still counted"
+    assert sum(day["count"] for day in moved["redemptions_per_day"]) == 0
+
+    Redemption.objects.update(state="failed")
+    assert statistics(api)["total_redemptions"] == 0
+
+
+def test_kept_statistics_end_with_the_day_they_were_counted_on() -> None:
+    now = timezone.now()
+    stamp = kept_counts.read_stamp()
+    kept_counts.keep(now, stamp, {"total_invites": 0}, kept_counts.STATISTICS, until=now + timedelta(seconds=1))
+    assert kept_counts.cached(now, stamp, kept_counts.STATISTICS) == {"total_invites": 0}
+    assert kept_counts.cached(now + timedelta(seconds=2), stamp, kept_counts.STATISTICS) is None
