@@ -137,6 +137,15 @@ class Invite(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def more_servers(self) -> list[InviteServer]:
+        """The servers beyond the first: as a list page read them for all its rows at once
+        (``services.with_servers``), else from the database."""
+        kept: list[InviteServer] | None = getattr(self, "_more_servers", None)
+        return kept if kept is not None else list(self.extra_servers.all())
+
+    def keep_more_servers(self, rows: list[InviteServer]) -> None:
+        self._more_servers = rows
+
 
 class Redemption(models.Model):
     """One use of an invite. ``used_count`` equals the invite's pending + done redemptions."""

@@ -52,7 +52,7 @@ def invite_as_api(invite: Invite, *, now: datetime | None = None) -> dict[str, A
             {"server_id": invite.server_id, "libraries": selection_as_api(invite.libraries)},
             *(
                 {"server_id": row.server_id, "libraries": selection_as_api(row.libraries)}
-                for row in invite.extra_servers.all()
+                for row in invite.more_servers()
             ),
         ],
     }
