@@ -139,7 +139,7 @@ class Invite(models.Model):
 
     def more_servers(self) -> list[InviteServer]:
         """The servers beyond the first: as a list page read them for all its rows at once
-        (``services.with_servers``), else from the database."""
+        (``services.with_more_servers``), else from the database."""
         kept: list[InviteServer] | None = getattr(self, "_more_servers", None)
         return kept if kept is not None else list(self.extra_servers.all())
 
