@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection as default_connection
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 
 logger = logging.getLogger("guestlist.search")
 
@@ -74,6 +75,13 @@ def fts_ready(connection: Any = None) -> bool:
 def fts_phrase(term: str) -> str:
     """An FTS5 phrase for ``term``: matched as a substring by the trigram tokenizer."""
     return '"' + term.replace('"', '""') + '"'
+
+
+def matching_ids(table: str, term: str) -> RawSQL:
+    """The ids of ``table``'s rows whose indexed columns contain ``term`` (three characters or
+    more, ``fts_ready``), as a subquery for ``pk__in``: SQLite's FTS index, no scan."""
+    fts, _columns = FTS_TABLES[table]
+    return RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [fts_phrase(term)])  # noqa: S608, S611 - a name from FTS_TABLES; the term is a parameter
 
 
 def _ensure_pg_trgm(connection: Any) -> bool:
@@ -139,6 +147,24 @@ def _ensure_fts(connection: Any) -> bool:
             # Rows written while there was no index (or no trigger): read them all in again.
             cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608 - a name from FTS_TABLES
     return True
+
+
+def missing_search_indexes(connection: Any = None) -> set[str]:
+    """The search tables, triggers or indexes this database should have and has not (checked
+    after all migrations by the foundation tests: a table rebuild must not lose them)."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(PG_INDEXES)])
+            return set(PG_INDEXES) - {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = {row[0] for row in cursor.fetchall()}
+    expected = {
+        name
+        for fts, _columns in FTS_TABLES.values()
+        for name in (fts, f"{fts}_insert", f"{fts}_delete", f"{fts}_update")
+    }
+    return expected - present
 
 
 def drop_search_indexes(connection: Any = None) -> None:

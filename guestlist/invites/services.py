@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -476,14 +475,10 @@ def _search_q(term: str) -> Q:
     if len(term) >= search_index.MIN_TRIGRAM_TERM and search_index.fts_ready():
         # SQLite's trigram index answers "contains" for three characters or more (its
         # module docstring); the same rows as the LIKE scan below, read from the index.
-        phrase = search_index.fts_phrase(term)
-        own = RawSQL("SELECT rowid FROM invites_invite_fts WHERE invites_invite_fts MATCH %s", [phrase])
-        members_of = RawSQL(
-            "SELECT invite_id FROM members_member WHERE invite_id IS NOT NULL AND id IN "
-            "(SELECT rowid FROM members_member_fts WHERE members_member_fts MATCH %s)",
-            [phrase],
-        )
-        return Q(pk__in=own) | Q(pk__in=members_of)
+        members_of = Member.objects.filter(
+            pk__in=search_index.matching_ids("members_member", term), invite__isnull=False
+        ).values("invite_id")
+        return Q(pk__in=search_index.matching_ids("invites_invite", term)) | Q(pk__in=members_of)
     members = Member.objects.filter(
         Q(email__icontains=term) | Q(username__icontains=term), invite__isnull=False
     ).values_list("invite_id", flat=True)

@@ -28,3 +28,12 @@ def test_the_tab_count_triggers_are_there_after_every_migration() -> None:
     from guestlist.invites import kept_counts
 
     assert kept_counts.trigger_names() == kept_counts.expected_trigger_names()
+
+
+@pytest.mark.django_db
+def test_the_search_indexes_and_their_triggers_are_there_after_every_migration() -> None:
+    # The same hazard for the search: SQLite's FTS tables are kept by triggers on the tables
+    # they index, and PostgreSQL's trigram indexes sit on expressions a migration could drop.
+    from guestlist.invites import search_index
+
+    assert search_index.missing_search_indexes() == set()

@@ -1,5 +1,5 @@
-"""The invite search reads SQLite's trigram index for three characters or more, and finds
-exactly what the scan finds; triggers keep the index current; a lost trigger comes back."""
+"""The invite and member searches read SQLite's trigram index for three characters or more, and
+find exactly what the scan finds; triggers keep the index current; a lost trigger comes back."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from guestlist.invites import search_index
 from guestlist.invites.models import Invite
 from guestlist.invites.services import InviteQuery, create_invite, list_invites
 from guestlist.members.models import Member
+from guestlist.members.services import MemberQuery, list_members
 from guestlist.plex.models import MediaServer
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,31 @@ def scanned(term: str, monkeypatch: pytest.MonkeyPatch) -> set[int]:
     with monkeypatch.context() as patched:
         patched.setattr(search_index, "fts_ready", lambda connection=None: False)
         return found(term)
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_the_members_search_finds_with_the_index_what_the_scan_finds(
+    server: MediaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = Member.objects.create(
+        server=server, person_key="email:reader@example.org", email="Reader@Example.org", username="BookWorm"
+    )
+    other = Member.objects.create(server=server, person_key="email:other@example.org", email="other@example.org")
+
+    def members_found(term: str) -> set[int]:
+        return {member.pk for member in list_members(MemberQuery(search=term, page_size=200)).items}
+
+    for term, expected in {
+        "reader@exa": {reader.pk},
+        "bookworm": {reader.pk},
+        "EXAMPLE": {reader.pk, other.pk},
+        "er": {reader.pk, other.pk},
+        "nobody": set(),
+    }.items():
+        with monkeypatch.context() as patched:
+            patched.setattr(search_index, "fts_ready", lambda connection=None: False)
+            scan = members_found(term)
+        assert members_found(term) == scan == expected, term
 
 
 @pytest.mark.usefixtures("sqlite_only")
