@@ -100,20 +100,5 @@ def filter_q(name: str, now: datetime) -> Q:
     return Q()
 
 
-def matches(name: str, invite: InviteLike, now: datetime) -> bool:
-    """The same test as ``filter_q(name, now)``, on a row already read."""
-    if name == ACTIVE:
-        return is_redeemable(invite, now)
-    if name == REDEEMED:
-        return invite.used_count > 0
-    if name == EXPIRED:
-        return is_expired(invite, now)
-    if name == USED_UP:
-        return is_used_up(invite)
-    if name == DISABLED:
-        return not invite.is_active
-    return True
-
-
 def redeemable_q(now: datetime) -> Q:
     return filter_q(ACTIVE, now)

@@ -3,6 +3,7 @@ find exactly what the scan finds; triggers keep the index current; a lost trigge
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -130,3 +131,19 @@ def test_a_missing_trigram_index_is_created_at_the_next_start_on_postgresql(serv
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM pg_indexes WHERE indexname = ANY(%s)", [list(search_index.PG_INDEXES)])
         assert cursor.fetchone()[0] == len(search_index.PG_INDEXES)
+
+
+def test_a_search_lists_its_hits_newest_first_to_the_microsecond(server: MediaServer) -> None:
+    # The search orders its hits by the creation time as the database writes it in text:
+    # a whole second, a fraction of one and a tie must still come out as the list orders them.
+    first, second, third, fourth = (invite(f"Ordered {number}") for number in range(4))
+    on_the_second = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+    Invite.objects.filter(pk=first.pk).update(created_at=on_the_second)
+    Invite.objects.filter(pk=second.pk).update(created_at=on_the_second + timedelta(microseconds=500_000))
+    Invite.objects.filter(pk=third.pk).update(created_at=on_the_second)
+    Invite.objects.filter(pk=fourth.pk).update(created_at=on_the_second + timedelta(microseconds=5))
+    page = list_invites(InviteQuery(search="ordered"))
+    assert [item.pk for item in page.items] == [second.pk, fourth.pk, third.pk, first.pk]
+    assert [item.pk for item in page.items] == [
+        item.pk for item in list_invites(InviteQuery(search="ordered", status="active")).items
+    ]
