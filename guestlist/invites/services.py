@@ -479,13 +479,16 @@ def _search_q(term: str) -> Q:
             pk__in=search_index.matching_ids("members_member", term), invite__isnull=False
         ).values("invite_id")
         return Q(pk__in=search_index.matching_ids("invites_invite", term)) | Q(pk__in=members_of)
-    members = Member.objects.filter(
-        Q(email__icontains=term) | Q(username__icontains=term), invite__isnull=False
-    ).values_list("invite_id", flat=True)
+    matching = Member.objects.filter(Q(email__icontains=term) | Q(username__icontains=term))
     # The members' invites as a literal id list, read first: beside a subquery Postgres cannot
-    # OR its trigram indexes together and scans instead. A huge list stays a subquery.
-    invite_ids = list(members.order_by().distinct()[: SEARCH_HIT_LIMIT + 1])
-    by_member = Q(pk__in=invite_ids) if len(invite_ids) <= SEARCH_HIT_LIMIT else Q(pk__in=members)
+    # OR its trigram indexes together and scans instead. A huge list stays a subquery. Neither
+    # DISTINCT nor "invite_id IS NOT NULL" in SQL: with either, SQLite walks the invite_id
+    # index and looks up every member's row (27 ms for 20,000 where its scan takes 5).
+    rows = list(matching.order_by().values_list("invite_id", flat=True)[: SEARCH_HIT_LIMIT + 1])
+    if len(rows) <= SEARCH_HIT_LIMIT:
+        by_member = Q(pk__in={invite_id for invite_id in rows if invite_id is not None})
+    else:
+        by_member = Q(pk__in=matching.filter(invite__isnull=False).values("invite_id"))
     return Q(code__contains=term.upper()) | Q(description__icontains=term) | by_member
 
 

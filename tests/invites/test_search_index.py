@@ -74,6 +74,7 @@ def test_the_index_finds_what_the_scan_finds(server: MediaServer, monkeypatch: p
     Member.objects.create(
         server=server, person_key="email:reader@example.org", email="Reader@Example.org", invite=member_invite
     )
+    Member.objects.create(server=server, person_key="email:reader2@example.org", email="reader2@example.org")
     assert search_index.fts_ready()
     cases: dict[str, Any] = {
         "book club": {club.pk},
