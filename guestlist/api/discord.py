@@ -61,7 +61,7 @@ def get_settings(request: HttpRequest) -> dict[str, Any]:
 
 @router.patch("/settings", response=DiscordSettingsOut, summary="Change the Discord connection")
 def update_settings(request: HttpRequest, payload: DiscordSettingsIn) -> dict[str, Any]:
-    changes = {key: value for key, value in payload.model_dump(exclude_unset=True).items() if value is not None}
+    changes = payload.sent_values()
     return services.describe(services.update_settings(changes, actor=principal(request).actor))
 
 

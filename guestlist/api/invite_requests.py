@@ -121,7 +121,7 @@ def get_settings(request: HttpRequest) -> dict[str, Any]:
 
 @router.patch("/settings", response=RequestSettingsOut, summary="Change the request page's settings")
 def update_settings(request: HttpRequest, payload: RequestSettingsIn) -> dict[str, Any]:
-    changes = {key: value for key, value in payload.model_dump(exclude_unset=True).items() if value is not None}
+    changes = payload.sent_values()
     return services.settings_as_api(services.update_settings(changes, actor=principal(request).actor))
 
 

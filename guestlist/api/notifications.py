@@ -127,10 +127,6 @@ class TestMailIn(StrictSchema):
     email: str = Field(max_length=254)
 
 
-def _set(payload: Schema) -> dict[str, Any]:
-    return {key: value for key, value in payload.model_dump(exclude_unset=True).items() if value is not None}
-
-
 @router.get("/destinations", response=list[DestinationOut], summary="Notification destinations")
 def list_destinations(request: HttpRequest) -> list[dict[str, Any]]:
     return [services.destination_as_api(item) for item in services.list_destinations()]
@@ -138,7 +134,7 @@ def list_destinations(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/destinations", response={201: DestinationCreatedOut}, summary="Add a destination")
 def create_destination(request: HttpRequest, payload: DestinationIn) -> Status[dict[str, Any]]:
-    saved = services.create_destination(_set(payload), actor=principal(request).actor)
+    saved = services.create_destination(payload.sent_values(), actor=principal(request).actor)
     return Status(201, {**services.destination_as_api(saved.destination), "secret": saved.secret})
 
 
@@ -150,7 +146,7 @@ def get_destination(request: HttpRequest, destination_id: ObjectId) -> dict[str,
 @router.patch("/destinations/{int:destination_id}", response=DestinationCreatedOut, summary="Change a destination")
 def update_destination(request: HttpRequest, destination_id: ObjectId, payload: DestinationPatchIn) -> dict[str, Any]:
     destination = services.get_destination(destination_id)
-    saved = services.update_destination(destination, _set(payload), actor=principal(request).actor)
+    saved = services.update_destination(destination, payload.sent_values(), actor=principal(request).actor)
     return {**services.destination_as_api(saved.destination), "secret": saved.secret}
 
 

@@ -20,6 +20,10 @@ from guestlist.members.self_service import member_state
 class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
+    def sent_values(self) -> dict[str, Any]:
+        """The fields the request sent with a value: a PATCH leaves the rest, and null, as they are."""
+        return {key: value for key, value in self.model_dump(exclude_unset=True).items() if value is not None}
+
 
 # Ranges and words the API takes and gives, stated in the OpenAPI schema and enforced by it.
 # Ids are database keys (64-bit); pages past the end are empty, and this bound keeps the
