@@ -91,7 +91,7 @@ def language_reset() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def kept_counts_forgotten() -> None:
-    """The invite list's tab counts are kept in memory until an invite changes; each test counts its own."""
+    """Tab counts and statistics are kept in memory until what they count changes; each test counts its own."""
     from guestlist.invites import kept_counts
 
     kept_counts.forget()

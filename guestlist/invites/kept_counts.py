@@ -48,10 +48,13 @@ WATCHED = {
 # A bound on trusting the cache at all, should a trigger ever be missing.
 LONGEST = timedelta(seconds=60)
 
+# Per table, each trigger's name and when it fires.
 _SQLITE_TRIGGERS = {
-    f"{table}_counts_{event}": f"AFTER {when} ON {table}"
+    table: {
+        f"{table}_counts_{event}": f"AFTER {when} ON {table}"
+        for event, when in (("insert", "INSERT"), ("delete", "DELETE"), ("update", f"UPDATE OF {', '.join(columns)}"))
+    }
     for table, columns in WATCHED.items()
-    for event, when in (("insert", "INSERT"), ("delete", "DELETE"), ("update", f"UPDATE OF {', '.join(columns)}"))
 }
 _SQLITE_BODY = "BEGIN UPDATE invites_invitecountstamp SET stamp = random() WHERE id = 1; END"
 
@@ -67,10 +70,18 @@ BEGIN
 END $$
 """
 _PG_TRIGGERS = {
-    f"{table}_counts_change": f"AFTER INSERT OR DELETE OR UPDATE OF {', '.join(columns)} ON {table} "
-    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    table: {
+        f"{table}_counts_change": f"AFTER INSERT OR DELETE OR UPDATE OF {', '.join(columns)} ON {table} "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    }
     for table, columns in WATCHED.items()
 }
+
+
+def _triggers(connection: Any, tables: tuple[str, ...] = tuple(WATCHED)) -> dict[str, tuple[str, str]]:
+    """This database's count triggers on ``tables``: name → (table, when it fires)."""
+    chosen = _SQLITE_TRIGGERS if connection.vendor == "sqlite" else _PG_TRIGGERS
+    return {name: (table, when) for table in tables for name, when in chosen[table].items()}
 
 
 @dataclass(frozen=True)
@@ -155,14 +166,11 @@ def ensure_count_triggers(connection: Any = None, *, tables: tuple[str, ...] = t
             first = secrets.randbits(62)
             cursor.execute("INSERT INTO invites_invitecountstamp (id, stamp) VALUES (1, %s)", [first])
         if connection.vendor == "sqlite":
-            for name, when in _SQLITE_TRIGGERS.items():
-                if name.rsplit("_counts_", 1)[0] in tables:
-                    cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {when} {_SQLITE_BODY}")
+            for name, (_table, when) in _triggers(connection, tables).items():
+                cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {when} {_SQLITE_BODY}")
         elif connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-            for name, when in _PG_TRIGGERS.items():
-                if name.rsplit("_counts_", 1)[0] not in tables:
-                    continue
+            for name, (_table, when) in _triggers(connection, tables).items():
                 cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [name])
                 if cursor.fetchone() is None:
                     cursor.execute(
@@ -178,9 +186,16 @@ def trigger_names(connection: Any = None) -> set[str]:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         else:
             cursor.execute("SELECT tgname FROM pg_trigger")
-        return {str(row[0]) for row in cursor.fetchall()} & (set(_SQLITE_TRIGGERS) | set(_PG_TRIGGERS))
+        return {str(row[0]) for row in cursor.fetchall()} & set(_triggers(connection))
 
 
 def expected_trigger_names(connection: Any = None) -> set[str]:
-    connection = connection or default_connection
-    return set(_SQLITE_TRIGGERS if connection.vendor == "sqlite" else _PG_TRIGGERS)
+    return set(_triggers(connection or default_connection))
+
+
+def drop_count_triggers(connection: Any, *, tables: tuple[str, ...]) -> None:
+    """Undo ``ensure_count_triggers`` on ``tables`` (the migrations' way back)."""
+    with connection.cursor() as cursor:
+        for name, (table, _when) in _triggers(connection, tables).items():
+            on = "" if connection.vendor == "sqlite" else f" ON {table}"
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")

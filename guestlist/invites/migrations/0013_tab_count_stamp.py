@@ -15,12 +15,11 @@ def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        if schema_editor.connection.vendor == "sqlite":
-            for name in ("insert", "delete", "update"):
-                cursor.execute(f"DROP TRIGGER IF EXISTS invites_invite_counts_{name}")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS invites_invite_counts_change ON invites_invite")
+    from guestlist.invites.kept_counts import drop_count_triggers
+
+    drop_count_triggers(schema_editor.connection, tables=("invites_invite",))
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
             cursor.execute("DROP FUNCTION IF EXISTS invites_invite_counts_stamp()")
 
 

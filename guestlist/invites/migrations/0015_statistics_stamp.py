@@ -17,13 +17,9 @@ def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        for table in TABLES:
-            if schema_editor.connection.vendor == "sqlite":
-                for event in ("insert", "delete", "update"):
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_counts_{event}")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_counts_change ON {table}")
+    from guestlist.invites.kept_counts import drop_count_triggers
+
+    drop_count_triggers(schema_editor.connection, tables=TABLES)
 
 
 class Migration(migrations.Migration):
