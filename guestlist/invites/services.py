@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, F, Q, QuerySet, Value, Window
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
@@ -480,23 +480,12 @@ def _search_q(term: str) -> Q:
         ).values("invite_id")
         return Q(pk__in=search_index.matching_ids("invites_invite", term)) | Q(pk__in=members_of)
     matching = Member.objects.filter(Q(email__icontains=term) | Q(username__icontains=term))
-    if connection.vendor == "postgresql":
-        # "id = ANY(ARRAY(members' invites))": PostgreSQL reads the array first (its own
-        # trigram indexes) and ORs the key lookups into the invites' trigram indexes, all in
-        # one statement; beside "id IN (subquery)" it cannot, and scans instead.
-        from django.contrib.postgres.expressions import ArraySubquery
-
-        their_invites = ArraySubquery(matching.filter(invite__isnull=False).order_by().values("invite_id"))
-        by_member = Q(
-            Func(
-                F("pk"), their_invites, arg_joiner=" = ANY(", template="(%(expressions)s))", output_field=BooleanField()
-            )
-        )
-        return Q(code__contains=term.upper()) | Q(description__icontains=term) | by_member
-    # SQLite (a short term, or no FTS): the members' invites as a literal id list, read first; a
-    # huge list stays a subquery. Neither DISTINCT nor "invite_id IS NOT NULL" in SQL: with
-    # either, SQLite walks the invite_id index and looks up every member's row (27 ms for
-    # 20,000 where its scan takes 5).
+    # The members' invites as a literal id list, read first; a huge list stays a subquery.
+    # PostgreSQL ORs a literal list into the invites' trigram bitmap and hashes it when it
+    # scans; "id = ANY(ARRAY(subquery))" it cannot hash, and a one-letter search that scans
+    # compared every invite with every member's (3.6 s at 100k invites). On SQLite neither
+    # DISTINCT nor "invite_id IS NOT NULL" in SQL: with either, SQLite walks the invite_id
+    # index and looks up every member's row (27 ms for 20,000 where its scan takes 5).
     rows = list(matching.order_by().values_list("invite_id", flat=True)[: SEARCH_HIT_LIMIT + 1])
     if len(rows) <= SEARCH_HIT_LIMIT:
         by_member = Q(pk__in={invite_id for invite_id in rows if invite_id is not None})
@@ -565,15 +554,20 @@ def status_counts(
 
 
 def _page_of_search(base: QuerySet[Invite], query: InviteQuery, now: datetime, page_size: int) -> InvitePage | None:
-    """A search's page from one scan: each hit's key, creation time and tabs, counted and ordered here.
+    """A search's page and its tab counts from one reading of the search's rows.
 
-    A search scans the table with LIKE once whatever we do; repeating that scan for the tab
-    counts and again for the page would triple it. The database decides each hit's tabs (the
-    list filters' own predicates) and gives the creation time as text, which orders as the
-    time does (UTC, ISO), so no hit's dates are parsed: on SQLite parsing them was most of
-    the work. Too many hits (a one-letter search) and the SQL path is cheaper: None.
+    A search finds its rows through a text index (or a scan) whatever we do; reading them
+    once for the tab counts and again for the page would double that. On PostgreSQL one
+    statement counts each tab over the hits in a window and sends back only the page's
+    rows. SQLite, in process, hands every hit's key, creation time and tabs (decided by
+    the list filters' own predicates) to Python, which counts and orders them; the creation
+    time comes as text, which orders as the time does (UTC, ISO), so no hit's date is
+    parsed, which was most of the work. Too many hits (a one-letter search) and SQLite's
+    filters through its indexes are cheaper: None.
     """
     tabs = [name for name in status.FILTERS if name != "all"]
+    if connection.vendor == "postgresql":
+        return _page_counted_in_window(base, query, now, page_size, tabs)
     flags = {f"in_{name}": ExpressionWrapper(status.filter_q(name, now), output_field=BooleanField()) for name in tabs}
     hits = list(
         base.order_by()
@@ -595,7 +589,39 @@ def _page_of_search(base: QuerySet[Invite], query: InviteQuery, now: datetime, p
     return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)
 
 
-def with_more_servers(invites: QuerySet[Invite]) -> list[Invite]:
+def _page_counted_in_window(
+    base: QuerySet[Invite], query: InviteQuery, now: datetime, page_size: int, tabs: list[str]
+) -> InvitePage:
+    """PostgreSQL: the hits counted per tab in a window, then the page's rows kept and ordered.
+
+    The window is computed over every hit before the outer query keeps the shown tab's, so
+    each row carries all the counts; an empty page has none and, unless the search found
+    nothing at all, counts apart.
+    """
+    shown = status.filter_q(query.status, now) if query.status != "all" else Q(pk__isnull=False)
+    counted = base.order_by().annotate(
+        hits_all=Window(Count("id")),
+        **{f"hits_{name}": Window(Count("id", filter=status.filter_q(name, now))) for name in tabs},
+        shown=ExpressionWrapper(shown, output_field=BooleanField()),
+    )
+    sql, params = counted.query.sql_with_params()
+    # ``sql`` is Django's, with placeholders; the values travel in the parameters.
+    page = Invite.objects.raw(
+        f"SELECT * FROM ({sql}) AS hits WHERE hits.shown"  # noqa: S608
+        " ORDER BY hits.created_at DESC, hits.id DESC LIMIT %s OFFSET %s",
+        [*params, page_size, (query.page - 1) * page_size],
+    )
+    items = with_more_servers(page)
+    if items:
+        counts = {name: getattr(items[0], f"hits_{name}") for name in status.FILTERS}
+    elif query.status == "all" and query.page == 1:
+        counts = dict.fromkeys(status.FILTERS, 0)  # no hit at all
+    else:
+        counts = status_counts(base, now, narrowed=True)
+    return InvitePage(items=items, total=counts[query.status], counts=counts, page=query.page, page_size=page_size)
+
+
+def with_more_servers(invites: Iterable[Invite]) -> list[Invite]:
     """A page of invites with their further servers (``Invite.more_servers``), in one query.
 
     Django's ``prefetch_related`` builds a queryset per invite, and ``select_related`` a copy

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guestlist.core.audit import Actor
-from guestlist.invites import services
+from guestlist.invites import services, status
 from guestlist.invites.models import Invite
 from guestlist.plex.models import MediaServer
 from tests.invites.test_redeem_email import make_invite, redeem
@@ -103,19 +103,35 @@ def test_the_number_of_queries_does_not_grow_with_the_page_size(api: Client, ass
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
-@pytest.mark.parametrize("tab", ["all", "active", "redeemed", "expired", "used_up", "disabled"])
+@pytest.mark.parametrize("hit_limit", [services.SEARCH_HIT_LIMIT, 0], ids=["hits read at once", "too many hits"])
+@pytest.mark.parametrize("tab", status.FILTERS)
 def test_a_search_counts_and_pages_each_tab_as_the_sql_filters_do(
-    api: Client, assortment: dict[str, int], tab: str, monkeypatch: pytest.MonkeyPatch
+    api: Client, assortment: dict[str, int], tab: str, hit_limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Invite.objects.update(description="club night")
-    searched = api.get(f"/api/invites/?search=club&status={tab}&page_size=2").json()
-    monkeypatch.setattr(services, "SEARCH_HIT_LIMIT", 0)
-    through_sql = api.get(f"/api/invites/?search=club&status={tab}&page_size=2").json()
-    assert searched["counts"] == through_sql["counts"] == api.get("/api/invites/").json()["counts"]
-    assert searched["total"] == through_sql["total"]
-    assert ids_in_order(searched) == ids_in_order(through_sql)
+    monkeypatch.setattr(services, "SEARCH_HIT_LIMIT", hit_limit)
+    now = timezone.now()
+    every_hit = Invite.objects.filter(description__icontains="club")
+    in_tab = every_hit.filter(status.filter_q(tab, now)).order_by("-created_at", "-id")
+
+    first = api.get(f"/api/invites/?search=club&status={tab}&page_size=2").json()
     second = api.get(f"/api/invites/?search=club&status={tab}&page_size=2&page=2").json()
-    assert not set(ids_in_order(second)) & set(ids_in_order(through_sql))
+    past_the_end = api.get(f"/api/invites/?search=club&status={tab}&page_size=2&page=9").json()
+
+    assert first["counts"] == {name: every_hit.filter(status.filter_q(name, now)).count() for name in status.FILTERS}
+    assert first["total"] == in_tab.count()
+    assert ids_in_order(first) + ids_in_order(second) == list(in_tab.values_list("pk", flat=True))[:4]
+    assert past_the_end["items"] == []
+    assert past_the_end["counts"] == first["counts"]
+
+
+@pytest.mark.parametrize("tab", ["all", "active"])
+def test_a_search_that_finds_nothing_counts_nothing_on_any_tab(
+    api: Client, assortment: dict[str, int], tab: str
+) -> None:
+    found = api.get(f"/api/invites/?search=no%20such%20invite&status={tab}").json()
+    assert (found["items"], found["total"]) == ([], 0)
+    assert found["counts"] == dict.fromkeys(status.FILTERS, 0)
 
 
 def ids_in_order(page: dict[str, list[dict[str, int]]]) -> list[int]:
