@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from guestlist.api.auth import admin_auth
-from guestlist.api.schemas import ObjectId
+from guestlist.api.schemas import Answer, ObjectId
 from guestlist.invites.services import pick_server
 from guestlist.plex import content_options
 from guestlist.plex.content_limits import KINDS
@@ -17,12 +17,12 @@ from guestlist.plex.content_limits import KINDS
 router = Router(tags=["content limits"], auth=admin_auth)
 
 
-class KindOptionsOut(Schema):
+class KindOptionsOut(Answer):
     labels: list[str]
     ratings: list[str]
 
 
-class ContentOptionsOut(Schema):
+class ContentOptionsOut(Answer):
     server_id: int
     movies: KindOptionsOut
     television: KindOptionsOut

@@ -9,18 +9,18 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from pydantic import Field, StrictBool
 
 from guestlist.api.auth import admin_auth
 from guestlist.api.invites import principal
-from guestlist.api.schemas import StrictSchema
+from guestlist.api.schemas import Answer, StrictSchema
 from guestlist.discord import client, services
 
 router = Router(tags=["discord"], auth=admin_auth)
 
 
-class DiscordSettingsOut(Schema):
+class DiscordSettingsOut(Answer):
     client_id: str
     client_secret_set: bool
     bot_token_set: bool
@@ -45,12 +45,12 @@ class DiscordSettingsIn(StrictSchema):
     clear_secrets: StrictBool = False
 
 
-class RoleOut(Schema):
+class RoleOut(Answer):
     id: str
     name: str
 
 
-class RolesOut(Schema):
+class RolesOut(Answer):
     items: list[RoleOut]
 
 

@@ -11,7 +11,7 @@ from pydantic import Field, StrictBool
 
 from guestlist.api.auth import admin_auth
 from guestlist.api.invites import principal
-from guestlist.api.schemas import ObjectId, PageNumber, PageSize, StrictSchema
+from guestlist.api.schemas import Answer, ObjectId, PageNumber, PageSize, StrictSchema
 from guestlist.invite_requests import erasure, services
 from guestlist.invite_requests.representation import request_as_api
 from guestlist.members.permissions import Caller
@@ -22,12 +22,12 @@ RequestStatus = Literal["pending", "approved", "declined"]
 RequestStatusFilter = Literal["all", "pending", "approved", "declined"]
 
 
-class AnswerOut(Schema):
+class AnswerOut(Answer):
     question: str
     answer: str
 
 
-class RequestOut(Schema):
+class RequestOut(Answer):
     id: int
     name: str
     email: str
@@ -45,7 +45,7 @@ class RequestOut(Schema):
     mailed: bool
 
 
-class RequestListOut(Schema):
+class RequestListOut(Answer):
     items: list[RequestOut]
     total: int
     page: int
@@ -76,7 +76,7 @@ class EraseIn(StrictSchema):
     email: str = Field(min_length=3, max_length=254)
 
 
-class ErasedOut(Schema):
+class ErasedOut(Answer):
     erased: int
 
 
@@ -85,7 +85,7 @@ class RequestSettingsIn(StrictSchema):
     questions: list[str] | None = Field(default=None, max_length=5)
 
 
-class RequestSettingsOut(Schema):
+class RequestSettingsOut(Answer):
     enabled: bool
     questions: list[str]
 

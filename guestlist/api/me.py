@@ -21,6 +21,7 @@ from guestlist.api.invite_requests import (
     requests_page,
 )
 from guestlist.api.schemas import (
+    Answer,
     ExpirationIn,
     ExtensionOut,
     InviteCounts,
@@ -70,7 +71,7 @@ def caller(request: HttpRequest) -> Caller:
     return auth
 
 
-class MeOut(Schema):
+class MeOut(Answer):
     username: str
     display_name: str
     is_admin: bool
@@ -202,12 +203,12 @@ def me_request_extension(request: HttpRequest, payload: ExtensionIn) -> Status[d
 # -- Linking Plex to a local account -------------------------------------------------------
 
 
-class PlexLinkStartOut(Schema):
+class PlexLinkStartOut(Answer):
     auth_url: str
     check_url: str
 
 
-class PlexLinkWaitingOut(Schema):
+class PlexLinkWaitingOut(Answer):
     status: str
     message: str
 

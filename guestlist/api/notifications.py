@@ -11,7 +11,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from guestlist.api.auth import admin_auth
 from guestlist.api.invites import principal
-from guestlist.api.schemas import ObjectId, PageNumber, PageSize, StrictSchema
+from guestlist.api.schemas import Answer, ObjectId, PageNumber, PageSize, StrictSchema
 from guestlist.notifications import delivery as queue
 from guestlist.notifications import services
 
@@ -38,7 +38,7 @@ class DestinationPatchIn(StrictSchema):
     rotate_secret: StrictBool | None = None
 
 
-class DestinationOut(Schema):
+class DestinationOut(Answer):
     id: int
     name: str
     kind: str
@@ -57,14 +57,14 @@ class DestinationCreatedOut(DestinationOut):
     secret: str | None = None
 
 
-class AttemptOut(Schema):
+class AttemptOut(Answer):
     at: datetime
     ok: bool
     status_code: int | None
     error: str
 
 
-class DeliveryOut(Schema):
+class DeliveryOut(Answer):
     id: int
     destination_id: int | None
     event: str | None
@@ -81,7 +81,7 @@ class DeliveryOut(Schema):
     attempt_log: list[AttemptOut]
 
 
-class DeliveryListOut(Schema):
+class DeliveryListOut(Answer):
     items: list[DeliveryOut]
     total: int
     page: int
@@ -109,7 +109,7 @@ class SmtpIn(StrictSchema):
     allow_reinvite_requests: StrictBool | None = None
 
 
-class SmtpOut(Schema):
+class SmtpOut(Answer):
     host: str
     port: int
     security: str

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from pydantic import Field, StrictBool
 
 from guestlist.api.auth import Principal, admin_auth
-from guestlist.api.schemas import ObjectId, StrictSchema
+from guestlist.api.schemas import Answer, ObjectId, StrictSchema
 from guestlist.invites import onboarding
 
 router = Router(tags=["steps"], auth=admin_auth)
@@ -29,13 +29,13 @@ class ButtonIn(StrictSchema):
     url: str = Field(default="", max_length=onboarding.MAX_URL)
 
 
-class ButtonOut(Schema):
+class ButtonOut(Answer):
     kind: str
     label: str
     url: str
 
 
-class StepOut(Schema):
+class StepOut(Answer):
     id: int
     set_id: int
     group: str
@@ -48,7 +48,7 @@ class StepOut(Schema):
     buttons: list[ButtonOut]
 
 
-class StepSetOut(Schema):
+class StepSetOut(Answer):
     id: int
     name: str
     is_default: bool

@@ -14,6 +14,7 @@ from guestlist.api.auth import admin_auth, admin_caller
 from guestlist.api.invites import principal
 from guestlist.api.schemas import (
     AccessEndIn,
+    Answer,
     BulkAccessIn,
     BulkAccessOut,
     ExpirationIn,
@@ -105,7 +106,7 @@ def sync_members(request: HttpRequest) -> dict[str, int]:
     return {"updated": outcome.updated, "removed": outcome.removed, "imported": outcome.imported}
 
 
-class ImportableOut(Schema):
+class ImportableOut(Answer):
     plex_id: str
     username: str
     email: str
@@ -115,7 +116,7 @@ class ImportableOut(Schema):
     last_seen: datetime | None
 
 
-class ImportableListOut(Schema):
+class ImportableListOut(Answer):
     items: list[ImportableOut]
     total: int
 
@@ -143,7 +144,7 @@ class ImportIn(StrictSchema):
     expires_at: datetime | None = None
 
 
-class ImportOut(Schema):
+class ImportOut(Answer):
     imported: int
     items: list[MemberOut]
 
@@ -159,7 +160,7 @@ def import_members(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
     return {"imported": len(members), "items": [member_out(member) for member in members]}
 
 
-class InactivityEntryOut(Schema):
+class InactivityEntryOut(Answer):
     member: MemberOut
     idle_since: datetime
     warned_at: datetime | None
@@ -169,14 +170,14 @@ class InactivityEntryOut(Schema):
     member_ids: list[int]
 
 
-class PausedServerOut(Schema):
+class PausedServerOut(Answer):
     server_id: int
     server: str
     kind: str
     reason: str
 
 
-class InactivityPreviewOut(Schema):
+class InactivityPreviewOut(Answer):
     enabled: bool
     days: int
     grace_days: int
@@ -226,7 +227,7 @@ class InactivityExemptIn(StrictSchema):
     exempt: StrictBool
 
 
-class InactivityExemptOut(Schema):
+class InactivityExemptOut(Answer):
     id: int
     exempt: bool
     warned_at: datetime | None
