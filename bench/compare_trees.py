@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 import requests
 
 from bench.exactly_n import maybe_postgres
-from bench.harness import ROOT, Install, free_port, install, machine_summary
+from bench.harness import ROOT, Install, free_port, install, machine_summary, median_and_p95
 from bench.list_search_stats import INVITES, MEMBERS
 
 PATHS = ["/api/invites/?search=book%20club", "/api/invites/", "/api/users/", "/api/invites/?search=member1234@"]
@@ -77,11 +76,7 @@ def alternate(api_key: str, bases: dict[str, str], path: str, rounds: int) -> di
             session.get(bases[name] + path, timeout=60).raise_for_status()
             if round_number >= 5:  # the first rounds warm both up
                 spent[name].append((time.perf_counter() - started) * 1000)
-    found = {}
-    for name, times in spent.items():
-        times.sort()
-        found[name] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
-    return found
+    return {name: median_and_p95(times) for name, times in spent.items()}
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def median_and_p95(times: list[float]) -> tuple[float, float]:
+    """The p50 and p95 of a run's timings (the p95 as the nearest rank, as every script reports it)."""
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
 
 
 def machine_summary() -> str:

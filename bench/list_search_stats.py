@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import time
 import requests
 
 from bench.exactly_n import maybe_postgres
-from bench.harness import ROOT, Install, install, machine_summary
+from bench.harness import ROOT, Install, install, machine_summary, median_and_p95
 from bench.pairs import load_average, reference_server
 
 INVITES, MEMBERS = 100_000, 20_000
@@ -55,11 +54,7 @@ def measure(api_key: str, urls: dict[str, str]) -> dict[str, tuple[float, float]
             started = time.perf_counter()
             session.get(url, timeout=60).raise_for_status()
             timings[name].append((time.perf_counter() - started) * 1000)
-    found = {}
-    for name, spent in timings.items():
-        spent.sort()
-        found[name] = (statistics.median(spent), spent[int(len(spent) * 0.95) - 1])
-    return found
+    return {name: median_and_p95(spent) for name, spent in timings.items()}
 
 
 QUERY_COUNT = """
@@ -79,7 +74,8 @@ print(counts)
 
 
 CPU_TIMES = """
-import json, statistics, sys, time
+import json, sys, time
+from bench.harness import median_and_p95
 from guestlist.django_setup import setup_django
 setup_django()
 from django.test import Client
@@ -93,8 +89,7 @@ for name, path in json.loads(sys.argv[2]).items():
         started = time.thread_time()
         assert client.get(path).status_code == 200
         spent.append((time.thread_time() - started) * 1000)
-    spent.sort()
-    found[name] = [statistics.median(spent), spent[int(len(spent) * 0.95) - 1]]
+    found[name] = median_and_p95(spent)
 print(json.dumps(found))
 """
 
